@@ -1,0 +1,192 @@
+package dev.kiln.graph;
+
+import dev.kiln.DType;
+import dev.kiln.Initializer;
+import dev.kiln.Tensor;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records a static graph while a model runs on symbolic tensors (Keras' functional tracing). The annotation
+ * processor activates a tracer on its own thread, creates placeholders, and runs layers and {@link dev.kiln.Ops}
+ * on symbolic tensors; every op then appends a node here instead of computing.
+ *
+ * <p>Node names are Keras-style scopes: the processor pushes the field path of each layer it applies
+ * ({@code hidden}, {@code blocks/3/conv}), and ops are named {@code scope/OpType}, made unique with
+ * {@code _1}, {@code _2} suffixes as TensorFlow does.
+ */
+public final class Tracer {
+  private static final ThreadLocal<Tracer> ACTIVE = new ThreadLocal<Tracer>();
+
+  private final LinkedHashMap<String, NodeDef> nodes = new LinkedHashMap<String, NodeDef>();
+  private final Map<String, Integer> nameCounts = new HashMap<String, Integer>();
+  private final Deque<String> scopes = new ArrayDeque<String>();
+  private String origin;
+
+  private Tracer() {}
+
+  /** Starts tracing on this thread. */
+  public static Tracer begin() {
+    if (ACTIVE.get() != null) throw new IllegalStateException("a tracer is already active on this thread");
+    Tracer t = new Tracer();
+    ACTIVE.set(t);
+    return t;
+  }
+
+  /** Stops tracing on this thread. */
+  public void end() {
+    if (ACTIVE.get() == this) ACTIVE.remove();
+  }
+
+  /** The tracer of this thread, or {@code null} when running eagerly. */
+  public static Tracer active() {
+    return ACTIVE.get();
+  }
+
+  /** The active tracer; throws if a symbolic tensor shows up while nothing is tracing. */
+  public static Tracer require() {
+    Tracer t = ACTIVE.get();
+    if (t == null) throw new IllegalStateException("symbolic tensor used outside of tracing");
+    return t;
+  }
+
+  /** True when any of the tensors is symbolic. */
+  public static boolean anySymbolic(Tensor... tensors) {
+    for (Tensor t : tensors) {
+      if (t != null && t.isSymbolic()) return true;
+    }
+    return false;
+  }
+
+  // ---- scopes and source positions ---------------------------------------------------------------------
+
+  public void pushScope(String scope) {
+    scopes.push(scope);
+  }
+
+  public void popScope() {
+    scopes.pop();
+  }
+
+  /** The current scope path ({@code blocks/3/conv}), empty at top level. */
+  public String scope() {
+    StringBuilder sb = new StringBuilder();
+    java.util.Iterator<String> it = scopes.descendingIterator();
+    while (it.hasNext()) {
+      String s = it.next();
+      if (s.isEmpty()) continue;
+      if (sb.length() > 0) sb.append('/');
+      sb.append(s);
+    }
+    return sb.toString();
+  }
+
+  /** Tags the nodes recorded from now on with a source position, e.g. {@code Mlp.java:12}. */
+  public void setOrigin(String origin) {
+    this.origin = origin;
+  }
+
+  public String origin() {
+    return origin;
+  }
+
+  // ---- recording -----------------------------------------------------------------------------------------
+
+  /** A placeholder for {@code @Call} parameter number {@code index}. */
+  public Tensor placeholder(String name, int index, DType dtype, int... shape) {
+    NodeDef n = add(new NodeDef(unique(name), "Placeholder", new String[0], Attrs.of("index", index),
+        new int[][] {shape}, new DType[] {dtype}, origin));
+    return Tensor.symbolic(new SymbolicValue(n, 0), dtype, shape);
+  }
+
+  /** A weight named {@code scope/localName}. Weight names must be unique. */
+  public Tensor variable(String localName, DType dtype, int[] shape, Initializer init) {
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException("weight " + scoped(localName) + " has shape " + dev.kiln.Shapes.toString(shape)
+            + ": every dimension of a weight must be known at compile time");
+      }
+    }
+    String name = scoped(localName);
+    if (nodes.containsKey(name)) throw new IllegalArgumentException("weight " + name + " is created twice");
+    nameCounts.put(name, 1);
+    NodeDef n = add(new NodeDef(name, "Variable", new String[0], Attrs.of("initializer", init.spec()),
+        new int[][] {shape}, new DType[] {dtype}, origin));
+    return Tensor.symbolic(new SymbolicValue(n, 0), dtype, shape);
+  }
+
+  /** A constant node holding a concrete tensor's values (for concrete operands mixed with symbolic ones). */
+  public Tensor constant(Tensor value) {
+    if (value.isSymbolic()) return value;
+    Attrs a = value.dtype() == DType.FLOAT32
+        ? Attrs.of("value", value.toFloatArray())
+        : Attrs.of("ivalue", value.toIntArray());
+    NodeDef n = add(new NodeDef(unique(scoped("Const")), "Const", new String[0], a,
+        new int[][] {value.shape()}, new DType[] {value.dtype()}, origin));
+    return Tensor.symbolic(new SymbolicValue(n, 0), value.dtype(), value.shape());
+  }
+
+  /** Records a one-output op named {@code scope/opType} and returns its symbolic output. */
+  public Tensor op(String opType, Attrs attrs, int[] shape, DType dtype, Tensor... inputs) {
+    return ops(opType, opType, attrs, new int[][] {shape}, new DType[] {dtype}, inputs)[0];
+  }
+
+  /** Records an op with a name hint other than its type ({@code out/Softmax} for type {@code Softmax}). */
+  public Tensor[] ops(String opType, String nameHint, Attrs attrs, int[][] shapes, DType[] dtypes, Tensor... inputs) {
+    String[] in = new String[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      Tensor t = inputs[i].isSymbolic() ? inputs[i] : constant(inputs[i]);
+      in[i] = t.symbol().name();
+    }
+    NodeDef n = add(new NodeDef(unique(scoped(nameHint)), opType, in, attrs, shapes, dtypes, origin));
+    Tensor[] out = new Tensor[shapes.length];
+    for (int i = 0; i < out.length; i++) out[i] = Tensor.symbolic(new SymbolicValue(n, i), dtypes[i], shapes[i]);
+    return out;
+  }
+
+  /** All nodes recorded so far, in order. */
+  public List<NodeDef> nodes() {
+    return new ArrayList<NodeDef>(nodes.values());
+  }
+
+  /** The graph with the given outputs. */
+  public GraphDef toGraph(List<Tensor> outputs) {
+    GraphDef.Builder b = GraphDef.builder();
+    for (NodeDef n : nodes.values()) b.add(n);
+    for (Tensor t : outputs) {
+      if (!t.isSymbolic()) throw new IllegalArgumentException("output is not a traced tensor");
+      b.output(t.symbol().name());
+    }
+    return b.build();
+  }
+
+  private NodeDef add(NodeDef n) {
+    nodes.put(n.name(), n);
+    return n;
+  }
+
+  private String scoped(String local) {
+    String s = scope();
+    return s.isEmpty() ? local : s + "/" + local;
+  }
+
+  private String unique(String name) {
+    Integer count = nameCounts.get(name);
+    if (count == null && !nodes.containsKey(name)) {
+      nameCounts.put(name, 1);
+      return name;
+    }
+    int k = count == null ? 1 : count;
+    String candidate;
+    do {
+      candidate = name + "_" + k++;
+    } while (nodes.containsKey(candidate));
+    nameCounts.put(name, k);
+    return candidate;
+  }
+}
