@@ -16,7 +16,7 @@ import java.util.Map;
  * processor activates a tracer on its own thread, creates placeholders, and runs layers and {@link dev.kiln.Ops}
  * on symbolic tensors; every op then appends a node here instead of computing.
  *
- * <p>Node names are Keras-style scopes: the processor pushes the field path of each layer it applies
+ * <p>Node names are Keras-style scopes: the processor pushes the absolute field path of each layer it applies
  * ({@code hidden}, {@code blocks/3/conv}), and ops are named {@code scope/OpType}, made unique with
  * {@code _1}, {@code _2} suffixes as TensorFlow does.
  */
@@ -65,25 +65,19 @@ public final class Tracer {
 
   // ---- scopes and source positions ---------------------------------------------------------------------
 
-  public void pushScope(String scope) {
-    scopes.push(scope);
+  /** Enters the scope of a layer; {@code path} is absolute ({@code blocks/3/conv}), not relative to the current one. */
+  public void pushScope(String path) {
+    scopes.push(path);
   }
 
   public void popScope() {
     scopes.pop();
   }
 
-  /** The current scope path ({@code blocks/3/conv}), empty at top level. */
+  /** The current scope path ({@code blocks/3/conv}): the innermost pushed scope, empty at top level. */
   public String scope() {
-    StringBuilder sb = new StringBuilder();
-    java.util.Iterator<String> it = scopes.descendingIterator();
-    while (it.hasNext()) {
-      String s = it.next();
-      if (s.isEmpty()) continue;
-      if (sb.length() > 0) sb.append('/');
-      sb.append(s);
-    }
-    return sb.toString();
+    String s = scopes.peek();
+    return s == null ? "" : s;
   }
 
   /** Tags the nodes recorded from now on with a source position, e.g. {@code Mlp.java:12}. */
