@@ -1,0 +1,206 @@
+package dev.kiln.processor.opt;
+
+import dev.kiln.Activation;
+import dev.kiln.DType;
+import dev.kiln.graph.GraphDef;
+import dev.kiln.graph.NodeDef;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Groups the nodes of a graph into fused {@link Schedule} steps. A node is absorbed into its producer's step only
+ * when it is that tensor's single reader and the tensor is not a graph output, so every value the typed call
+ * needs still exists.
+ */
+public final class Fusion {
+  /** Ops computed elementwise from one input. */
+  static final Set<String> UNARY = Set.of("Relu", "Relu6", "Sigmoid", "Tanh", "Silu", "Softplus", "HardSigmoid",
+      "HardSilu", "Exp", "Log", "Sqrt", "Square", "Abs", "Neg", "Gelu", "Elu", "LeakyRelu", "ClipByValue");
+  /** Ops computed elementwise from two broadcast inputs. */
+  static final Set<String> BINARY = Set.of("Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "BiasAdd");
+
+  private Fusion() {}
+
+  public static Schedule schedule(GraphDef graph) {
+    Map<String, Integer> readers = countReaders(graph);
+    Set<String> outputs = new HashSet<>(graph.outputs());
+    Map<String, NodeDef> byInput = new HashMap<>();
+    Map<String, List<NodeDef>> consumers = new HashMap<>();
+    for (NodeDef n : graph.nodes()) {
+      for (String in : n.inputs()) consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
+    }
+    Set<String> done = new HashSet<>();
+    List<Schedule.Step> steps = new ArrayList<>();
+    for (NodeDef n : graph.nodes()) {
+      if (done.contains(n.name())) continue;
+      String op = n.op();
+      if (op.equals("Placeholder") || op.equals("Variable") || op.equals("Const")) continue;
+      if (n.numOutputs() != 1) {
+        steps.add(new Schedule.Kernel(n));
+        continue;
+      }
+      if (op.equals("Identity") || op.equals("Reshape")) {
+        steps.add(new Schedule.Alias(n));
+        continue;
+      }
+      if (op.equals("MatMul") && isWeight(graph, n.input(1)) && n.outputShape(0).length >= 2
+          && graph.node(NodeDef.nodeOf(n.input(1))).outputShape(0).length == 2) {
+        steps.add(dense(graph, n, readers, outputs, consumers, done));
+        continue;
+      }
+      if (isElementwise(graph, n) != null) {
+        steps.add(chain(graph, n, readers, outputs, consumers, done));
+        continue;
+      }
+      steps.add(new Schedule.Kernel(n));
+    }
+    return new Schedule(graph, steps);
+  }
+
+  private static Schedule.Dense dense(GraphDef graph, NodeDef matmul, Map<String, Integer> readers, Set<String> outputs,
+      Map<String, List<NodeDef>> consumers, Set<String> done) {
+    List<NodeDef> nodes = new ArrayList<>(List.of(matmul));
+    String bias = null;
+    Activation act = null;
+    NodeDef last = matmul;
+    NodeDef next = soleReader(last, readers, outputs, consumers);
+    if (next != null && next.op().equals("BiasAdd") && next.input(0).equals(last.name() + ":0") && isWeight(graph, next.input(1))) {
+      bias = next.input(1);
+      nodes.add(next);
+      last = next;
+      next = soleReader(last, readers, outputs, consumers);
+    }
+    if (next != null && next.input(0).equals(last.name() + ":0")) {
+      act = fusableActivation(next);
+      if (act != null) {
+        nodes.add(next);
+        last = next;
+      }
+    }
+    for (NodeDef n : nodes) done.add(n.name());
+    return new Schedule.Dense(nodes, matmul.input(0), matmul.input(1), bias, act);
+  }
+
+  /** The activation a {@code Gemm.dense} epilogue computes for this node, or null. */
+  static Activation fusableActivation(NodeDef n) {
+    switch (n.op()) {
+      case "Relu": return Activation.RELU;
+      case "Relu6": return Activation.RELU6;
+      case "Sigmoid": return Activation.SIGMOID;
+      case "Tanh": return Activation.TANH;
+      case "Silu": return Activation.SILU;
+      case "Softplus": return Activation.SOFTPLUS;
+      case "HardSigmoid": return Activation.HARD_SIGMOID;
+      case "HardSilu": return Activation.HARD_SILU;
+      case "Gelu": return n.attrs().getBoolean("approximate", false) ? null : Activation.GELU;
+      case "Elu": return n.attrs().getFloat("alpha", 1f) == 1f ? Activation.ELU : null;
+      case "LeakyRelu": return n.attrs().getFloat("alpha", 0.2f) == 0.2f ? Activation.LEAKY_RELU : null;
+      case "Softmax": {
+        int rank = n.outputShape(0).length;
+        return n.attrs().getInt("axis", rank - 1) == rank - 1 ? Activation.SOFTMAX : null;
+      }
+      default: return null;
+    }
+  }
+
+  private static Schedule.Elementwise chain(GraphDef graph, NodeDef first, Map<String, Integer> readers, Set<String> outputs,
+      Map<String, List<NodeDef>> consumers, Set<String> done) {
+    List<Schedule.Link> links = new ArrayList<>();
+    int primary = isElementwise(graph, first);
+    String input = first.input(primary);
+    links.add(link(first, primary));
+    done.add(first.name());
+    NodeDef last = first;
+    while (true) {
+      NodeDef next = soleReader(last, readers, outputs, consumers);
+      if (next == null || done.contains(next.name())) break;
+      Integer p = isElementwise(graph, next);
+      if (p == null || !next.input(p).equals(last.name() + ":0")) {
+        // The chain value may be the other operand of a binary op (c - x); accept it when shapes allow.
+        if (p == null || next.numInputs() != 2) break;
+        int other = 1 - p;
+        if (!next.input(other).equals(last.name() + ":0")
+            || !Arrays.equals(next.outputShape(0), last.outputShape(0))
+            || !simpleBroadcast(graph, next.input(p), next.outputShape(0))) {
+          break;
+        }
+        p = other;
+      }
+      links.add(link(next, p));
+      done.add(next.name());
+      last = next;
+    }
+    return new Schedule.Elementwise(input, links);
+  }
+
+  private static Schedule.Link link(NodeDef n, int primary) {
+    if (n.numInputs() == 1) return new Schedule.Link(n, null, false);
+    return new Schedule.Link(n, n.input(1 - primary), primary == 1);
+  }
+
+  /**
+   * For an elementwise node whose output has the shape of one of its inputs (the primary) and whose other input
+   * broadcasts simply (same shape, a scalar, or the trailing dimensions), the primary input's index; else null.
+   */
+  static Integer isElementwise(GraphDef graph, NodeDef n) {
+    if (n.outputType(0) != DType.FLOAT32) return null;
+    int[] out = n.outputShape(0);
+    if (UNARY.contains(n.op()) && n.numInputs() == 1) {
+      return Arrays.equals(shapeOf(graph, n.input(0)), out) ? 0 : null;
+    }
+    if (BINARY.contains(n.op()) && n.numInputs() == 2) {
+      for (int p = 0; p < 2; p++) {
+        if (Arrays.equals(shapeOf(graph, n.input(p)), out) && simpleBroadcast(graph, n.input(1 - p), out)) return p;
+      }
+    }
+    return null;
+  }
+
+  /** True when {@code tensor} is a scalar, or its shape (leading 1s removed) equals the trailing dims of {@code out}. */
+  static boolean simpleBroadcast(GraphDef graph, String tensor, int[] out) {
+    int[] s = shapeOf(graph, tensor);
+    if (graph.node(NodeDef.nodeOf(tensor)).outputType(NodeDef.indexOf(tensor)) != DType.FLOAT32) return false;
+    if (Arrays.equals(s, out)) return true;
+    int lead = 0;
+    while (lead < s.length && s[lead] == 1) lead++;
+    int[] core = Arrays.copyOfRange(s, lead, s.length);
+    if (core.length == 0) return true;
+    if (core.length > out.length) return false;
+    for (int i = 0; i < core.length; i++) {
+      int d = core[i];
+      int o = out[out.length - core.length + i];
+      if (d != o || d < 0) return false;
+    }
+    return true;
+  }
+
+  static int[] shapeOf(GraphDef graph, String tensor) {
+    return graph.node(NodeDef.nodeOf(tensor)).outputShape(NodeDef.indexOf(tensor));
+  }
+
+  private static boolean isWeight(GraphDef graph, String tensor) {
+    return graph.node(NodeDef.nodeOf(tensor)).op().equals("Variable");
+  }
+
+  private static NodeDef soleReader(NodeDef n, Map<String, Integer> readers, Set<String> outputs,
+      Map<String, List<NodeDef>> consumers) {
+    String t = n.name() + ":0";
+    if (outputs.contains(t) || readers.getOrDefault(t, 0) != 1) return null;
+    List<NodeDef> c = consumers.get(t);
+    return c == null || c.size() != 1 ? null : c.get(0);
+  }
+
+  static Map<String, Integer> countReaders(GraphDef graph) {
+    Map<String, Integer> readers = new HashMap<>();
+    for (NodeDef n : graph.nodes()) {
+      for (String in : n.inputs()) readers.merge(in, 1, Integer::sum);
+    }
+    for (String o : graph.outputs()) readers.merge(o, 1, Integer::sum);
+    return readers;
+  }
+}

@@ -1,0 +1,163 @@
+package dev.kiln.processor.opt;
+
+import dev.kiln.DType;
+import dev.kiln.graph.GraphDef;
+import dev.kiln.graph.NodeDef;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides, ahead of time, which array holds each tensor of the typed fast path. Inputs are the caller's arrays,
+ * weights and constants are fields, graph outputs are written straight into the returned tensors, and every other
+ * value lives in a slot of a per-thread arena. Slots are reused once every value in them is dead (liveness over the
+ * schedule), elementwise chains run in place over a dying input, and Reshape / Identity share their input's array.
+ *
+ * <p>A slot's capacity is {@code max(perBatch * batch, fixed)}, so the arena is sized on first use for the batch
+ * given and only grows.
+ */
+public final class MemoryPlan {
+  public enum Kind { INPUT, WEIGHT, CONST, SLOT, OUTPUT }
+
+  /** Where a tensor lives. */
+  public static final class Buffer {
+    public final Kind kind;
+    /** Input / output / slot index. */
+    public final int index;
+    /** Graph node name, for weights and constants. */
+    public final String node;
+    public final DType dtype;
+
+    Buffer(Kind kind, int index, String node, DType dtype) {
+      this.kind = kind;
+      this.index = index;
+      this.node = node;
+      this.dtype = dtype;
+    }
+  }
+
+  /** An arena slot: its element type and its capacity {@code max(perBatch * batch, fixed)}. */
+  public static final class Slot {
+    public final DType dtype;
+    public long perBatch;
+    public long fixed;
+
+    Slot(DType dtype) {
+      this.dtype = dtype;
+    }
+  }
+
+  public final Map<String, Buffer> buffers = new LinkedHashMap<>();
+  public final List<Slot> slots = new ArrayList<>();
+  /** Graph outputs (by index) whose value must be copied into the output array at the end. */
+  public final Map<Integer, String> outputCopies = new LinkedHashMap<>();
+
+  private MemoryPlan() {}
+
+  public static MemoryPlan plan(Schedule schedule) {
+    MemoryPlan plan = new MemoryPlan();
+    GraphDef graph = schedule.graph;
+    for (NodeDef n : graph.nodes()) {
+      String t = n.name() + ":0";
+      switch (n.op()) {
+        case "Placeholder":
+          plan.buffers.put(t, new Buffer(Kind.INPUT, graph.placeholders().indexOf(n.name()), n.name(), n.outputType(0)));
+          break;
+        case "Variable":
+          plan.buffers.put(t, new Buffer(Kind.WEIGHT, -1, n.name(), n.outputType(0)));
+          break;
+        case "Const":
+          plan.buffers.put(t, new Buffer(Kind.CONST, -1, n.name(), n.outputType(0)));
+          break;
+        default:
+          break;
+      }
+    }
+    // Graph outputs computed by a step are written directly into the caller's output arrays.
+    Map<String, Integer> outputIndex = new HashMap<>();
+    List<String> outputs = graph.outputs();
+    for (int i = 0; i < outputs.size(); i++) {
+      if (!outputIndex.containsKey(outputs.get(i))) outputIndex.put(outputs.get(i), i);
+    }
+    Map<String, Integer> lastUse = new HashMap<>();
+    List<Schedule.Step> steps = schedule.steps;
+    for (int s = 0; s < steps.size(); s++) {
+      for (String r : steps.get(s).reads()) lastUse.put(r, s);
+    }
+    for (String o : outputs) lastUse.put(o, Integer.MAX_VALUE);
+
+    Map<Integer, Set<String>> slotValues = new HashMap<>();
+    List<Integer> free = new ArrayList<>();
+    for (int s = 0; s < steps.size(); s++) {
+      Schedule.Step step = steps.get(s);
+      String out = step.output();
+      Buffer buffer;
+      if (step instanceof Schedule.Alias) {
+        buffer = plan.buffers.get(((Schedule.Alias) step).input());
+      } else if (outputIndex.containsKey(out)) {
+        buffer = new Buffer(Kind.OUTPUT, outputIndex.get(out), null, schedule.dtype(out));
+      } else {
+        buffer = null;
+        if (step instanceof Schedule.Elementwise) {
+          Buffer in = plan.buffers.get(((Schedule.Elementwise) step).input);
+          if (in.kind == Kind.SLOT && in.dtype == schedule.dtype(out) && lastUse.getOrDefault(((Schedule.Elementwise) step).input, -1) == s
+              && allDeadAfter(slotValues.get(in.index), lastUse, s, ((Schedule.Elementwise) step).input)) {
+            buffer = in; // in place: the chain's input dies here
+          }
+        }
+        if (buffer == null) {
+          int slot = takeFree(plan, free, schedule.dtype(out));
+          buffer = new Buffer(Kind.SLOT, slot, null, schedule.dtype(out));
+        }
+      }
+      plan.buffers.put(out, buffer);
+      if (buffer.kind == Kind.SLOT) {
+        slotValues.computeIfAbsent(buffer.index, k -> new HashSet<>()).add(out);
+        Slot slot = plan.slots.get(buffer.index);
+        int[] shape = schedule.shape(out);
+        long per = 1;
+        for (int d = 1; d < shape.length; d++) per *= shape[d];
+        if (shape.length > 0 && shape[0] == -1) slot.perBatch = Math.max(slot.perBatch, per);
+        else slot.fixed = Math.max(slot.fixed, shape.length == 0 ? 1 : per * shape[0]);
+      }
+      // Release slots whose values are all dead after this step.
+      for (Map.Entry<Integer, Set<String>> e : slotValues.entrySet()) {
+        if (free.contains(e.getKey()) || e.getValue().isEmpty()) continue;
+        boolean dead = true;
+        for (String v : e.getValue()) {
+          if (lastUse.getOrDefault(v, -1) > s) dead = false;
+        }
+        if (dead) free.add(e.getKey());
+      }
+    }
+    for (int i = 0; i < outputs.size(); i++) {
+      Buffer b = plan.buffers.get(outputs.get(i));
+      if (b.kind != Kind.OUTPUT || b.index != i) plan.outputCopies.put(i, outputs.get(i));
+    }
+    return plan;
+  }
+
+  private static boolean allDeadAfter(Set<String> values, Map<String, Integer> lastUse, int step, String except) {
+    if (values == null) return true;
+    for (String v : values) {
+      if (!v.equals(except) && lastUse.getOrDefault(v, -1) > step) return false;
+    }
+    return true;
+  }
+
+  private static int takeFree(MemoryPlan plan, List<Integer> free, DType dtype) {
+    for (int i = 0; i < free.size(); i++) {
+      int s = free.get(i);
+      if (plan.slots.get(s).dtype == dtype) {
+        free.remove(i);
+        return s;
+      }
+    }
+    plan.slots.add(new Slot(dtype));
+    return plan.slots.size() - 1;
+  }
+}

@@ -1,0 +1,174 @@
+package dev.kiln.processor.opt;
+
+import dev.kiln.Activation;
+import dev.kiln.DType;
+import dev.kiln.graph.GraphDef;
+import dev.kiln.graph.NodeDef;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The typed fast path of a session as a list of fused steps, in execution order. The logical graph keeps every
+ * Keras-level op (so each tensor can be fetched); the schedule groups them into what one kernel call or one loop
+ * computes:
+ * <ul>
+ *   <li>{@link Dense}: MatMul with a weight, plus BiasAdd and an activation when only they read it;</li>
+ *   <li>{@link Elementwise}: a chain of elementwise ops, one loop;</li>
+ *   <li>{@link Alias}: Reshape / Identity, which reinterpret a buffer without copying;</li>
+ *   <li>{@link Kernel}: any other op, one kernel call.</li>
+ * </ul>
+ */
+public final class Schedule {
+  /** A fused step: the graph nodes it covers (in order), the tensors it reads and the one it writes. */
+  public abstract static class Step {
+    public final List<NodeDef> nodes;
+
+    Step(List<NodeDef> nodes) {
+      this.nodes = Collections.unmodifiableList(new ArrayList<>(nodes));
+    }
+
+    /** The tensor this step writes: the output of its last node. */
+    public String output() {
+      return nodes.get(nodes.size() - 1).name() + ":0";
+    }
+
+    /** Tensors of the graph this step reads (not counting those produced inside it). */
+    public abstract List<String> reads();
+
+    /** Where the step came from in the user's source: the origin of its first node. */
+    public String origin() {
+      return nodes.get(0).origin();
+    }
+  }
+
+  /** {@code out = act(in · kernel + bias)} with a packed constant kernel. */
+  public static final class Dense extends Step {
+    public final String input;
+    public final String kernel;
+    public final String bias;
+    public final Activation activation;
+
+    Dense(List<NodeDef> nodes, String input, String kernel, String bias, Activation activation) {
+      super(nodes);
+      this.input = input;
+      this.kernel = kernel;
+      this.bias = bias;
+      this.activation = activation;
+    }
+
+    @Override
+    public List<String> reads() {
+      List<String> r = new ArrayList<>();
+      r.add(input);
+      r.add(kernel);
+      if (bias != null) r.add(bias);
+      return r;
+    }
+  }
+
+  /** One link of an elementwise chain: a node and, for binary ops, its other operand. */
+  public static final class Link {
+    public final NodeDef node;
+    /** The operand that is not the chain value, or null for unary ops. */
+    public final String operand;
+    /** True when the chain value is the node's second input ({@code c - x}). */
+    public final boolean chainIsSecond;
+
+    Link(NodeDef node, String operand, boolean chainIsSecond) {
+      this.node = node;
+      this.operand = operand;
+      this.chainIsSecond = chainIsSecond;
+    }
+  }
+
+  /** A chain of elementwise ops computed in one loop over the output. */
+  public static final class Elementwise extends Step {
+    public final String input;
+    public final List<Link> links;
+
+    Elementwise(String input, List<Link> links) {
+      super(nodesOf(links));
+      this.input = input;
+      this.links = Collections.unmodifiableList(new ArrayList<>(links));
+    }
+
+    private static List<NodeDef> nodesOf(List<Link> links) {
+      List<NodeDef> out = new ArrayList<>();
+      for (Link l : links) out.add(l.node);
+      return out;
+    }
+
+    @Override
+    public List<String> reads() {
+      List<String> r = new ArrayList<>();
+      r.add(input);
+      for (Link l : links) {
+        if (l.operand != null) r.add(l.operand);
+      }
+      return r;
+    }
+  }
+
+  /** A node whose output is its input, reinterpreted (Reshape, Identity). */
+  public static final class Alias extends Step {
+    Alias(NodeDef node) {
+      super(List.of(node));
+    }
+
+    public String input() {
+      return nodes.get(0).input(0);
+    }
+
+    @Override
+    public List<String> reads() {
+      return List.of(input());
+    }
+  }
+
+  /** One op, one kernel call. */
+  public static final class Kernel extends Step {
+    Kernel(NodeDef node) {
+      super(List.of(node));
+    }
+
+    public NodeDef node() {
+      return nodes.get(0);
+    }
+
+    @Override
+    public List<String> reads() {
+      return List.of(node().inputs());
+    }
+  }
+
+  public final GraphDef graph;
+  public final List<Step> steps;
+  private final Map<String, int[]> shapes = new HashMap<>();
+  private final Map<String, DType> dtypes = new HashMap<>();
+
+  Schedule(GraphDef graph, List<Step> steps) {
+    this.graph = graph;
+    this.steps = Collections.unmodifiableList(steps);
+    for (NodeDef n : graph.nodes()) {
+      for (int i = 0; i < n.numOutputs(); i++) {
+        shapes.put(n.name() + ":" + i, n.outputShape(i));
+        dtypes.put(n.name() + ":" + i, n.outputType(i));
+      }
+    }
+  }
+
+  public int[] shape(String tensor) {
+    return shapes.get(tensor).clone();
+  }
+
+  public DType dtype(String tensor) {
+    return dtypes.get(tensor);
+  }
+
+  public NodeDef producer(String tensor) {
+    return graph.node(NodeDef.nodeOf(tensor));
+  }
+}
