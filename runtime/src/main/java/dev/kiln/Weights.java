@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -45,8 +46,9 @@ public final class Weights {
 
   /**
    * Reads a weights file. A file starting with a zip signature ({@code PK\3\4}, or {@code PK\5\6} for an
-   * empty archive) is read as {@code .npz}; anything else as safetensors, except that a file named
-   * {@code *.npz} must be a zip.
+   * empty archive) is read as {@code .npz}, anything else as safetensors; a file named {@code *.npz} must be
+   * a zip, and one named {@code *.safetensors} is always read as safetensors. Memory use is bounded by the
+   * file's actual size (at most about four times it, for BOOL tensors).
    */
   public static Weights load(File file) throws IOException {
     String source = file.getPath();
@@ -55,8 +57,10 @@ public final class Weights {
       long length = raw.getChannel().size();
       PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(raw, 1 << 16), 4);
       byte[] magic = peek(in);
-      if (isZip(magic)) return new Weights(NpzReader.read(in, source));
-      if (file.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
+      String lower = file.getName().toLowerCase(Locale.ROOT);
+      // A safetensors header length of 0x04034B50 starts with "PK\3\4" too; the extension settles it.
+      if (isZip(magic) && !lower.endsWith(".safetensors")) return new Weights(NpzReader.read(in, source));
+      if (lower.endsWith(".npz")) {
         throw new WeightsFormatException(source + ": a .npz file must be a zip archive, but it does not start with PK\\3\\4");
       }
       return new Weights(SafetensorsReader.read(in, length, source));
@@ -68,6 +72,7 @@ public final class Weights {
   /**
    * Reads weights from a stream (not closed), detecting {@code .npz} by its zip signature, else
    * safetensors. The stream is read to its end; safetensors data after the last tensor is an error.
+   * Declared sizes are never trusted for allocation: buffers grow with the bytes actually read.
    */
   public static Weights load(InputStream in) throws IOException {
     String source = "<stream>";

@@ -66,6 +66,9 @@ final class DataReader {
       shape[i] = (int) d;
     }
     for (long d : dims) {
+      if (d == 0) return shape; // no elements, however large the other dimensions
+    }
+    for (long d : dims) {
       count *= d; // both factors are <= 2^31 here, so no overflow
       if (count > MAX_ELEMENTS) {
         throw new WeightsFormatException(

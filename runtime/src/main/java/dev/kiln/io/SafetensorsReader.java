@@ -3,6 +3,7 @@ package dev.kiln.io;
 import dev.kiln.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -66,7 +67,7 @@ public final class SafetensorsReader {
     long n = (DataReader.int32(lenBytes, 0) & 0xffffffffL) | ((long) DataReader.int32(lenBytes, 4) << 32);
     if (n < 0 || n > MAX_HEADER_BYTES) {
       throw new WeightsFormatException(
-          source + ": safetensors header length " + Long.toUnsignedString(n) + " exceeds the limit of "
+          source + ": safetensors header length " + unsigned(n) + " exceeds the limit of "
               + MAX_HEADER_BYTES + " bytes");
     }
     if (knownLength >= 0 && 8 + n > knownLength) {
@@ -148,6 +149,11 @@ public final class SafetensorsReader {
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<String, Tensor>();
     for (Info info : infos) out.put(info.name, tensors[info.index]);
     return out;
+  }
+
+  /** {@code n} read as an unsigned 64-bit number (Long.toUnsignedString needs Android API 26). */
+  private static String unsigned(long n) {
+    return n >= 0 ? String.valueOf(n) : BigInteger.valueOf(n).add(BigInteger.ONE.shiftLeft(64)).toString();
   }
 
   private static void checkMetadata(Object value, String source) throws WeightsFormatException {

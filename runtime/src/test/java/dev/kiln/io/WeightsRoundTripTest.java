@@ -88,6 +88,24 @@ class WeightsRoundTripTest {
   }
 
   @Test
+  void zeroSizedTensorWithHugeDimension() throws Exception {
+    String header = "{\"e\":{\"dtype\":\"F32\",\"shape\":[2147483647,0,2147483647],\"data_offsets\":[0,0]}}";
+    Tensor e = Fixtures.load(Fixtures.safetensors(header, new byte[0])).get("e");
+    assertThat(e.shape()).asList().containsExactly(2147483647, 0, 2147483647).inOrder();
+    assertThat(e.size()).isEqualTo(0);
+  }
+
+  @Test
+  void safetensorsExtensionWinsOverAZipLookingHeaderLength() throws Exception {
+    // A header length whose low bytes spell "PK\3\4" is still safetensors when the file says so.
+    byte[] bytes = Fixtures.safetensors(0x04034B50L, new byte[0], new byte[0]);
+    File f = new File(dir, "w.safetensors");
+    java.nio.file.Files.write(f.toPath(), bytes);
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Weights.load(f));
+    assertThat(e).hasMessageThat().contains("header length 67324752 is larger than the file");
+  }
+
+  @Test
   void emptyWeights() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Weights.of(new LinkedHashMap<>()).save(out);
