@@ -1,18 +1,36 @@
 package dev.kiln;
 
+import dev.kiln.io.NpzReader;
+import dev.kiln.io.SafetensorsReader;
+import dev.kiln.io.SafetensorsWriter;
+import dev.kiln.io.WeightsFormatException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Named weights (safetensors or {@code .npz}). Weight files are untrusted input: every size and offset is
- * checked and a malformed file gives an {@link IOException} that says what is wrong.
- * PLACEHOLDER: file formats are implemented in a later step.
+ * Named weights, read from and written to
+ * <a href="https://github.com/huggingface/safetensors">safetensors</a>, or read from NumPy {@code .npz}.
+ *
+ * <p>Weight files are untrusted input: every size and offset is checked, memory use is bounded by the
+ * bytes actually present, and a malformed file gives an {@link IOException} (a
+ * {@link WeightsFormatException} for format errors) whose message names the file, the tensor or entry, and
+ * what was expected versus found.
+ *
+ * <p>Supported element types: safetensors F32, I32, BOOL, F16 and BF16 (both widened to float32); npz
+ * {@code <f4}, {@code <i4}, {@code |b1}, {@code <f2} (widened) and {@code <f8} (narrowed to float32,
+ * rounding to nearest). {@link #save} writes safetensors (F32, I32, BOOL).
  */
 public final class Weights {
   private final LinkedHashMap<String, Tensor> tensors;
@@ -21,22 +39,66 @@ public final class Weights {
     this.tensors = tensors;
   }
 
+  /** Weights holding the given tensors, in the map's iteration order. */
   public static Weights of(Map<String, Tensor> tensors) {
     return new Weights(new LinkedHashMap<String, Tensor>(tensors));
   }
 
+  /**
+   * Reads a weights file. A file starting with a zip signature ({@code PK\3\4}, or {@code PK\5\6} for an
+   * empty archive) is read as {@code .npz}, anything else as safetensors; a file named {@code *.npz} must be
+   * a zip, and one named {@code *.safetensors} is always read as safetensors. Memory use is bounded by the
+   * file's actual size (at most about four times it, for BOOL tensors).
+   */
   public static Weights load(File file) throws IOException {
-    throw new UnsupportedOperationException("not yet");
+    String source = file.getPath();
+    FileInputStream raw = new FileInputStream(file);
+    try {
+      long length = raw.getChannel().size();
+      PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(raw, 1 << 16), 4);
+      byte[] magic = peek(in);
+      String lower = file.getName().toLowerCase(Locale.ROOT);
+      // A safetensors header length of 0x04034B50 starts with "PK\3\4" too; the extension settles it.
+      if (isZip(magic) && !lower.endsWith(".safetensors")) return new Weights(NpzReader.read(in, source));
+      if (lower.endsWith(".npz")) {
+        throw new WeightsFormatException(source + ": a .npz file must be a zip archive, but it does not start with PK\\3\\4");
+      }
+      return new Weights(SafetensorsReader.read(in, length, source));
+    } finally {
+      raw.close();
+    }
   }
 
+  /**
+   * Reads weights from a stream (not closed), detecting {@code .npz} by its zip signature, else
+   * safetensors. The stream is read to its end; safetensors data after the last tensor is an error.
+   * Declared sizes are never trusted for allocation: buffers grow with the bytes actually read.
+   */
   public static Weights load(InputStream in) throws IOException {
-    throw new UnsupportedOperationException("not yet");
+    String source = "<stream>";
+    PushbackInputStream p = new PushbackInputStream(in, 4);
+    byte[] magic = peek(p);
+    if (isZip(magic)) return new Weights(NpzReader.read(p, source));
+    return new Weights(SafetensorsReader.read(p, -1, source));
   }
 
+  /** Writes these weights as safetensors to {@code out} (flushed, not closed). */
   public void save(OutputStream out) throws IOException {
-    throw new UnsupportedOperationException("not yet");
+    SafetensorsWriter.write(tensors, out);
+    out.flush();
   }
 
+  /** Writes these weights as safetensors to {@code file}. */
+  public void save(File file) throws IOException {
+    OutputStream out = new BufferedOutputStream(new FileOutputStream(file), 1 << 16);
+    try {
+      save(out);
+    } finally {
+      out.close();
+    }
+  }
+
+  /** The weight names, in insertion (file) order. */
   public Set<String> names() {
     return Collections.unmodifiableSet(tensors.keySet());
   }
@@ -50,5 +112,22 @@ public final class Weights {
     Tensor t = tensors.get(name);
     if (t == null) throw new IllegalArgumentException("no weight named " + name + " (have " + tensors.keySet() + ")");
     return t;
+  }
+
+  private static byte[] peek(PushbackInputStream in) throws IOException {
+    byte[] b = new byte[4];
+    int n = 0;
+    while (n < 4) {
+      int k = in.read(b, n, 4 - n);
+      if (k < 0) break;
+      n += k;
+    }
+    in.unread(b, 0, n);
+    return n == 4 ? b : new byte[0];
+  }
+
+  private static boolean isZip(byte[] m) {
+    return m.length == 4 && m[0] == 'P' && m[1] == 'K'
+        && ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6));
   }
 }
