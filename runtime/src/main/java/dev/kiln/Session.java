@@ -39,6 +39,11 @@ import java.util.Map;
  * or dtype does not fit, or a missing feed ({@code ValueError}) throw {@link IllegalArgumentException} naming
  * the element, what was expected and what was given. A closed session throws {@link IllegalStateException}.
  * After any error the session still works. A session may be used from several threads at once.
+ *
+ * <h2>Options and metadata</h2>
+ * The two-argument forms use {@link RunOptions#defaults()}. {@code metadata} may be {@code null}; otherwise
+ * the run replaces its content (with one step per executed node under {@link RunOptions#trace()}). A
+ * {@code null} feed map means no feeds.
  */
 public interface Session extends AutoCloseable {
   /** The value of one tensor. */
