@@ -648,14 +648,28 @@ public abstract class CompiledSession implements Session {
     return t.dtype().kerasName() + Shapes.toString(t.shape());
   }
 
+  /** {@code java.lang.Integer}, or {@code int[][]} for arrays (decoded from the binary name, no reflection). */
   private static String className(Object o) {
     if (o == null) return "null";
-    Class<?> c = o.getClass();
-    if (c.isArray()) {
-      String canonical = c.getCanonicalName();
-      return canonical != null ? canonical : c.getName();
+    String n = o.getClass().getName();
+    int dims = 0;
+    while (dims < n.length() && n.charAt(dims) == '[') dims++;
+    if (dims == 0) return n;
+    String elem;
+    switch (n.charAt(dims)) {
+      case 'Z': elem = "boolean"; break;
+      case 'B': elem = "byte"; break;
+      case 'C': elem = "char"; break;
+      case 'S': elem = "short"; break;
+      case 'I': elem = "int"; break;
+      case 'J': elem = "long"; break;
+      case 'F': elem = "float"; break;
+      case 'D': elem = "double"; break;
+      default: elem = n.substring(dims + 1, n.length() - 1); // Lcom.x.Y;
     }
-    return c.getName();
+    StringBuilder sb = new StringBuilder(elem);
+    for (int i = 0; i < dims; i++) sb.append("[]");
+    return sb.toString();
   }
 
   private static String join(List<String> parts) {

@@ -80,6 +80,14 @@ class SessionRunTest {
   }
 
   @Test
+  void generatedStyleStaticGraphAccessor() {
+    try (dev.kiln.Session s = TinySession.open()) {
+      Graph g = TinySession.graph();
+      assertValues(s.run(g.output(), feeds(g.placeholder("x"), X_VALUE)), 2f, 0f, 0f);
+    }
+  }
+
+  @Test
   void fetchingAFedTensorGivesTheFedValue() {
     try (TinySession s = TinySession.open()) {
       Tensor x = Tensor.of(X_VALUE);

@@ -80,6 +80,13 @@ final class TestGraphs {
       this.fast = fast;
     }
 
+    private static final dev.kiln.Graph GRAPH = dev.kiln.Graph.of(mlp());
+
+    /** As generated classes do: a static graph() must not clash with anything Session/CompiledSession declare. */
+    public static dev.kiln.Graph graph() {
+      return GRAPH;
+    }
+
     static TinySession open() {
       return new TinySession(mlpWeights(), true);
     }
