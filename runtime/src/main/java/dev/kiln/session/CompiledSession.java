@@ -238,36 +238,8 @@ public abstract class CompiledSession implements Session {
     return z ^ (z >>> 31);
   }
 
-  // wired to Initializers.parse after merge
-  static Initializer parseInitializer(final String spec) {
-    final float value;
-    String s = spec.trim();
-    if (s.equals("zeros")) {
-      value = 0f;
-    } else if (s.equals("ones")) {
-      value = 1f;
-    } else if (s.startsWith("constant(") && s.endsWith(")")) {
-      try {
-        value = Float.parseFloat(s.substring("constant(".length(), s.length() - 1).trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("bad initializer spec " + spec);
-      }
-    } else {
-      throw new IllegalArgumentException("unsupported initializer spec " + spec);
-    }
-    return new Initializer() {
-      @Override
-      public float[] generate(int[] shape, long seed) {
-        float[] v = new float[Shapes.size(shape)];
-        Arrays.fill(v, value);
-        return v;
-      }
-
-      @Override
-      public String spec() {
-        return spec;
-      }
-    };
+  static Initializer parseInitializer(String spec) {
+    return dev.kiln.Initializers.parse(spec);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------------
