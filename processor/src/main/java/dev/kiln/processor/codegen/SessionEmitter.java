@@ -105,7 +105,10 @@ public final class SessionEmitter {
     }
     for (NodeDef n : graph.nodes()) {
       if (n.op().equals("Variable")) weightFields.put(n.name(), javaName(n.name()));
-      if (n.op().equals("Const")) constFields.put(n.name(), "CONST_" + constantName(n.name()));
+      if (n.op().equals("Const")) {
+        String c = constantName(n.name());
+        constFields.put(n.name(), c.startsWith("CONST") ? c : "CONST_" + c);
+      }
     }
     CodeBlock compute = computeBody();
 
@@ -174,8 +177,9 @@ public final class SessionEmitter {
     type.addMethods(callMethods());
     type.addMethod(MethodSpec.methodBuilder("runOutputs").addAnnotation(Override.class).addModifiers(Modifier.PROTECTED)
         .returns(ArrayTypeName.of(TENSOR)).addParameter(ArrayTypeName.of(TENSOR), "inputs")
-        .addStatement(ir.returnsArray ? "return call($L)" : "return new $T[] {call($L)}",
-            ir.returnsArray ? inputsArgs() : TENSOR, inputsArgs())
+        .addCode(ir.returnsArray
+            ? CodeBlock.of("return call($L);\n", inputsArgs())
+            : CodeBlock.of("return new $T[] {call($L)};\n", TENSOR, inputsArgs()))
         .build());
     type.addMethod(MethodSpec.methodBuilder("compute").addModifiers(Modifier.PRIVATE)
         .addParameters(computeParams()).addCode(compute).build());
@@ -409,14 +413,19 @@ public final class SessionEmitter {
     Map<String, String> scalars = new LinkedHashMap<>();
     for (Schedule.Link l : e.links) {
       if (l.operand != null && Shapes.size(schedule.shape(l.operand)) == 1 && !scalars.containsKey(l.operand)) {
-        String name = "s" + scalars.size();
+        NodeDef producer = schedule.producer(l.operand);
+        if (producer.op().equals("Const") && producer.outputType(0) == DType.FLOAT32) {
+          scalars.put(l.operand, floatLiteral(producer.attrs().getFloats("value")[0]));
+          continue;
+        }
+        String name = "s" + (counter++);
         scalars.put(l.operand, name);
         b.addStatement("float $L = $L[0]", name, buf(l.operand));
       }
     }
     String n = sizeExpr(shape);
     if (inner > 1) {
-      b.beginControlFlow("for (int r = 0, rows = $L / $L; r < rows; r++)", n, inner);
+      b.beginControlFlow("for (int r = 0, rows = $L; r < rows; r++)", rowsOf(shape, inner));
       b.addStatement("int base = r * $L", inner);
       b.beginControlFlow("for (int c = 0; c < $L; c++)", inner);
       b.addStatement("float v = $L[base + c]", buf(e.input));
@@ -648,6 +657,20 @@ public final class SessionEmitter {
 
   private static String sizeExpr(int[] shape) {
     return productExpr(shape, 0, shape.length);
+  }
+
+  /** The number of {@code inner}-sized rows of a tensor, as a Java expression. */
+  private static String rowsOf(int[] shape, int inner) {
+    long fixed = 1;
+    boolean batch = false;
+    for (int d : shape) {
+      if (d == -1) batch = true;
+      else fixed *= d;
+    }
+    if (fixed % inner != 0) return sizeExpr(shape) + " / " + inner;
+    long rows = fixed / inner;
+    if (!batch) return String.valueOf(rows);
+    return rows == 1 ? "batch" : "batch * " + rows;
   }
 
   /** Rows of a [..., k] tensor seen as a matrix. */

@@ -74,6 +74,8 @@ public final class ModelReader {
     try {
       List<Object> args = new ArrayList<>();
       int index = 0;
+      long line = unit.getLineMap().getLineNumber(trees.getSourcePositions().getStartPosition(unit, callTree));
+      tracer.setOrigin(Interpreter.fileName(unit) + ":" + line);
       for (VariableElement p : call.getParameters()) {
         if (p.asType().getKind() == TypeKind.BOOLEAN) {
           args.add(false); // generated sessions run inference
