@@ -143,6 +143,17 @@ public final class Tracer {
     return out;
   }
 
+  /** How many nodes have been recorded. */
+  public int size() {
+    return nodes.size();
+  }
+
+  /** The nodes recorded from position {@code start} on, in order. */
+  public List<NodeDef> nodesFrom(int start) {
+    List<NodeDef> all = new ArrayList<NodeDef>(nodes.values());
+    return all.subList(Math.min(start, all.size()), all.size());
+  }
+
   /** All nodes recorded so far, in order. */
   public List<NodeDef> nodes() {
     return new ArrayList<NodeDef>(nodes.values());

@@ -35,7 +35,9 @@ import dev.kiln.DType;
 import dev.kiln.Initializer;
 import dev.kiln.Tensor;
 import dev.kiln.TensorShape;
+import dev.kiln.graph.NodeDef;
 import dev.kiln.graph.Tracer;
+import dev.kiln.processor.check.BatchDimensionCheck;
 import dev.kiln.processor.check.KilnDiagnostic;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -477,6 +479,28 @@ final class Interpreter {
   }
 
   private Completion exec(Frame frame, StatementTree s, boolean recover) {
+    Tracer tracer = Tracer.active();
+    int before = tracer == null ? 0 : tracer.size();
+    Completion c = execUnchecked(frame, s, recover);
+    if (tracer != null && !(s instanceof BlockTree) && !(s instanceof IfTree) && !(s instanceof ForLoopTree)
+        && !(s instanceof EnhancedForLoopTree)) {
+      for (NodeDef n : tracer.nodesFrom(before)) {
+        String problem = BatchDimensionCheck.check(n, this::staticShape);
+        if (problem != null) throw frame.error(problem, s);
+      }
+    }
+    return c;
+  }
+
+  private int[] staticShape(String tensor) {
+    NodeDef n = null;
+    for (NodeDef candidate : Tracer.require().nodesFrom(0)) {
+      if (candidate.name().equals(NodeDef.nodeOf(tensor))) n = candidate;
+    }
+    return n == null ? new int[0] : n.outputShape(NodeDef.indexOf(tensor));
+  }
+
+  private Completion execUnchecked(Frame frame, StatementTree s, boolean recover) {
     switch (s.getKind()) {
       case VARIABLE: {
         markOrigin(frame, s);
@@ -943,12 +967,17 @@ final class Interpreter {
 
     if (isStatic) {
       List<Object> args = evalArguments(frame, m, inv.getArguments());
-      if (bridge.isRuntimeClass(owner) || RuntimeBridge.isJavaMath(owner)) {
+      if (bridge.isRuntimeClass(owner) || RuntimeBridge.isJavaMath(m)) {
         return runRuntime(frame, m, null, args, inv);
       }
       if (frame.self != null && owner.equals(frame.self.type) || frame.self == null && trees.getTree(m) != null) {
         return invokeUserMethod(frame.self, m, args, frame.mode, inv, frame);
       }
+      throw notSupportedCall(frame, inv, owner, name);
+    }
+
+    // Instance method of a class Kiln cannot run (PrintStream.println, say): reject before reading the receiver.
+    if (!bridge.isRuntimeClass(owner) && trees.getPath(owner) == null && !isArrayOrEnumMethod(name)) {
       throw notSupportedCall(frame, inv, owner, name);
     }
 
@@ -1018,6 +1047,10 @@ final class Interpreter {
       return name.equals("ordinal") ? ((Enum<?>) receiver).ordinal() : ((Enum<?>) receiver).name();
     }
     throw notSupportedCall(frame, inv, owner, name);
+  }
+
+  private static boolean isArrayOrEnumMethod(String name) {
+    return name.equals("clone") || name.equals("ordinal") || name.equals("name");
   }
 
   private static final java.util.Set<String> TENSOR_ACCESSORS = java.util.Set.of("shape", "rank", "dim", "size", "dtype", "tensorShape");

@@ -44,9 +44,13 @@ final class RuntimeBridge {
     return name.startsWith("dev.kiln.") && !name.startsWith("dev.kiln.processor.") && load(binaryName(type)) != null;
   }
 
-  static boolean isJavaMath(TypeElement type) {
-    String name = type.getQualifiedName().toString();
-    return name.equals("java.lang.Math");
+  /** Pure functions of java.lang.Math that a compile-time computation may call. */
+  private static final java.util.Set<String> PURE_MATH = java.util.Set.of("max", "min", "abs", "floorDiv", "floorMod",
+      "round", "ceil", "floor", "sqrt", "pow", "exp", "log", "addExact", "multiplyExact", "toIntExact");
+
+  static boolean isJavaMath(ExecutableElement method) {
+    TypeElement type = (TypeElement) method.getEnclosingElement();
+    return type.getQualifiedName().contentEquals("java.lang.Math") && PURE_MATH.contains(method.getSimpleName().toString());
   }
 
   Object construct(ExecutableElement ctor, List<Object> args) throws RuntimeFailure {
