@@ -1,0 +1,154 @@
+package dev.kiln.processor;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static com.google.testing.compile.Compiler.javac;
+
+import com.google.testing.compile.Compilation;
+import com.google.testing.compile.JavaFileObjects;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
+import java.util.Set;
+import javax.annotation.processing.AbstractProcessor;
+import javax.annotation.processing.ProcessingEnvironment;
+import javax.annotation.processing.RoundEnvironment;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.TypeElement;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.api.Test;
+
+/** What the generated session looks like, and how the processor copes with wrapped processing environments. */
+class GeneratedCodeTest {
+  static final JavaFileObject MLP = JavaFileObjects.forSourceLines("com.example.Mlp",
+      "package com.example;",
+      "import dev.kiln.*;",
+      "import dev.kiln.layers.*;",
+      "public final class Mlp extends Model {",
+      "  @Layer final Dense hidden = new Dense(128).activation(Activation.RELU);",
+      "  @Layer final Dropout dropout = new Dropout(0.2f);",
+      "  @Layer final Dense out = new Dense(10).activation(Activation.SOFTMAX);",
+      "  @Call",
+      "  public Tensor call(@Shape({-1, 784}) Tensor x, boolean training) {",
+      "    Tensor h = hidden.apply(x);",
+      "    h = dropout.apply(h, training);",
+      "    return out.apply(h);",
+      "  }",
+      "}");
+
+  static String generated(Compilation c, String name) throws Exception {
+    return c.generatedSourceFile(name).orElseThrow().getCharContent(true).toString();
+  }
+
+  @Test
+  void denseLayersBecomeOneFusedKernelCallEachWithTheirSourceLine() throws Exception {
+    Compilation c = javac().withProcessors(new KilnProcessor()).compile(MLP);
+    assertThat(c).succeeded();
+    String code = generated(c, "com.example.KilnMlp");
+    String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
+    assertThat(compute).contains("// Mlp.java:10  Tensor h = hidden.apply(x)");
+    assertThat(compute).contains("// Mlp.java:12  return out.apply(h);");
+    assertThat(compute).contains("Gemm.dense(x, batch, 784, hiddenKernelPacked, 128, hiddenBias, Activation.RELU, ws.f0);");
+    assertThat(compute).contains("Gemm.dense(ws.f0, batch, 128, outKernelPacked, 10, outBias, Activation.SOFTMAX, out0);");
+    // No interpreter, no per-op dispatch and no allocation on the fast path.
+    assertThat(compute).doesNotContain("OpKernels");
+    assertThat(compute).doesNotContain("new ");
+    // The logical graph keeps every Keras-level op.
+    assertThat(code).contains(".node(\"hidden/MatMul\", \"MatMul\"");
+    assertThat(code).contains(".node(\"hidden/BiasAdd\", \"BiasAdd\"");
+    assertThat(code).contains(".node(\"hidden/Relu\", \"Relu\"");
+    assertThat(code).contains("public static void loadInto(Mlp model, Weights weights)");
+    assertThat(code).contains("public void callInto(Tensor x, Tensor output)");
+    assertThat(code).doesNotContain("java.lang.reflect");
+  }
+
+  @Test
+  void nestedClassGivesUnderscoredSessionName() {
+    JavaFileObject src = JavaFileObjects.forSourceLines("com.example.Outer",
+        "package com.example;", "import dev.kiln.*;", "import dev.kiln.layers.*;",
+        "public final class Outer {",
+        "  public static final class Inner extends Model {",
+        "    @Layer final Dense d = new Dense(2);",
+        "    @Call public Tensor call(@Shape({1, 2, 3}) Tensor x) { return d.apply(x); }",
+        "  }",
+        "}");
+    Compilation c = javac().withProcessors(new KilnProcessor()).compile(src);
+    assertThat(c).succeeded();
+    assertThat(c).generatedSourceFile("com.example.KilnOuter_Inner");
+  }
+
+  /** Gradle and IntelliJ hand processors a wrapper around javac's environment; Kiln finds javac's inside it. */
+  @Test
+  void unwrapsAWrappedProcessingEnvironment() {
+    Compilation c = javac().withProcessors(new Wrapping(true)).compile(MLP);
+    assertThat(c).succeeded();
+    assertThat(c).generatedSourceFile("com.example.KilnMlp");
+  }
+
+  /** Where no Trees API can be had (Eclipse compiler, kapt), one clear error and no crash. */
+  @Test
+  void withoutTreesOneClearError() {
+    Compilation c = javac().withProcessors(new Wrapping(false)).compile(MLP);
+    assertThat(c).failed();
+    assertThat(c).hadErrorCount(1);
+    assertThat(c).hadErrorContaining("Kiln: this compiler does not offer the javac Trees API");
+  }
+
+  /** Hands KilnProcessor a proxy of the real environment, reachable through a field only when {@code findable}. */
+  static final class Wrapping extends AbstractProcessor {
+    private final boolean findable;
+    private final KilnProcessor kiln = new KilnProcessor();
+
+    Wrapping(boolean findable) {
+      this.findable = findable;
+    }
+
+    static final class Findable implements InvocationHandler {
+      final ProcessingEnvironment delegate;
+
+      Findable(ProcessingEnvironment delegate) {
+        this.delegate = delegate;
+      }
+
+      @Override
+      public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args) throws Throwable {
+        return m.invoke(delegate, args);
+      }
+    }
+
+    static final class Hidden implements InvocationHandler {
+      private final Object[] box;
+
+      Hidden(ProcessingEnvironment env) {
+        this.box = new Object[] {env};
+      }
+
+      @Override
+      public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args) throws Throwable {
+        return m.invoke(box[0], args);
+      }
+    }
+
+    @Override
+    public synchronized void init(ProcessingEnvironment env) {
+      super.init(env);
+      InvocationHandler h = findable ? new Findable(env) : new Hidden(env);
+      kiln.init((ProcessingEnvironment) Proxy.newProxyInstance(getClass().getClassLoader(),
+          new Class<?>[] {ProcessingEnvironment.class}, h));
+    }
+
+    @Override
+    public Set<String> getSupportedAnnotationTypes() {
+      return kiln.getSupportedAnnotationTypes();
+    }
+
+    @Override
+    public SourceVersion getSupportedSourceVersion() {
+      return SourceVersion.latestSupported();
+    }
+
+    @Override
+    public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+      return kiln.process(annotations, round);
+    }
+  }
+}
