@@ -57,6 +57,10 @@ public final class SessionEmitter {
   private static final ClassName SOFTMAX = ClassName.get("dev.kiln.kernels", "Softmax");
   private static final ClassName REDUCTIONS = ClassName.get("dev.kiln.kernels", "Reductions");
   private static final ClassName SHAPING = ClassName.get("dev.kiln.kernels", "Shaping");
+  private static final ClassName CONV = ClassName.get("dev.kiln.kernels", "Conv");
+  private static final ClassName POOLING = ClassName.get("dev.kiln.kernels", "Pooling");
+  private static final ClassName NORMALIZATION = ClassName.get("dev.kiln.kernels", "Normalization");
+  private static final ClassName RESIZE = ClassName.get("dev.kiln.kernels", "Resize");
   private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
   private static final Set<String> RESERVED = Set.of("batch", "ws", "i", "r", "c", "v", "n", "out", "model", "weights",
       "options", "inputs", "base", "result");
@@ -68,8 +72,10 @@ public final class SessionEmitter {
   private final ClassName sessionName;
   private final ClassName modelName;
   private final Map<String, String> weightFields = new LinkedHashMap<>();
-  private final Set<String> packedWeights = new HashSet<>();
   private final Set<String> unpackedWeights = new HashSet<>();
+  /** Weights prepared when the session opens (packed, folded): their fields and the code that computes them. */
+  private final List<FieldSpec> preparedFields = new ArrayList<>();
+  private final CodeBlock.Builder preparation = CodeBlock.builder();
   private final Map<String, String> constFields = new LinkedHashMap<>();
   private final Map<String, String> staticArrays = new LinkedHashMap<>();
   private final List<FieldSpec> staticArrayFields = new ArrayList<>();
@@ -141,12 +147,8 @@ public final class SessionEmitter {
         type.addField(FieldSpec.builder(float[].class, w.getValue(), Modifier.PRIVATE, Modifier.FINAL)
             .addJavadoc("$L $L.\n", n.name(), Shapes.toString(n.outputShape(0))).build());
       }
-      if (packedWeights.contains(w.getKey())) {
-        type.addField(FieldSpec.builder(float[].class, w.getValue() + "Packed", Modifier.PRIVATE, Modifier.FINAL)
-            .addJavadoc("$L $L, packed for {@code Gemm.dense} when the session opens.\n", n.name(), Shapes.toString(n.outputShape(0)))
-            .build());
-      }
     }
+    for (FieldSpec f : preparedFields) type.addField(f);
     ClassName workspace = sessionName.nestedClass("Workspace");
     type.addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(ThreadLocal.class), workspace), "workspaces",
             Modifier.PRIVATE, Modifier.FINAL)
@@ -224,15 +226,11 @@ public final class SessionEmitter {
         .addParameter(WEIGHTS, "weights").addParameter(SESSION_OPTIONS, "options")
         .addStatement("super(GRAPH, weights, options)");
     for (Map.Entry<String, String> w : weightFields.entrySet()) {
-      int[] shape = graph.node(w.getKey()).outputShape(0);
       if (unpackedWeights.contains(w.getKey())) {
         m.addStatement("$N = weight($S).floatBuffer()", w.getValue(), w.getKey());
       }
-      if (packedWeights.contains(w.getKey())) {
-        m.addStatement("$N = $T.packWeights(weight($S).floatBuffer(), $L, $L)", w.getValue() + "Packed", GEMM, w.getKey(),
-            shape[0], shape[1]);
-      }
     }
+    m.addCode(preparation.build());
     return m.build();
   }
 
@@ -372,6 +370,7 @@ public final class SessionEmitter {
         lastOrigin = origin;
       }
       if (step instanceof Schedule.Dense) emitDense(b, (Schedule.Dense) step);
+      else if (step instanceof Schedule.Conv) emitConv(b, (Schedule.Conv) step);
       else if (step instanceof Schedule.Elementwise) emitElementwise(b, (Schedule.Elementwise) step);
       else if (step instanceof Schedule.Alias) b.add("// $L: $L reuses the buffer of its input (no copy)\n",
           step.nodes.get(0).name(), step.nodes.get(0).op());
@@ -387,15 +386,140 @@ public final class SessionEmitter {
 
   private void emitDense(CodeBlock.Builder b, Schedule.Dense d) {
     int[] w = schedule.shape(d.kernel);
-    packedWeights.add(graph.node(NodeDef.nodeOf(d.kernel)).name());
     int[] in = schedule.shape(d.input);
-    String rows = rowsExpr(in, w[0]);
-    String bias = d.bias == null ? "null" : weightRef(d.bias);
-    String names = nodeNames(d.nodes);
-    b.add("// $L\n", names);
-    b.addStatement("$T.dense($L, $L, $L, $N, $L, $L, $L, $L)", GEMM, buf(d.input), rows, w[0],
-        weightFields.get(NodeDef.nodeOf(d.kernel)) + "Packed", w[1], bias,
-        d.activation == null ? "null" : CodeBlock.of("$T.$L", ACTIVATION, d.activation.name()), buf(d.output()));
+    String base = weightFields.get(NodeDef.nodeOf(d.kernel));
+    String[] prepared = prepareKernel(base, d.kernel, w[1], d.epilogue);
+    String packed = base + "Packed";
+    preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
+        .addJavadoc("$L $L$L, packed for {@code Gemm.dense} when the session opens.\n", NodeDef.nodeOf(d.kernel),
+            Shapes.toString(w), d.epilogue.batchNorm == null ? "" : " with " + d.epilogue.batchNorm.name() + " folded in")
+        .build());
+    preparation.addStatement("$N = $T.packWeights($L, $L, $L)", packed, GEMM, prepared[0], w[0], w[1]);
+    b.add("// $L\n", nodeNames(d.nodes));
+    b.addStatement("$T.dense($L, $L, $L, $N, $L, $L, $L, $L)", GEMM, buf(d.input), rowsExpr(in, w[0]), w[0], packed, w[1],
+        prepared[1], activationRef(d.epilogue.activation), buf(d.output()));
+  }
+
+  private CodeBlock activationRef(Activation a) {
+    return a == null ? CodeBlock.of("null") : CodeBlock.of("$T.$L", ACTIVATION, a.name());
+  }
+
+  /**
+   * The kernel (a Java expression for the constructor) and the bias (a field name, or "null") a fused step uses.
+   * A BatchNorm in the epilogue is folded into both when the session opens.
+   */
+  private String[] prepareKernel(String base, String kernel, int outChannels, Schedule.Epilogue e) {
+    if (e.batchNorm == null) {
+      return new String[] {"weight(\"" + NodeDef.nodeOf(kernel) + "\").floatBuffer()", e.bias == null ? "null" : weightRef(e.bias)};
+    }
+    NodeDef bn = e.batchNorm;
+    boolean scale = bn.attrs().getBoolean("scale", true);
+    boolean center = bn.attrs().getBoolean("center", true);
+    int next = 3;
+    String gamma = scale ? weightCall(bn.input(next++)) : "null";
+    String beta = center ? weightCall(bn.input(next)) : "null";
+    String fold = "fold" + (counter++);
+    preparation.add("// $L folded into $L\n", bn.name(), NodeDef.nodeOf(kernel));
+    preparation.addStatement("float[][] $L = $T.foldIntoKernel(weight($S).floatBuffer(), $L, $L,\n$T.foldBatchNorm($L, $L, $L, $L, $L)[0],\n$T.foldBatchNorm($L, $L, $L, $L, $L)[1])",
+        fold, NORMALIZATION, NodeDef.nodeOf(kernel), outChannels, e.bias == null ? "null" : weightCall(e.bias),
+        NORMALIZATION, gamma, beta, weightCall(bn.input(1)), weightCall(bn.input(2)), floatLiteral(bn.attrs().getFloat("epsilon")),
+        NORMALIZATION, gamma, beta, weightCall(bn.input(1)), weightCall(bn.input(2)), floatLiteral(bn.attrs().getFloat("epsilon")));
+    String biasField = base + "BiasFolded";
+    preparedFields.add(FieldSpec.builder(float[].class, biasField, Modifier.PRIVATE, Modifier.FINAL)
+        .addJavadoc("Bias of $L with $L folded in.\n", NodeDef.nodeOf(kernel), bn.name()).build());
+    preparation.addStatement("$N = $L[1]", biasField, fold);
+    return new String[] {fold + "[0]", biasField};
+  }
+
+  private boolean allWeightInputs(NodeDef n) {
+    for (int i = 1; i < n.numInputs(); i++) {
+      if (!schedule.producer(n.input(i)).op().equals("Variable")) return false;
+    }
+    return true;
+  }
+
+  private static String weightCall(String tensor) {
+    return "weight(\"" + NodeDef.nodeOf(tensor) + "\").floatBuffer()";
+  }
+
+  /** TF's SAME padding: {before, after} for one spatial axis. */
+  private static int[] samePadding(int in, int k, int stride, int dilation, int out) {
+    int effective = (k - 1) * dilation + 1;
+    int total = Math.max((out - 1) * stride + effective - in, 0);
+    return new int[] {total / 2, total - total / 2};
+  }
+
+  private void emitConv(CodeBlock.Builder b, Schedule.Conv c) {
+    NodeDef conv = c.conv;
+    int[] in = schedule.shape(c.input);
+    int[] k = schedule.shape(c.kernel);
+    int[] out = conv.outputShape(0);
+    int[] strides = conv.attrs().getInts("strides");
+    int[] dil = conv.attrs().has("dilations") ? conv.attrs().getInts("dilations") : new int[] {1, 1};
+    boolean same = "SAME".equals(conv.attrs().getString("padding", "VALID"));
+    int padH = schedule.shape(conv.input(0))[1];
+    int padW = schedule.shape(conv.input(0))[2];
+    int padTop = c.extraPad[0];
+    int padLeft = c.extraPad[2];
+    if (same && !conv.op().equals("Conv2DTranspose")) {
+      padTop += samePadding(padH, k[0], strides[0], dil[0], out[1])[0];
+      padLeft += samePadding(padW, k[1], strides[1], dil[1], out[2])[0];
+    }
+    String base = weightFields.get(NodeDef.nodeOf(c.kernel));
+    Schedule.Epilogue e = c.epilogue;
+    b.add("// $L\n", nodeNames(c.nodes));
+    String residual = e.residual == null ? "null" : buf(e.residual);
+    switch (conv.op()) {
+      case "Conv2D": {
+        int groups = conv.attrs().getInt("groups", 1);
+        String[] prepared = prepareKernel(base, c.kernel, k[3], e);
+        String packed = base + "Packed";
+        preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L $L, packed for {@code Conv.conv2d} when the session opens.\n", NodeDef.nodeOf(c.kernel), Shapes.toString(k))
+            .build());
+        preparation.addStatement("$N = $T.packKernel($L, $L, $L, $L, $L, $L)", packed, CONV, prepared[0], k[0], k[1], k[2], k[3], groups);
+        b.addStatement("$T.conv2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV,
+            buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], packed, k[0], k[1], k[3], strides[0], strides[1], dil[0], dil[1],
+            padTop, padLeft, out[1], out[2], groups, prepared[1], residual, activationRef(e.activation), buf(c.output()));
+        return;
+      }
+      case "DepthwiseConv2dNative": {
+        String[] prepared = prepareKernel(base, c.kernel, k[2] * k[3], e);
+        String kernelField = prepared[0].startsWith("weight(") ? weightRef(c.kernel) : base + "Folded";
+        if (!prepared[0].startsWith("weight(")) {
+          preparedFields.add(FieldSpec.builder(float[].class, kernelField, Modifier.PRIVATE, Modifier.FINAL)
+              .addJavadoc("$L with $L folded in.\n", NodeDef.nodeOf(c.kernel), e.batchNorm.name()).build());
+          preparation.addStatement("$N = $L", kernelField, prepared[0]);
+        }
+        if (e.residual != null) {
+          throw new IllegalStateException("residual fusion is not supported for depthwise convolutions");
+        }
+        b.addStatement("$T.depthwise2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV,
+            buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], kernelField, k[0], k[1], k[3], strides[0], strides[1], dil[0], dil[1],
+            padTop, padLeft, out[1], out[2], prepared[1], activationRef(e.activation), buf(c.output()));
+        return;
+      }
+      default: {
+        // Conv2DTranspose: kernel [kh, kw, filters, in] as stored.
+        int[] p = transposePadding(conv, in, k, strides, out);
+        b.addStatement("$T.conv2dTranspose($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV,
+            buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], weightRef(c.kernel), k[0], k[1], k[2], strides[0], strides[1],
+            p[0], p[1], out[1], out[2], e.bias == null ? "null" : weightRef(e.bias), activationRef(e.activation), buf(c.output()));
+      }
+    }
+  }
+
+  /**
+   * Top/left padding of a transposed convolution, as TF's conv2d_transpose derives it from the output size:
+   * the full correlation is cropped by {@code ((in - 1) * stride + k - out)} split with the odd one at the end.
+   */
+  private static int[] transposePadding(NodeDef conv, int[] in, int[] k, int[] strides, int[] out) {
+    int[] p = new int[2];
+    for (int a = 0; a < 2; a++) {
+      int total = Math.max((in[1 + a] - 1) * strides[a] + k[a] - out[1 + a], 0);
+      p[a] = total / 2;
+    }
+    return p;
   }
 
   private void emitElementwise(CodeBlock.Builder b, Schedule.Elementwise e) {
@@ -499,18 +623,88 @@ public final class SessionEmitter {
       }
       case "Softmax": case "Mean": case "Sum": case "Max": case "ArgMax": {
         int[] in = schedule.shape(n.input(0));
-        int axis = n.attrs().getInt("axis", in.length - 1);
+        int axis;
+        int axisEnd;
+        if (n.attrs().has("axes")) {
+          int[] axes = n.attrs().getInts("axes");
+          boolean contiguous = axes.length > 0;
+          for (int i = 1; i < axes.length; i++) contiguous &= axes[i] == axes[i - 1] + 1;
+          if (!contiguous) break;
+          axis = axes[0];
+          axisEnd = axes[axes.length - 1] + 1;
+        } else {
+          axis = n.attrs().getInt("axis", in.length - 1);
+          axisEnd = axis + 1;
+        }
         String outer = productExpr(in, 0, axis);
-        String inner = productExpr(in, axis + 1, in.length);
+        String inner = productExpr(in, axisEnd, in.length);
+        String len = productExpr(in, axis, axisEnd);
         if (n.op().equals("Softmax")) {
-          b.addStatement("$T.softmax($L, $L, $L, $L, $L)", SOFTMAX, buf(n.input(0)), buf(out), outer, dimExpr(in, axis), inner);
+          b.addStatement("$T.softmax($L, $L, $L, $L, $L)", SOFTMAX, buf(n.input(0)), buf(out), outer, len, inner);
         } else if (n.op().equals("ArgMax")) {
-          b.addStatement("$T.argmax($L, $L, $L, $L, $L)", REDUCTIONS, buf(n.input(0)), buf(out), outer, dimExpr(in, axis), inner);
+          b.addStatement("$T.argmax($L, $L, $L, $L, $L)", REDUCTIONS, buf(n.input(0)), buf(out), outer, len, inner);
         } else {
           String op = n.op().equals("Mean") ? "MEAN" : n.op().equals("Sum") ? "SUM" : "MAX";
           b.addStatement("$T.reduce($T.$L, $L, $L, $L, $L, $L)", REDUCTIONS, REDUCTIONS, op, buf(n.input(0)), buf(out), outer,
-              dimExpr(in, axis), inner);
+              len, inner);
         }
+        return;
+      }
+      case "MaxPool": case "AvgPool": {
+        int[] in = schedule.shape(n.input(0));
+        int[] ks = n.attrs().getInts("ksize");
+        int[] st = n.attrs().getInts("strides");
+        int padTop = 0;
+        int padLeft = 0;
+        if ("SAME".equals(n.attrs().getString("padding", "VALID"))) {
+          padTop = samePadding(in[1], ks[0], st[0], 1, outShape[1])[0];
+          padLeft = samePadding(in[2], ks[1], st[1], 1, outShape[2])[0];
+        }
+        b.addStatement("$T.$L($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", POOLING,
+            n.op().equals("MaxPool") ? "maxPool2d" : "avgPool2d", buf(n.input(0)), dimExpr(in, 0), in[1], in[2], in[3],
+            ks[0], ks[1], st[0], st[1], padTop, padLeft, outShape[1], outShape[2], buf(out));
+        return;
+      }
+      case "BatchNorm": {
+        int[] in = schedule.shape(n.input(0));
+        int axis = n.attrs().getInt("axis");
+        if (!allWeightInputs(n)) break;
+        boolean scale = n.attrs().getBoolean("scale", true);
+        boolean center = n.attrs().getBoolean("center", true);
+        int next = 3;
+        String gamma = scale ? weightCall(n.input(next++)) : "null";
+        String beta = center ? weightCall(n.input(next)) : "null";
+        String field = javaName(n.name()) + "ScaleShift";
+        preparedFields.add(FieldSpec.builder(float[][].class, field, Modifier.PRIVATE, Modifier.FINAL)
+            .addJavadoc("$L as a per-channel scale and shift, computed when the session opens.\n", n.name()).build());
+        preparation.addStatement("$N = $T.foldBatchNorm($L, $L, $L, $L, $L)", field, NORMALIZATION, gamma, beta,
+            weightCall(n.input(1)), weightCall(n.input(2)), floatLiteral(n.attrs().getFloat("epsilon")));
+        b.addStatement("$T.batchNorm($L, $L, $L, $L, $L, $N[0], $N[1])", NORMALIZATION, buf(n.input(0)), buf(out),
+            productExpr(in, 0, axis), in[axis], productExpr(in, axis + 1, in.length), field, field);
+        return;
+      }
+      case "LayerNorm": {
+        int[] in = schedule.shape(n.input(0));
+        int[] axes = n.attrs().getInts("axes");
+        boolean trailing = axes[axes.length - 1] == in.length - 1;
+        for (int i = 1; i < axes.length; i++) trailing &= axes[i] == axes[i - 1] + 1;
+        if (!trailing || !allWeightInputs(n)) break;
+        boolean scale = n.attrs().getBoolean("scale", true);
+        boolean center = n.attrs().getBoolean("center", true);
+        int next = 1;
+        String gamma = scale ? weightRef(n.input(next++)) : "null";
+        String beta = center ? weightRef(n.input(next)) : "null";
+        b.addStatement("$T.layerNorm($L, $L, $L, $L, $L, $L, $L)", NORMALIZATION, buf(n.input(0)), buf(out),
+            productExpr(in, 0, axes[0]), productExpr(in, axes[0], in.length), gamma, beta,
+            floatLiteral(n.attrs().getFloat("epsilon")));
+        return;
+      }
+      case "Resize": {
+        int[] in = schedule.shape(n.input(0));
+        int[] scale = n.attrs().getInts("scale");
+        b.addStatement("$T.$L($L, $L, $L, $L, $L, $L, $L, $L)", RESIZE,
+            "bilinear".equals(n.attrs().getString("method", "nearest")) ? "bilinear" : "nearest",
+            buf(n.input(0)), dimExpr(in, 0), in[1], in[2], in[3], scale[0], scale[1], buf(out));
         return;
       }
       case "ConcatV2": {
