@@ -62,6 +62,7 @@ public final class SessionEmitter {
   private static final ClassName NORMALIZATION = ClassName.get("dev.kiln.kernels", "Normalization");
   private static final ClassName RESIZE = ClassName.get("dev.kiln.kernels", "Resize");
   private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
+  private static final ClassName SHAPES = ClassName.get("dev.kiln", "Shapes");
   private static final Set<String> RESERVED = Set.of("batch", "ws", "i", "r", "c", "v", "n", "out", "model", "weights",
       "options", "inputs", "base", "result");
 
@@ -275,7 +276,8 @@ public final class SessionEmitter {
       args.append(", out").append(i).append(dt == DType.FLOAT32 ? ".floatBuffer()" : ".intBuffer()");
       String target = ir.returnsArray ? "outputs[" + i + "]" : "output";
       into.addStatement("$T out$L = $L", TENSOR, i, target);
-      CodeBlock.Builder cond = CodeBlock.builder().add("out$L.dtype() != $T.$L || out$L.rank() != $L", i, DTYPE, dt.name(), i, shape.length);
+      CodeBlock.Builder cond = CodeBlock.builder().add("out$L == null || out$L.dtype() != $T.$L || out$L.rank() != $L", i, i, DTYPE,
+          dt.name(), i, shape.length);
       for (int d = 0; d < shape.length; d++) cond.add(" || out$L.dim($L) != $L", i, d, dimExpr(shape, d));
       into.beginControlFlow("if ($L)", cond.build())
           .addStatement("throw outputMismatch($L, out$L, batch)", i, i)
@@ -329,8 +331,10 @@ public final class SessionEmitter {
     m.addStatement("String[] names = {$L}", String.join(", ", quoted(graph.outputs())));
     m.addStatement("$T expected = GRAPH.node($T.nodeOf(names[index])).outputShape(0)", int[].class, NODE_DEF);
     m.addStatement("if (expected.length > 0 && expected[0] == -1) expected[0] = batch");
-    m.addStatement("return new $T($S + names[index] + $S + $T.toString(expected) + $S + given.dtype() + $T.toString(given.shape()))",
-        IllegalArgumentException.class, "output ", " expects ", ARRAYS, ", got ", ARRAYS);
+    m.addStatement("String dtype = GRAPH.node($T.nodeOf(names[index])).outputType(0).kerasName()", NODE_DEF);
+    m.addStatement("String got = given == null ? $S : given.dtype().kerasName() + $T.toString(given.shape())", "null", SHAPES);
+    m.addStatement("return new $T($S + names[index] + $S + dtype + $T.toString(expected) + $S + got)",
+        IllegalArgumentException.class, "output ", " expects ", SHAPES, ", got ");
     return m.build();
   }
 
