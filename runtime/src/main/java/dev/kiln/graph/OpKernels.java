@@ -71,6 +71,22 @@ public final class OpKernels {
         return Ops.pad(in[0], p, a.getFloat("value", 0f));
       }
       case "Slice": return Ops.slice(in[0], a.getInts("begin"), a.getInts("size"));
+      case "BatchNorm": {
+        int i = 3;
+        Tensor gamma = a.getBoolean("scale") ? in[i++] : null;
+        Tensor beta = a.getBoolean("center") ? in[i] : null;
+        return dev.kiln.NormOps.batchNorm(in[0], in[1], in[2], gamma, beta, a.getInt("axis"), a.getFloat("epsilon"));
+      }
+      case "LayerNorm": {
+        int i = 1;
+        Tensor gamma = a.getBoolean("scale") ? in[i++] : null;
+        Tensor beta = a.getBoolean("center") ? in[i] : null;
+        return dev.kiln.NormOps.layerNorm(in[0], gamma, beta, a.getInts("axes"), a.getFloat("epsilon"));
+      }
+      case "Resize": {
+        int[] scale = a.getInts("scale");
+        return dev.kiln.NormOps.resize(in[0], scale[0], scale[1], a.getString("method"));
+      }
       default:
         throw new UnsupportedOperationException(node.name() + ": op " + node.op() + " has no kernel");
     }
