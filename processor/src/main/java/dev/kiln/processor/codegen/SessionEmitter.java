@@ -625,7 +625,24 @@ public final class SessionEmitter {
             buf(n.input(0)), shapeRef(n.input(0)), buf(n.input(1)), shapeRef(n.input(1)), buf(out), shapeRef(out));
         return;
       }
-      case "Softmax": case "Mean": case "Sum": case "Max": case "ArgMax": {
+      case "Mean": case "Sum": case "Max": {
+        int[] in = schedule.shape(n.input(0));
+        int[] axes = n.attrs().getInts("axes");
+        String op = n.op().equals("Mean") ? "MEAN" : n.op().equals("Sum") ? "SUM" : "MAX";
+        if (axes.length == 0) {
+          b.addStatement("$T.arraycopy($L, 0, $L, 0, $L)", System.class, buf(n.input(0)), buf(out), sizeExpr(in));
+        } else if (axes[axes.length - 1] - axes[0] == axes.length - 1) {
+          int first = axes[0];
+          int last = axes[axes.length - 1];
+          b.addStatement("$T.reduce($T.$L, $L, $L, $L, $L, $L)", REDUCTIONS, REDUCTIONS, op, buf(n.input(0)), buf(out),
+              productExpr(in, 0, first), productExpr(in, first, last + 1), productExpr(in, last + 1, in.length));
+        } else {
+          b.addStatement("$T.reduceAxes($T.$L, $L, $L, $L, $L)", REDUCTIONS, REDUCTIONS, op, buf(n.input(0)),
+              shapeRef(n.input(0)), staticInts(axes), buf(out));
+        }
+        return;
+      }
+      case "Softmax": case "ArgMax": {
         int[] in = schedule.shape(n.input(0));
         int axis;
         int axisEnd;
@@ -645,12 +662,8 @@ public final class SessionEmitter {
         String len = productExpr(in, axis, axisEnd);
         if (n.op().equals("Softmax")) {
           b.addStatement("$T.softmax($L, $L, $L, $L, $L)", SOFTMAX, buf(n.input(0)), buf(out), outer, len, inner);
-        } else if (n.op().equals("ArgMax")) {
-          b.addStatement("$T.argmax($L, $L, $L, $L, $L)", REDUCTIONS, buf(n.input(0)), buf(out), outer, len, inner);
         } else {
-          String op = n.op().equals("Mean") ? "MEAN" : n.op().equals("Sum") ? "SUM" : "MAX";
-          b.addStatement("$T.reduce($T.$L, $L, $L, $L, $L, $L)", REDUCTIONS, REDUCTIONS, op, buf(n.input(0)), buf(out), outer,
-              len, inner);
+          b.addStatement("$T.argmax($L, $L, $L, $L, $L)", REDUCTIONS, buf(n.input(0)), buf(out), outer, len, inner);
         }
         return;
       }
