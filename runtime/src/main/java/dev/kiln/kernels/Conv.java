@@ -269,8 +269,8 @@ public final class Conv {
 
   /**
    * Multiplier 1: one output row at a time. The row accumulator ({@code ow * c}, from index 0) gets, for every
-   * tap, the input row's values times the tap's weights repeated along the row; for stride 1 the input values
-   * are one contiguous run copied to a scratch row first, so the hot loop indexes only from 0.
+   * tap, the input row's values times the tap's weights repeated along the row; the input values the tap reads (zero outside
+   * the image) are first copied to a scratch row, so the hot loop indexes every array from 0.
    */
   private static void depthwiseM1(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw,
       int sh, int sw, int dh, int dw, int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out) {
@@ -283,6 +283,7 @@ public final class Conv {
       float[] kr = depthScratch(2 + t, rowLen);
       for (int ox = 0; ox < ow; ox++) System.arraycopy(kernel, t * c, kr, ox * c, c);
     }
+    float[][] rows = DEPTH.get();
     for (int img = 0; img < n; img++) {
       for (int oy = 0; oy < oh; oy++) {
         if (bias != null) {
@@ -300,16 +301,17 @@ public final class Conv {
             int oxLo = off >= 0 ? 0 : (-off + sw - 1) / sw;
             int oxHi = w - 1 - off < 0 ? -1 : Math.min(ow - 1, (w - 1 - off) / sw);
             if (oxLo > oxHi) continue;
-            int cnt = (oxHi - oxLo + 1) * c;
-            float[] kr = depthScratch(2 + ky * kw + kx, rowLen);
+            int lo = oxLo * c;
+            int hi = (oxHi + 1) * c;
+            float[] kr = rows[2 + ky * kw + kx];
+            for (int j = 0; j < lo; j++) run[j] = 0f;
             if (sw == 1) {
-              System.arraycopy(in, (rowBase + oxLo + off) * c, run, 0, cnt);
+              System.arraycopy(in, (rowBase + oxLo + off) * c, run, lo, hi - lo);
             } else {
-              for (int ox = oxLo; ox <= oxHi; ox++) {
-                System.arraycopy(in, (rowBase + ox * sw + off) * c, run, (ox - oxLo) * c, c);
-              }
+              for (int ox = oxLo; ox <= oxHi; ox++) System.arraycopy(in, (rowBase + ox * sw + off) * c, run, ox * c, c);
             }
-            madd(accRow, oxLo * c, run, kr, cnt);
+            for (int j = hi; j < rowLen; j++) run[j] = 0f;
+            madd(accRow, run, kr, rowLen);
           }
         }
         if (act != Activation.LINEAR) Activations.apply(act, accRow, accRow, rowLen);
@@ -318,13 +320,9 @@ public final class Conv {
     }
   }
 
-  /** {@code acc[accOff + j] += run[j] * k[j]}. */
-  private static void madd(float[] acc, int accOff, float[] run, float[] k, int cnt) {
-    if (accOff == 0) {
-      for (int j = 0; j < cnt; j++) acc[j] += run[j] * k[j];
-    } else {
-      for (int j = 0; j < cnt; j++) acc[accOff + j] += run[j] * k[j];
-    }
+  /** {@code acc[j] += run[j] * k[j]}. */
+  private static void madd(float[] acc, float[] run, float[] k, int n) {
+    for (int j = 0; j < n; j++) acc[j] += run[j] * k[j];
   }
 
   private static final ThreadLocal<float[][]> DEPTH = new ThreadLocal<float[][]>() {
