@@ -607,6 +607,7 @@ public final class SessionEmitter {
       case "Log": return CodeBlock.of("(float) $T.log(v)", Math.class);
       case "Sqrt": return CodeBlock.of("(float) $T.sqrt(v)", Math.class);
       case "Square": return CodeBlock.of("v * v");
+      case "Softsign": return CodeBlock.of("v / (1f + $T.abs(v))", Math.class);
       case "Abs": return CodeBlock.of("$T.abs(v)", Math.class);
       case "Neg": return CodeBlock.of("-v");
       case "ClipByValue":

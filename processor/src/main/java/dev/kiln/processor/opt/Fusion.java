@@ -20,7 +20,7 @@ import java.util.Set;
 public final class Fusion {
   /** Ops computed elementwise from one input. */
   static final Set<String> UNARY = Set.of("Relu", "Relu6", "Sigmoid", "Tanh", "Silu", "Softplus", "HardSigmoid",
-      "HardSilu", "Exp", "Log", "Sqrt", "Square", "Abs", "Neg", "Gelu", "Elu", "LeakyRelu", "ClipByValue");
+      "HardSilu", "Exp", "Log", "Sqrt", "Square", "Abs", "Neg", "Gelu", "Elu", "LeakyRelu", "ClipByValue", "Softsign");
   /** Ops computed elementwise from two broadcast inputs. */
   static final Set<String> BINARY = Set.of("Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "BiasAdd");
 
@@ -175,9 +175,11 @@ public final class Fusion {
       case "Tanh": return Activation.TANH;
       case "Silu": return Activation.SILU;
       case "Softplus": return Activation.SOFTPLUS;
+      case "Softsign": return Activation.SOFTSIGN;
+      case "Exp": return Activation.EXPONENTIAL;
       case "HardSigmoid": return Activation.HARD_SIGMOID;
       case "HardSilu": return Activation.HARD_SILU;
-      case "Gelu": return n.attrs().getBoolean("approximate", false) ? null : Activation.GELU;
+      case "Gelu": return n.attrs().getBoolean("approximate", false) ? Activation.GELU_APPROXIMATE : Activation.GELU;
       case "Elu": return n.attrs().getFloat("alpha", 1f) == 1f ? Activation.ELU : null;
       case "LeakyRelu": return n.attrs().getFloat("alpha", 0.2f) == 0.2f ? Activation.LEAKY_RELU : null;
       case "Softmax": {
