@@ -13,8 +13,31 @@ import dev.kiln.processor.testing.CompiledModels;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** A BatchNormalization after a Dense is folded into the Dense's weights when the session opens. */
+/** Fusion keeps the meaning of the graph: folded BatchNorms, and elementwise loops that run only once their inputs exist. */
 class FoldingTest {
+  /**
+   * Found by the conformance suite: a chain starting at {@code m} absorbed the final add, whose other operand
+   * {@code s} is computed after {@code m}; the loop then ran before {@code s} existed.
+   */
+  @Test
+  void elementwiseChainNeverReadsAValueComputedAfterIt() throws Exception {
+    CompiledModels models = CompiledModels.compile(JavaFileObjects.forSourceLines("com.example.Order",
+        "package com.example;", "import dev.kiln.*;",
+        "public final class Order extends Model {",
+        "  @Call public Tensor call(@Shape({-1, 4}) Tensor x) {",
+        "    Tensor m = Ops.multiply(x, 0.5f);",
+        "    Tensor s = Ops.add(x, x);",
+        "    return Ops.add(s, m);",
+        "  }",
+        "}"));
+    Class<?> session = models.load("com.example.KilnOrder");
+    Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 1, 4);
+    try (Session s = (Session) callStatic(session, "initialized", 1L)) {
+      // 2x + x/2, computed by hand.
+      assertThat(((Tensor) call(session, s, "call", x)).toFloatArray()).isEqualTo(new float[] {2.5f, 5f, 7.5f, 10f});
+    }
+  }
+
   @Test
   void batchNormFoldedIntoDenseMatchesEager() throws Exception {
     CompiledModels models = CompiledModels.compile(JavaFileObjects.forSourceLines("com.example.M",

@@ -84,7 +84,7 @@ public final class Fusion {
         continue;
       }
       if (isElementwise(graph, n) != null) {
-        steps.add(chain(graph, n, readers, outputs, consumers, done));
+        steps.add(chain(graph, n, readers, outputs, consumers, done, order));
         continue;
       }
       steps.add(new Schedule.Kernel(n));
@@ -191,7 +191,7 @@ public final class Fusion {
   }
 
   private static Schedule.Elementwise chain(GraphDef graph, NodeDef first, Map<String, Integer> readers, Set<String> outputs,
-      Map<String, List<NodeDef>> consumers, Set<String> done) {
+      Map<String, List<NodeDef>> consumers, Set<String> done, Map<String, Integer> order) {
     List<Schedule.Link> links = new ArrayList<>();
     int primary = isElementwise(graph, first);
     String input = first.input(primary);
@@ -213,11 +213,21 @@ public final class Fusion {
         }
         p = other;
       }
+      // The loop runs where the chain starts: every operand it reads must be computed by then.
+      if (next.numInputs() == 2 && !availableBefore(graph, next.input(1 - p), first, order)) break;
       links.add(link(next, p));
       done.add(next.name());
       last = next;
     }
     return new Schedule.Elementwise(input, links);
+  }
+
+  /** True when {@code tensor} is a source (input, weight, constant) or is produced before {@code start}. */
+  private static boolean availableBefore(GraphDef graph, String tensor, NodeDef start, Map<String, Integer> order) {
+    NodeDef producer = graph.node(NodeDef.nodeOf(tensor));
+    String op = producer.op();
+    if (op.equals("Placeholder") || op.equals("Variable") || op.equals("Const")) return true;
+    return order.get(producer.name()) < order.get(start.name());
   }
 
   private static Schedule.Link link(NodeDef n, int primary) {
