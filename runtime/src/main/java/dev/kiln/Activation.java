@@ -17,7 +17,11 @@ public enum Activation {
   HARD_SILU("HardSilu"),
   ELU("Elu"),
   LEAKY_RELU("LeakyRelu"),
-  SOFTPLUS("Softplus");
+  SOFTPLUS("Softplus"),
+  /** {@code x / (1 + |x|)}. */
+  SOFTSIGN("Softsign"),
+  /** {@code exp(x)} (Keras {@code exponential}). */
+  EXPONENTIAL("Exp");
 
   private final String opName;
 

@@ -129,15 +129,18 @@ final class OpShapes {
     return out;
   }
 
-  static int[] reduce(String op, int[] in, int axis, boolean keepDims) {
-    int ax = Shapes.axis(axis, in.length, op);
+  /** Reduction over normalized, sorted {@code axes} (see {@link Shapes#axes}). */
+  static int[] reduce(String op, int[] in, int[] axes, boolean keepDims) {
     if (keepDims) {
       int[] out = in.clone();
-      out[ax] = 1;
+      for (int a : axes) out[a] = 1;
       return out;
     }
-    int[] out = new int[in.length - 1];
-    for (int i = 0, j = 0; i < in.length; i++) if (i != ax) out[j++] = in[i];
+    int[] out = new int[in.length - axes.length];
+    for (int i = 0, j = 0, k = 0; i < in.length; i++) {
+      if (k < axes.length && axes[k] == i) k++;
+      else out[j++] = in[i];
+    }
     return out;
   }
 

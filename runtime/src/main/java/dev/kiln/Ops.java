@@ -25,7 +25,7 @@ import dev.kiln.kernels.Unary;
  * <tr><td>Add, Sub, Mul, Div, Maximum, Minimum</td><td>a, b (NumPy broadcasting)</td><td>-</td></tr>
  * <tr><td>MatMul</td><td>a {@code [..., m, k]}, b {@code [k, n]} or {@code [..., k, n]}</td><td>-</td></tr>
  * <tr><td>BiasAdd</td><td>x, bias (last axis)</td><td>-</td></tr>
- * <tr><td>Relu, Relu6, Sigmoid, Tanh, Silu, Softplus, HardSigmoid, HardSilu, Exp, Log, Sqrt, Square, Abs,
+ * <tr><td>Relu, Relu6, Sigmoid, Tanh, Silu, Softplus, Softsign, HardSigmoid, HardSilu, Exp, Log, Sqrt, Square, Abs,
  *   Neg</td><td>x</td><td>-</td></tr>
  * <tr><td>Gelu</td><td>x</td><td>approximate: Boolean (true = tanh approximation)</td></tr>
  * <tr><td>Elu, LeakyRelu</td><td>x</td><td>alpha: Float</td></tr>
@@ -34,7 +34,8 @@ import dev.kiln.kernels.Unary;
  * <tr><td>ConcatV2</td><td>n inputs</td><td>axis: Integer (normalized)</td></tr>
  * <tr><td>Reshape</td><td>x</td><td>shape: int[] (the output shape; -1 where unknown, normally the batch)</td></tr>
  * <tr><td>Transpose</td><td>x</td><td>perm: int[]</td></tr>
- * <tr><td>Mean, Sum, Max</td><td>x</td><td>axis: Integer (normalized), keep_dims: Boolean</td></tr>
+ * <tr><td>Mean, Sum, Max</td><td>x</td><td>axes: int[] (normalized, sorted, no duplicates; may be empty),
+ *   keep_dims: Boolean</td></tr>
  * <tr><td>ArgMax</td><td>x</td><td>axis: Integer (normalized); output INT32</td></tr>
  * <tr><td>Pad</td><td>x</td><td>paddings: int[] {@code [before0, after0, before1, ...]}, value: Float</td></tr>
  * <tr><td>Slice</td><td>x</td><td>begin: int[], size: int[] (-1 resolved where statically known)</td></tr>
@@ -212,6 +213,16 @@ public final class Ops {
     return unary("Softplus", Attrs.NONE, x);
   }
 
+  /** {@code x / (1 + |x|)} (Keras {@code softsign}). */
+  public static Tensor softsign(Tensor x) {
+    return unary("Softsign", Attrs.NONE, x);
+  }
+
+  /** {@code exp(x)}, the Keras {@code exponential} activation: an {@code Exp} node. */
+  public static Tensor exponential(Tensor x) {
+    return exp(x);
+  }
+
   /** Keras 3 hard sigmoid: {@code relu6(x + 3) / 6}. */
   public static Tensor hardSigmoid(Tensor x) {
     return unary("HardSigmoid", Attrs.NONE, x);
@@ -255,6 +266,8 @@ public final class Ops {
       case ELU: return elu(x);
       case LEAKY_RELU: return leakyRelu(x);
       case SOFTPLUS: return softplus(x);
+      case SOFTSIGN: return softsign(x);
+      case EXPONENTIAL: return exponential(x);
       default: throw new IllegalArgumentException("activation: unknown " + a);
     }
   }
@@ -310,6 +323,7 @@ public final class Ops {
       case "Tanh": Activations.apply(Activation.TANH, in, out, n); break;
       case "Silu": Activations.apply(Activation.SILU, in, out, n); break;
       case "Softplus": Activations.apply(Activation.SOFTPLUS, in, out, n); break;
+      case "Softsign": Activations.apply(Activation.SOFTSIGN, in, out, n); break;
       case "HardSigmoid": Activations.apply(Activation.HARD_SIGMOID, in, out, n); break;
       case "HardSilu": Activations.apply(Activation.HARD_SILU, in, out, n); break;
       case "Gelu":
@@ -380,35 +394,58 @@ public final class Ops {
     return copy(x, out);
   }
 
+  /** Mean over one axis ({@code tf.reduce_mean}); the node carries {@code axes = {axis}}. */
   public static Tensor mean(Tensor x, int axis, boolean keepDims) {
-    return reduce("Mean", Reductions.MEAN, x, axis, keepDims);
+    return reduce("Mean", Reductions.MEAN, x, new int[] {axis}, keepDims);
+  }
+
+  /** Mean over several axes (any order, negative allowed, duplicates ignored); an empty list reduces nothing. */
+  public static Tensor mean(Tensor x, int[] axes, boolean keepDims) {
+    return reduce("Mean", Reductions.MEAN, x, axes, keepDims);
   }
 
   public static Tensor sum(Tensor x, int axis, boolean keepDims) {
-    return reduce("Sum", Reductions.SUM, x, axis, keepDims);
+    return reduce("Sum", Reductions.SUM, x, new int[] {axis}, keepDims);
+  }
+
+  public static Tensor sum(Tensor x, int[] axes, boolean keepDims) {
+    return reduce("Sum", Reductions.SUM, x, axes, keepDims);
   }
 
   public static Tensor max(Tensor x, int axis, boolean keepDims) {
-    return reduce("Max", Reductions.MAX, x, axis, keepDims);
+    return reduce("Max", Reductions.MAX, x, new int[] {axis}, keepDims);
   }
 
-  private static Tensor reduce(String type, int op, Tensor x, int axis, boolean keepDims) {
+  public static Tensor max(Tensor x, int[] axes, boolean keepDims) {
+    return reduce("Max", Reductions.MAX, x, axes, keepDims);
+  }
+
+  private static Tensor reduce(String type, int op, Tensor x, int[] axes, boolean keepDims) {
     int[] in = x.shape();
-    int[] out = OpShapes.reduce(type, in, axis, keepDims);
-    int ax = Shapes.axis(axis, in.length, type);
+    int[] ax = Shapes.axes(axes, in.length, type);
+    int[] out = OpShapes.reduce(type, in, ax, keepDims);
     if (Tracer.anySymbolic(x)) {
-      return Tracer.require().op(type, Attrs.of("axis", ax, "keep_dims", keepDims), out, DType.FLOAT32, x);
+      return Tracer.require().op(type, Attrs.of("axes", ax, "keep_dims", keepDims), out, DType.FLOAT32, x);
     }
     float[] r = new float[Shapes.size(out)];
-    Reductions.reduce(op, floats(x), r, prod(in, 0, ax), in[ax], prod(in, ax + 1, in.length));
+    float[] xf = floats(x);
+    if (ax.length == 0) {
+      System.arraycopy(xf, 0, r, 0, r.length);
+    } else if (ax[ax.length - 1] - ax[0] == ax.length - 1) { // contiguous axes: one [outer, axisLen, inner] view
+      int first = ax[0];
+      int last = ax[ax.length - 1];
+      Reductions.reduce(op, xf, r, prod(in, 0, first), prod(in, first, last + 1), prod(in, last + 1, in.length));
+    } else {
+      Reductions.reduceAxes(op, xf, in, ax, r);
+    }
     return Tensor.wrap(r, out);
   }
 
   /** Index of the largest value along {@code axis} (first one on ties); INT32, the axis removed. */
   public static Tensor argmax(Tensor x, int axis) {
     int[] in = x.shape();
-    int[] out = OpShapes.reduce("ArgMax", in, axis, false);
     int ax = Shapes.axis(axis, in.length, "ArgMax");
+    int[] out = OpShapes.reduce("ArgMax", in, new int[] {ax}, false);
     if (Tracer.anySymbolic(x)) return Tracer.require().op("ArgMax", Attrs.of("axis", ax), out, DType.INT32, x);
     int[] r = new int[Shapes.size(out)];
     if (in[ax] == 0 && r.length > 0) {

@@ -17,6 +17,26 @@ public final class Shapes {
     return a;
   }
 
+  /**
+   * Normalizes a list of possibly negative axes for a tensor of rank {@code rank}: the result is sorted and has no
+   * duplicates (a duplicate given twice is ignored, as {@code tf.reduce_*} does after normalization).
+   */
+  public static int[] axes(int[] axes, int rank, String op) {
+    if (axes == null) throw new IllegalArgumentException(op + ": axes must not be null");
+    boolean[] seen = new boolean[rank];
+    int n = 0;
+    for (int a : axes) {
+      int ax = axis(a, rank, op);
+      if (!seen[ax]) {
+        seen[ax] = true;
+        n++;
+      }
+    }
+    int[] out = new int[n];
+    for (int d = 0, j = 0; d < rank; d++) if (seen[d]) out[j++] = d;
+    return out;
+  }
+
   /** Product of the dimensions; -1 when any is unknown. */
   public static int size(int[] shape) {
     long n = 1;

@@ -61,6 +61,26 @@ class GeneratedCodeTest {
     assertThat(code).doesNotContain("java.lang.reflect");
   }
 
+  /** A deep model's graph table is split over several methods (the JVM limits a method to 64 KB). */
+  @Test
+  void largeGraphTableIsSplit() throws Exception {
+    JavaFileObject src = JavaFileObjects.forSourceLines("com.example.Deep",
+        "package com.example;", "import dev.kiln.*;", "import dev.kiln.layers.*;",
+        "public final class Deep extends Model {",
+        "  @Layer final Dense[] layers = new Dense[120];",
+        "  public Deep() { for (int i = 0; i < layers.length; i++) layers[i] = new Dense(4).activation(Activation.TANH); }",
+        "  @Call public Tensor call(@Shape({-1, 4}) Tensor x) {",
+        "    for (Dense d : layers) x = d.apply(x);",
+        "    return x;",
+        "  }",
+        "}");
+    Compilation c = javac().withProcessors(new KilnProcessor()).compile(src);
+    assertThat(c).succeeded();
+    String code = generated(c, "com.example.KilnDeep");
+    assertThat(code).contains("private static void addNodes0(GraphDef.Builder b)");
+    assertThat(code).contains("private static void addNodes7(GraphDef.Builder b)");
+  }
+
   @Test
   void nestedClassGivesUnderscoredSessionName() {
     JavaFileObject src = JavaFileObjects.forSourceLines("com.example.Outer",

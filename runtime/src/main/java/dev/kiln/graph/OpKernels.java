@@ -43,6 +43,7 @@ public final class OpKernels {
       case "Tanh": return Ops.tanh(in[0]);
       case "Silu": return Ops.silu(in[0]);
       case "Softplus": return Ops.softplus(in[0]);
+      case "Softsign": return Ops.softsign(in[0]);
       case "HardSigmoid": return Ops.hardSigmoid(in[0]);
       case "HardSilu": return Ops.hardSilu(in[0]);
       case "Exp": return Ops.exp(in[0]);
@@ -59,9 +60,9 @@ public final class OpKernels {
       case "ConcatV2": return Ops.concat(a.getInt("axis"), in);
       case "Reshape": return Ops.reshape(in[0], a.getInts("shape"));
       case "Transpose": return Ops.transpose(in[0], a.getInts("perm"));
-      case "Mean": return Ops.mean(in[0], a.getInt("axis"), a.getBoolean("keep_dims", false));
-      case "Sum": return Ops.sum(in[0], a.getInt("axis"), a.getBoolean("keep_dims", false));
-      case "Max": return Ops.max(in[0], a.getInt("axis"), a.getBoolean("keep_dims", false));
+      case "Mean": return Ops.mean(in[0], a.getInts("axes"), a.getBoolean("keep_dims", false));
+      case "Sum": return Ops.sum(in[0], a.getInts("axes"), a.getBoolean("keep_dims", false));
+      case "Max": return Ops.max(in[0], a.getInts("axes"), a.getBoolean("keep_dims", false));
       case "ArgMax": return Ops.argmax(in[0], a.getInt("axis"));
       case "Pad": {
         int[] flat = a.getInts("paddings");
@@ -70,6 +71,22 @@ public final class OpKernels {
         return Ops.pad(in[0], p, a.getFloat("value", 0f));
       }
       case "Slice": return Ops.slice(in[0], a.getInts("begin"), a.getInts("size"));
+      case "BatchNorm": {
+        int i = 3;
+        Tensor gamma = a.getBoolean("scale") ? in[i++] : null;
+        Tensor beta = a.getBoolean("center") ? in[i] : null;
+        return dev.kiln.NormOps.batchNorm(in[0], in[1], in[2], gamma, beta, a.getInt("axis"), a.getFloat("epsilon"));
+      }
+      case "LayerNorm": {
+        int i = 1;
+        Tensor gamma = a.getBoolean("scale") ? in[i++] : null;
+        Tensor beta = a.getBoolean("center") ? in[i] : null;
+        return dev.kiln.NormOps.layerNorm(in[0], gamma, beta, a.getInts("axes"), a.getFloat("epsilon"));
+      }
+      case "Resize": {
+        int[] scale = a.getInts("scale");
+        return dev.kiln.NormOps.resize(in[0], scale[0], scale[1], a.getString("method"));
+      }
       default:
         throw new UnsupportedOperationException(node.name() + ": op " + node.op() + " has no kernel");
     }

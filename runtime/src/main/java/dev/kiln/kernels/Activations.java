@@ -74,6 +74,11 @@ public final class Activations {
     return (float) (Math.max(d, 0.0) + Math.log1p(Math.exp(-Math.abs(d))));
   }
 
+  /** {@code x / (1 + |x|)} (Keras {@code softsign}). */
+  public static float softsign(float x) {
+    return x / (1f + Math.abs(x));
+  }
+
   /**
    * Error function in double, absolute error below 1e-7: the Maclaurin series for |x| < 0.5, the Numerical
    * Recipes Chebyshev fit of erfc (fractional error below 1.2e-7) above.
@@ -150,6 +155,15 @@ public final class Activations {
         return;
       case SOFTPLUS:
         for (int i = 0; i < n; i++) out[i] = softplus(in[i]);
+        return;
+      case SOFTSIGN:
+        for (int i = 0; i < n; i++) {
+          float x = in[i];
+          out[i] = x / (1f + Math.abs(x));
+        }
+        return;
+      case EXPONENTIAL:
+        for (int i = 0; i < n; i++) out[i] = (float) Math.exp(in[i]);
         return;
       default:
         throw new IllegalArgumentException("Activations.apply: " + act + " is not elementwise (use Softmax.softmax)");

@@ -1,6 +1,9 @@
 package dev.kiln.kernels;
 
-/** Reductions over the middle axis of an {@code [outer, axisLen, inner]} view; the output is {@code [outer, inner]}. */
+/**
+ * Reductions: over the middle axis of an {@code [outer, axisLen, inner]} view (output {@code [outer, inner]}), which
+ * also covers any contiguous run of axes, and over arbitrary axes with {@link #reduceAxes}.
+ */
 public final class Reductions {
   private Reductions() {}
 
@@ -29,6 +32,68 @@ public final class Reductions {
           out[ob + i] = (float) (op == MEAN ? s / axisLen : s);
         }
       }
+    }
+  }
+
+  /**
+   * Reduces {@code in} (shape {@code inShape}, row-major) over {@code axes} (normalized, strictly increasing), for
+   * axes that are not one contiguous run (use {@link #reduce} for those: it is faster). {@code out} holds the
+   * kept dimensions in order, which is the same layout with or without keep_dims. Sums are accumulated in
+   * double like {@link #reduce}, so both paths agree. Allocation-free: each output element decomposes its index
+   * over the kept axes and each reduced position over the reduced axes (rank at most 63).
+   */
+  public static void reduceAxes(int op, float[] in, int[] inShape, int[] axes, float[] out) {
+    if (op != SUM && op != MEAN && op != MAX) throw new IllegalArgumentException("Reductions.reduceAxes: unknown op " + op);
+    int rank = inShape.length;
+    if (rank > 63) throw new IllegalArgumentException("Reductions.reduceAxes: rank " + rank + " is above 63");
+    long reduced = 0;
+    for (int k = 0; k < axes.length; k++) {
+      int a = axes[k];
+      if (a < 0 || a >= rank || (k > 0 && a <= axes[k - 1])) {
+        throw new IllegalArgumentException("Reductions.reduceAxes: axes must be increasing and below rank " + rank);
+      }
+      reduced |= 1L << a;
+    }
+    int outSize = 1;
+    int redSize = 1;
+    for (int d = 0; d < rank; d++) {
+      if ((reduced >>> d & 1L) != 0) redSize *= inShape[d];
+      else outSize *= inShape[d];
+    }
+    for (int o = 0; o < outSize; o++) {
+      int rem = o;
+      int base = 0;
+      int stride = 1;
+      for (int d = rank - 1; d >= 0; d--) {
+        int n = inShape[d];
+        if ((reduced >>> d & 1L) == 0) {
+          base += (rem % n) * stride;
+          rem /= n;
+        }
+        stride *= n;
+      }
+      double s = 0;
+      float m = Float.NEGATIVE_INFINITY;
+      for (int r = 0; r < redSize; r++) {
+        int rr = r;
+        int off = base;
+        stride = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+          int n = inShape[d];
+          if ((reduced >>> d & 1L) != 0) {
+            off += (rr % n) * stride;
+            rr /= n;
+          }
+          stride *= n;
+        }
+        float v = in[off];
+        if (op == MAX) {
+          if (v > m || v != v) m = v; // NaN propagates
+        } else {
+          s += v;
+        }
+      }
+      out[o] = op == MAX ? m : (float) (op == MEAN ? s / redSize : s);
     }
   }
 

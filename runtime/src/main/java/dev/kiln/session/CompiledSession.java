@@ -56,6 +56,8 @@ public abstract class CompiledSession implements Session {
   private final int[] tensorNode;
   private final int[][] inputIds;
   private final int[] placeholderIds;
+  /** Static shapes of the placeholders, cached so the typed call checks its inputs without allocating. */
+  private final int[][] placeholderShapes;
   /** Graph output position of each tensor id, or -1. */
   private final int[] outputPosition;
   private final int numOutputs;
@@ -102,6 +104,8 @@ public abstract class CompiledSession implements Session {
     List<String> ph = graph.placeholders();
     this.placeholderIds = new int[ph.size()];
     for (int i = 0; i < placeholderIds.length; i++) placeholderIds[i] = offset[index.get(ph.get(i))];
+    this.placeholderShapes = new int[placeholderIds.length][];
+    for (int i = 0; i < placeholderIds.length; i++) placeholderShapes[i] = shapeOf(placeholderIds[i]);
     this.outputPosition = new int[numTensors];
     Arrays.fill(outputPosition, -1);
     List<String> outs = graph.outputs();
@@ -191,7 +195,7 @@ public abstract class CompiledSession implements Session {
       throw new IndexOutOfBoundsException("no placeholder number " + placeholderIndex + " (the graph has " + placeholderIds.length + ")");
     }
     int id = placeholderIds[placeholderIndex];
-    if (value == null || value.isSymbolic() || value.dtype() != dtypeOf(id) || !fits(shapeOf(id), value.shape())) {
+    if (value == null || value.isSymbolic() || value.dtype() != dtypeOf(id) || !fits(placeholderShapes[placeholderIndex], value)) {
       throw mismatch(id, value == null ? "null" : value.isSymbolic() ? "a symbolic tensor" : describe(value));
     }
   }
@@ -606,6 +610,15 @@ public abstract class CompiledSession implements Session {
   private int[] shapeOf(int id) {
     int n = nodeOfTensor(id);
     return nodes[n].outputShape(id - offset[n]);
+  }
+
+  /** Like {@link #fits(int[], int[])}, reading the tensor's dimensions without copying its shape. */
+  private static boolean fits(int[] expected, Tensor given) {
+    if (expected.length != given.rank()) return false;
+    for (int i = 0; i < expected.length; i++) {
+      if (expected[i] != -1 && expected[i] != given.dim(i)) return false;
+    }
+    return true;
   }
 
   private static boolean fits(int[] expected, int[] given) {

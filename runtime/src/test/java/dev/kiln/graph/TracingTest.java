@@ -100,7 +100,7 @@ class TracingTest {
       assertThat(c.symbol().node().attrs().getInt("axis")).isEqualTo(0);
       Tensor m = Ops.mean(x, -1, true);
       assertThat(m.shape()).isEqualTo(new int[] {-1, 2, 1});
-      assertThat(m.symbol().node().attrs().getInt("axis")).isEqualTo(2);
+      assertThat(m.symbol().node().attrs().getInts("axes")).isEqualTo(new int[] {2});
       assertThat(m.symbol().node().attrs().getBoolean("keep_dims")).isTrue();
       Tensor am = Ops.argmax(x, 1);
       assertThat(am.shape()).isEqualTo(new int[] {-1, 3});

@@ -100,6 +100,8 @@ class KernelsTest {
           case HARD_SILU: want = Activations.hardSilu(v); break;
           case ELU: want = Activations.elu(v, 1f); break;
           case LEAKY_RELU: want = Activations.leakyRelu(v, 0.2f); break;
+          case SOFTSIGN: want = Activations.softsign(v); break;
+          case EXPONENTIAL: want = (float) Math.exp(v); break;
           default: want = Activations.softplus(v); break;
         }
         assertThat(out[i]).isEqualTo(want);

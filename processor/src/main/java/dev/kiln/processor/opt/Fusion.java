@@ -35,10 +35,40 @@ public final class Fusion {
       for (String in : n.inputs()) consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
     }
     Set<String> done = new HashSet<>();
+    Map<String, Integer> order = new HashMap<>();
+    for (NodeDef n : graph.nodes()) order.put(n.name(), order.size());
+    // Zero padding that only feeds a convolution is folded into the convolution's own padding.
+    Map<String, NodeDef> foldedPads = new HashMap<>();
+    for (NodeDef n : graph.nodes()) {
+      if (isConv(n) && !n.op().equals("Conv2DTranspose")) {
+        NodeDef pad = graph.node(NodeDef.nodeOf(n.input(0)));
+        if (pad.op().equals("Pad") && spatialZeroPad(pad) && soleReader(pad, readers, outputs, consumers) == n) {
+          foldedPads.put(n.name(), pad);
+          done.add(pad.name());
+        }
+      }
+    }
     List<Schedule.Step> steps = new ArrayList<>();
     for (NodeDef n : graph.nodes()) {
       if (done.contains(n.name())) continue;
       String op = n.op();
+      if (isConv(n) && isWeight(graph, n.input(1))) {
+        NodeDef pad = foldedPads.get(n.name());
+        List<NodeDef> nodes = new ArrayList<>();
+        if (pad != null) nodes.add(pad);
+        nodes.add(n);
+        int[] extra = new int[4];
+        String input = n.input(0);
+        if (pad != null) {
+          int[] p = pad.attrs().getInts("paddings");
+          extra = new int[] {p[2], p[3], p[4], p[5]};
+          input = pad.input(0);
+        }
+        Schedule.Epilogue epilogue = epilogue(graph, n, nodes, readers, outputs, consumers, done, order, true);
+        done.add(n.name());
+        steps.add(new Schedule.Conv(nodes, n, input, extra, epilogue));
+        continue;
+      }
       if (op.equals("Placeholder") || op.equals("Variable") || op.equals("Const")) continue;
       if (n.numOutputs() != 1) {
         steps.add(new Schedule.Kernel(n));
@@ -65,9 +95,24 @@ public final class Fusion {
   private static Schedule.Dense dense(GraphDef graph, NodeDef matmul, Map<String, Integer> readers, Set<String> outputs,
       Map<String, List<NodeDef>> consumers, Set<String> done) {
     List<NodeDef> nodes = new ArrayList<>(List.of(matmul));
+    Schedule.Epilogue epilogue = epilogue(graph, matmul, nodes, readers, outputs, consumers, done, null, false);
+    done.add(matmul.name());
+    return new Schedule.Dense(nodes, matmul.input(0), matmul.input(1), epilogue);
+  }
+
+  /**
+   * Absorbs, in order, what follows a GEMM or convolution when it is the sole reader of the value before it:
+   * BiasAdd of a weight, a BatchNorm on the last axis whose statistics are weights, a residual Add of a tensor
+   * computed earlier (convolutions only), and an activation.
+   */
+  private static Schedule.Epilogue epilogue(GraphDef graph, NodeDef producer, List<NodeDef> nodes,
+      Map<String, Integer> readers, Set<String> outputs, Map<String, List<NodeDef>> consumers, Set<String> done,
+      Map<String, Integer> order, boolean isConv) {
     String bias = null;
+    NodeDef bn = null;
+    String residual = null;
     Activation act = null;
-    NodeDef last = matmul;
+    NodeDef last = producer;
     NodeDef next = soleReader(last, readers, outputs, consumers);
     if (next != null && next.op().equals("BiasAdd") && next.input(0).equals(last.name() + ":0") && isWeight(graph, next.input(1))) {
       bias = next.input(1);
@@ -75,15 +120,50 @@ public final class Fusion {
       last = next;
       next = soleReader(last, readers, outputs, consumers);
     }
-    if (next != null && next.input(0).equals(last.name() + ":0")) {
-      act = fusableActivation(next);
-      if (act != null) {
+    boolean foldable = !producer.op().equals("Conv2DTranspose");
+    if (foldable && next != null && next.op().equals("BatchNorm") && next.input(0).equals(last.name() + ":0")
+        && next.attrs().getInt("axis", -1) == next.outputShape(0).length - 1 && allWeights(graph, next)) {
+      bn = next;
+      nodes.add(next);
+      last = next;
+      next = soleReader(last, readers, outputs, consumers);
+    }
+    if (isConv && next != null && next.op().equals("Add") && next.numInputs() == 2) {
+      String self = last.name() + ":0";
+      String other = next.input(0).equals(self) ? next.input(1) : next.input(1).equals(self) ? next.input(0) : null;
+      if (other != null && !other.equals(self) && Arrays.equals(shapeOf(graph, other), next.outputShape(0))
+          && Arrays.equals(next.outputShape(0), last.outputShape(0))
+          && order.getOrDefault(NodeDef.nodeOf(other), Integer.MAX_VALUE) < order.get(producer.name())) {
+        residual = other;
         nodes.add(next);
         last = next;
+        next = soleReader(last, readers, outputs, consumers);
       }
     }
+    if (next != null && next.numInputs() == 1 && next.input(0).equals(last.name() + ":0")) {
+      act = fusableActivation(next);
+      if (act == Activation.SOFTMAX && isConv) act = null;
+      if (act != null) nodes.add(next);
+    }
     for (NodeDef n : nodes) done.add(n.name());
-    return new Schedule.Dense(nodes, matmul.input(0), matmul.input(1), bias, act);
+    return new Schedule.Epilogue(bias, bn, residual, act);
+  }
+
+  static boolean isConv(NodeDef n) {
+    return n.op().equals("Conv2D") || n.op().equals("DepthwiseConv2dNative") || n.op().equals("Conv2DTranspose");
+  }
+
+  /** A Pad of zeros on the two spatial axes of an NHWC tensor only. */
+  private static boolean spatialZeroPad(NodeDef pad) {
+    int[] p = pad.attrs().getInts("paddings");
+    return p.length == 8 && p[0] == 0 && p[1] == 0 && p[6] == 0 && p[7] == 0 && pad.attrs().getFloat("value", 0f) == 0f;
+  }
+
+  private static boolean allWeights(GraphDef graph, NodeDef n) {
+    for (int i = 1; i < n.numInputs(); i++) {
+      if (!isWeight(graph, n.input(i))) return false;
+    }
+    return true;
   }
 
   /** The activation a {@code Gemm.dense} epilogue computes for this node, or null. */

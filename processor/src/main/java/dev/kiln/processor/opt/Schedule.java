@@ -44,19 +44,43 @@ public final class Schedule {
     }
   }
 
+  /**
+   * What a GEMM or convolution kernel computes after its products, in order: bias, a BatchNorm folded into the
+   * weights when the session opens, a residual add, an activation.
+   */
+  public static final class Epilogue {
+    public final String bias;
+    public final NodeDef batchNorm;
+    public final String residual;
+    public final Activation activation;
+
+    Epilogue(String bias, NodeDef batchNorm, String residual, Activation activation) {
+      this.bias = bias;
+      this.batchNorm = batchNorm;
+      this.residual = residual;
+      this.activation = activation;
+    }
+
+    void addReads(List<String> r) {
+      if (bias != null) r.add(bias);
+      if (batchNorm != null) {
+        for (int i = 1; i < batchNorm.numInputs(); i++) r.add(batchNorm.input(i));
+      }
+      if (residual != null) r.add(residual);
+    }
+  }
+
   /** {@code out = act(in · kernel + bias)} with a packed constant kernel. */
   public static final class Dense extends Step {
     public final String input;
     public final String kernel;
-    public final String bias;
-    public final Activation activation;
+    public final Epilogue epilogue;
 
-    Dense(List<NodeDef> nodes, String input, String kernel, String bias, Activation activation) {
+    Dense(List<NodeDef> nodes, String input, String kernel, Epilogue epilogue) {
       super(nodes);
       this.input = input;
       this.kernel = kernel;
-      this.bias = bias;
-      this.activation = activation;
+      this.epilogue = epilogue;
     }
 
     @Override
@@ -64,7 +88,37 @@ public final class Schedule {
       List<String> r = new ArrayList<>();
       r.add(input);
       r.add(kernel);
-      if (bias != null) r.add(bias);
+      epilogue.addReads(r);
+      return r;
+    }
+  }
+
+  /**
+   * A convolution ({@code Conv2D}, {@code DepthwiseConv2dNative}, {@code Conv2DTranspose}) with its epilogue, and
+   * the zero padding of a preceding {@code Pad} that only fed it ({@code extraPad}: top, bottom, left, right).
+   */
+  public static final class Conv extends Step {
+    public final NodeDef conv;
+    public final String input;
+    public final String kernel;
+    public final int[] extraPad;
+    public final Epilogue epilogue;
+
+    Conv(List<NodeDef> nodes, NodeDef conv, String input, int[] extraPad, Epilogue epilogue) {
+      super(nodes);
+      this.conv = conv;
+      this.input = input;
+      this.kernel = conv.input(1);
+      this.extraPad = extraPad.clone();
+      this.epilogue = epilogue;
+    }
+
+    @Override
+    public List<String> reads() {
+      List<String> r = new ArrayList<>();
+      r.add(input);
+      r.add(kernel);
+      epilogue.addReads(r);
       return r;
     }
   }
