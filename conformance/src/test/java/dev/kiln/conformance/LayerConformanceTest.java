@@ -64,7 +64,9 @@ class LayerConformanceTest {
       case ELU: return t.tf.nn.elu(x);
       case LEAKY_RELU: return t.tf.nn.leakyRelu(x, LeakyRelu.alpha(0.2f)); // keras.activations.leaky_relu
       case SOFTPLUS: return t.tf.math.softplus(x);
-      default: throw new AssertionError(a);
+      case SOFTSIGN: return t.tf.nn.softsign(x);
+      case EXPONENTIAL: return t.tf.math.exp(x);
+      default: throw new AssertionError("no TF reference for activation " + a + ": add one here");
     }
   }
 

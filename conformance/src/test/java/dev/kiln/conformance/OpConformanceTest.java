@@ -118,6 +118,8 @@ class OpConformanceTest {
       new Unary("Silu", Ops::silu, OpConformanceTest::silu, false),
       new Unary("HardSigmoid", Ops::hardSigmoid, OpConformanceTest::hardSigmoid, false),
       new Unary("HardSilu", Ops::hardSilu, OpConformanceTest::hardSilu, false),
+      new Unary("Softsign", Ops::softsign, (t, x) -> t.tf.nn.softsign(x), false),
+      new Unary("Exponential", Ops::exponential, (t, x) -> t.tf.math.exp(x), false),
       new Unary("Exp", Ops::exp, (t, x) -> t.tf.math.exp(x), false),
       new Unary("Log", Ops::log, (t, x) -> t.tf.math.log(x), true),
       new Unary("Sqrt", Ops::sqrt, (t, x) -> t.tf.math.sqrt(x), true),
@@ -135,7 +137,7 @@ class OpConformanceTest {
         Random r = Check.random(name);
         Tensor x;
         if (u.positive()) x = Check.uniform(r, 1e-3f, 20f, shape);
-        else if (u.name().equals("Exp")) x = Check.uniform(r, -8f, 8f, shape);
+        else if (u.name().startsWith("Exp")) x = Check.uniform(r, -8f, 8f, shape);
         else x = activationInput(r, shape);
         cases.add(Cases.of(u.name(), s(shape), () -> u.kiln().apply(x), t -> u.tf().apply(t, t.placeholder(x))));
       }
@@ -409,6 +411,26 @@ class OpConformanceTest {
           cases.add(Cases.of("Max", name, () -> Ops.max(x, ax, keep),
               t -> t.tf.max(t.placeholder(x), t.tf.constant(ax), Max.keepDims(keep))));
         }
+      }
+    }
+    return cases;
+  }
+
+  @TestFactory
+  List<DynamicTest> multiAxisReductions() {
+    List<DynamicTest> cases = new ArrayList<>();
+    int[] shape = {2, 3, 4, 5};
+    int[][] axesGrid = {{1, 2}, {0, 3}, {-1, -2}, {0, 1, 2, 3}, {2}, {1, 3}, {-3, 2}};
+    for (int[] axes : axesGrid) {
+      for (boolean keep : new boolean[] {false, true}) {
+        String name = s(shape) + " axes " + s(axes) + (keep ? " keepDims" : "");
+        Tensor x = Check.gaussian(Check.random("ReduceAxes" + name), shape);
+        cases.add(Cases.of("Mean", name, () -> Ops.mean(x, axes, keep),
+            t -> t.tf.math.mean(t.placeholder(x), t.ints(axes), Mean.keepDims(keep))));
+        cases.add(Cases.of("Sum", name, () -> Ops.sum(x, axes, keep),
+            t -> t.tf.sum(t.placeholder(x), t.ints(axes), Sum.keepDims(keep))));
+        cases.add(Cases.of("Max", name, () -> Ops.max(x, axes, keep),
+            t -> t.tf.max(t.placeholder(x), t.ints(axes), Max.keepDims(keep))));
       }
     }
     return cases;
