@@ -61,6 +61,33 @@ class GeneratedCodeTest {
     assertThat(code).doesNotContain("java.lang.reflect");
   }
 
+  /**
+   * Zero padding, a convolution, its BatchNorm, a residual add and the activation become one kernel call; the
+   * BatchNorm is folded into the weights when the session opens.
+   */
+  @Test
+  void convolutionBlockIsOneFusedCall() throws Exception {
+    JavaFileObject src = JavaFileObjects.forSourceLines("com.example.Res",
+        "package com.example;", "import dev.kiln.*;", "import dev.kiln.layers.*;",
+        "public final class Res extends Model {",
+        "  @Layer final ZeroPadding2D pad = new ZeroPadding2D(1);",
+        "  @Layer final Conv2D conv = new Conv2D(8, 3).useBias(false);",
+        "  @Layer final BatchNormalization bn = new BatchNormalization();",
+        "  @Call public Tensor call(@Shape({-1, 16, 16, 8}) Tensor x) {",
+        "    Tensor y = bn.apply(conv.apply(pad.apply(x)));",
+        "    return Ops.relu(Ops.add(x, y));",
+        "  }",
+        "}");
+    Compilation c = javac().withProcessors(new KilnProcessor()).compile(src);
+    assertThat(c).succeeded();
+    String code = generated(c, "com.example.KilnRes");
+    String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
+    assertThat(compute).contains("// pad/Pad + conv/Conv2D + bn/BatchNorm + Add + Relu");
+    assertThat(compute).contains(
+        "Conv.conv2d(x, batch, 16, 16, 8, convKernelPacked, 3, 3, 8, 1, 1, 1, 1, 1, 1, 16, 16, 1, convBiasFolded, x, Activation.RELU, out0);");
+    assertThat(code).contains("// bn/BatchNorm folded into conv/kernel");
+  }
+
   /** A deep model's graph table is split over several methods (the JVM limits a method to 64 KB). */
   @Test
   void largeGraphTableIsSplit() throws Exception {
