@@ -58,6 +58,7 @@ class LayerConformanceTest {
       case TANH: return t.tf.math.tanh(x);
       case SOFTMAX: return t.tf.nn.softmax(x);
       case GELU: return OpConformanceTest.geluExact(t, x);
+      case GELU_APPROXIMATE: return OpConformanceTest.geluTanh(t, x);
       case SILU: return OpConformanceTest.silu(t, x);
       case HARD_SIGMOID: return OpConformanceTest.hardSigmoid(t, x);
       case HARD_SILU: return OpConformanceTest.hardSilu(t, x);

@@ -197,12 +197,7 @@ class ModelConformanceTest {
 
   // ---- LayerZoo --------------------------------------------------------------------------------------------
 
-  /**
-   * Disabled: the compiled LayerZoo is wrong (errors 0.3-1.2 on every output) because of bug 1 in README.md (a
-   * fused elementwise loop is emitted before the loop that produces its other operand); {@link KnownBugsTest}
-   * has the three-line reproduction. The eager LayerZoo below matches TF. Enable when the processor is fixed.
-   */
-  @org.junit.jupiter.api.Disabled("bug 1 (README.md): fused loop scheduled before its producer; see KnownBugsTest")
+  /** Was wrong before bug 1 (README.md) was fixed: see {@link RegressionTest}. */
   @ParameterizedTest(name = "LayerZoo compiled batch {0}")
   @ValueSource(ints = {1, 2, 5})
   void layerZooCompiled(int batch) {

@@ -7,22 +7,15 @@ import dev.kiln.Weights;
 import dev.kiln.conformance.models.FusionOrder;
 import dev.kiln.conformance.models.KilnFusionOrder;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
-/**
- * Minimal reproductions of runtime/processor bugs found by this module (README.md, "Bugs found"). Each is
- * disabled so the build stays green; run them with
- * {@code mvn -o test -pl conformance -Dtest=KnownBugsTest -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}
- * and enable each one when its fix is merged.
- */
-class KnownBugsTest {
+/** Minimal reproductions of runtime/processor bugs found by this module (README.md, "Bugs found"), kept as regression tests. */
+class RegressionTest {
   /**
    * Bug 1: {@code m = x * 0.5; s = x + x; return s + m;} compiles to one fused loop {@code (x * 0.5) + ws[i]}
    * emitted before the loop that writes {@code s} into {@code ws}: the session reads stale workspace (zeros on
    * the first call, then the previous call's {@code s}).
    */
-  @Disabled("bug 1: fused elementwise loop scheduled before the producer of its other operand")
   @Test
   void fusedLoopRunsAfterItsProducers() {
     Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 1, 4);
