@@ -49,7 +49,7 @@ class FoldingTest {
         "}"));
     String code = models.compilation.generatedSourceFile("com.example.KilnM").orElseThrow().getCharContent(true).toString();
     assertThat(code).contains("// bn/BatchNorm folded into d/kernel");
-    assertThat(code).contains("Gemm.dense(x, batch, 3, dKernelPacked, 4, dBiasFolded, Activation.RELU, out0);");
+    assertThat(code).contains("kernels.dense(x, batch, 3, dKernelPacked, 4, dBiasFolded, Activation.RELU, out0);");
     Class<?> session = models.load("com.example.KilnM");
     Graph g = (Graph) callStatic(session, "graph");
     Weights w = CompiledModels.randomWeights(g.graphDef(), 3);

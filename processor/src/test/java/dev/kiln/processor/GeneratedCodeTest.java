@@ -47,8 +47,8 @@ class GeneratedCodeTest {
     String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
     assertThat(compute).contains("// Mlp.java:10  Tensor h = hidden.apply(x)");
     assertThat(compute).contains("// Mlp.java:12  return out.apply(h);");
-    assertThat(compute).contains("Gemm.dense(x, batch, 784, hiddenKernelPacked, 128, hiddenBias, Activation.RELU, ws.f0);");
-    assertThat(compute).contains("Gemm.dense(ws.f0, batch, 128, outKernelPacked, 10, outBias, Activation.SOFTMAX, out0);");
+    assertThat(compute).contains("kernels.dense(x, batch, 784, hiddenKernelPacked, 128, hiddenBias, Activation.RELU, ws.f0);");
+    assertThat(compute).contains("kernels.dense(ws.f0, batch, 128, outKernelPacked, 10, outBias, Activation.SOFTMAX, out0);");
     // No interpreter, no per-op dispatch and no allocation on the fast path.
     assertThat(compute).doesNotContain("OpKernels");
     assertThat(compute).doesNotContain("new ");
@@ -84,7 +84,7 @@ class GeneratedCodeTest {
     String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
     assertThat(compute).contains("// pad/Pad + conv/Conv2D + bn/BatchNorm + Add + Relu");
     assertThat(compute).contains(
-        "Conv.conv2d(x, batch, 16, 16, 8, convKernelPacked, 3, 3, 8, 1, 1, 1, 1, 1, 1, 16, 16, 1, convBiasFolded, x, Activation.RELU, out0);");
+        "kernels.conv2d(x, batch, 16, 16, 8, convKernelPacked, 3, 3, 8, 1, 1, 1, 1, 1, 1, 16, 16, 1, convBiasFolded, x, Activation.RELU, out0);");
     assertThat(code).contains("// bn/BatchNorm folded into conv/kernel");
   }
 

@@ -63,7 +63,7 @@ public final class SessionEmitter {
   private static final ClassName RESIZE = ClassName.get("dev.kiln.kernels", "Resize");
   private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
   private static final ClassName SHAPES = ClassName.get("dev.kiln", "Shapes");
-  private static final Set<String> RESERVED = Set.of("batch", "ws", "i", "r", "c", "v", "n", "out", "model", "weights",
+  private static final Set<String> RESERVED = Set.of("batch", "ws", "i", "r", "c", "v", "n", "out", "model", "weights", "kernels",
       "options", "inputs", "base", "result");
 
   private final ModelIr ir;
@@ -398,9 +398,9 @@ public final class SessionEmitter {
         .addJavadoc("$L $L$L, packed for {@code Gemm.dense} when the session opens.\n", NodeDef.nodeOf(d.kernel),
             Shapes.toString(w), d.epilogue.batchNorm == null ? "" : " with " + d.epilogue.batchNorm.name() + " folded in")
         .build());
-    preparation.addStatement("$N = $T.packWeights($L, $L, $L)", packed, GEMM, prepared[0], w[0], w[1]);
+    preparation.addStatement("$N = kernels.packDenseWeights($L, $L, $L)", packed, prepared[0], w[0], w[1]);
     b.add("// $L\n", nodeNames(d.nodes));
-    b.addStatement("$T.dense($L, $L, $L, $N, $L, $L, $L, $L)", GEMM, buf(d.input), rowsExpr(in, w[0]), w[0], packed, w[1],
+    b.addStatement("kernels.dense($L, $L, $L, $N, $L, $L, $L, $L)", buf(d.input), rowsExpr(in, w[0]), w[0], packed, w[1],
         prepared[1], activationRef(d.epilogue.activation), buf(d.output()));
   }
 
@@ -483,8 +483,8 @@ public final class SessionEmitter {
         preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
             .addJavadoc("$L $L, packed for {@code Conv.conv2d} when the session opens.\n", NodeDef.nodeOf(c.kernel), Shapes.toString(k))
             .build());
-        preparation.addStatement("$N = $T.packKernel($L, $L, $L, $L, $L, $L)", packed, CONV, prepared[0], k[0], k[1], k[2], k[3], groups);
-        b.addStatement("$T.conv2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV,
+        preparation.addStatement("$N = kernels.packConvKernel($L, $L, $L, $L, $L, $L)", packed, prepared[0], k[0], k[1], k[2], k[3], groups);
+        b.addStatement("kernels.conv2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
             buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], packed, k[0], k[1], k[3], strides[0], strides[1], dil[0], dil[1],
             padTop, padLeft, out[1], out[2], groups, prepared[1], residual, activationRef(e.activation), buf(c.output()));
         return;
@@ -500,7 +500,7 @@ public final class SessionEmitter {
         if (e.residual != null) {
           throw new IllegalStateException("residual fusion is not supported for depthwise convolutions");
         }
-        b.addStatement("$T.depthwise2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV,
+        b.addStatement("kernels.depthwise2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
             buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], kernelField, k[0], k[1], k[3], strides[0], strides[1], dil[0], dil[1],
             padTop, padLeft, out[1], out[2], prepared[1], activationRef(e.activation), buf(c.output()));
         return;
