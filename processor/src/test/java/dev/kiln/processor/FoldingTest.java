@@ -64,4 +64,36 @@ class FoldingTest {
       assertThat(error).isAtMost(1e-6);
     }
   }
+
+  /** Found by the importer's fixtures: Conv1D reshapes its kernel weight, and a layer applied twice shares weights. */
+  @Test
+  void reshapedKernelsAndSharedLayersCompileAndMatchEager() throws Exception {
+    CompiledModels models = CompiledModels.compile(JavaFileObjects.forSourceLines("com.example.Shared",
+        "package com.example;", "import dev.kiln.*;", "import dev.kiln.layers.*;",
+        "public final class Shared extends Model {",
+        "  @Layer final Conv1D conv = new Conv1D(3, 2).activation(Activation.RELU);",
+        "  @Layer final GlobalMaxPooling1D pool = new GlobalMaxPooling1D();",
+        "  @Layer final Dense shared = new Dense(4).activation(Activation.TANH);",
+        "  @Call public Tensor call(@Shape({-1, 6, 2}) Tensor a, @Shape({-1, 3}) Tensor b) {",
+        "    Tensor x = pool.apply(conv.apply(a));",
+        "    return Ops.add(shared.apply(x), shared.apply(b));",
+        "  }",
+        "}"));
+    Class<?> session = models.load("com.example.KilnShared");
+    Graph g = (Graph) callStatic(session, "graph");
+    Weights w = CompiledModels.randomWeights(g.graphDef(), 5);
+    Random r = new Random(5);
+    Tensor a = CompiledModels.randomInput(new int[] {-1, 6, 2}, 3, r);
+    Tensor b = CompiledModels.randomInput(new int[] {-1, 3}, 3, r);
+    Object eager = models.newInstance("com.example.Shared");
+    callStatic(session, "loadInto", eager, w);
+    Tensor expected = (Tensor) call(eager.getClass(), eager, "call", a, b);
+    try (Session s = (Session) callStatic(session, "open", w)) {
+      assertThat(CompiledModels.relativeError((Tensor) call(session, s, "call", a, b), expected)).isAtMost(1e-6);
+    }
+    String code = models.compilation.generatedSourceFile("com.example.KilnShared").orElseThrow().getCharContent(true).toString();
+    // One packed copy of the shared kernel; the Conv1D kernel is packed from its weight, not copied per call.
+    assertThat(code.split("private final float\\[\\] sharedKernelPacked;", -1)).hasLength(2);
+    assertThat(code).doesNotContain("OpKernels");
+  }
 }

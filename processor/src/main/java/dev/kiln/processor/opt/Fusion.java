@@ -276,8 +276,19 @@ public final class Fusion {
   }
 
   private static boolean isWeight(GraphDef graph, String tensor) {
-    return graph.node(NodeDef.nodeOf(tensor)).op().equals("Variable");
+    return weightVariable(graph, tensor) != null;
   }
+
+  /**
+   * The Variable node whose values {@code tensor} holds, looking through Reshape and Identity (which keep the
+   * row-major data as it is, as Conv1D's reshaped kernel does); null when the tensor is computed.
+   */
+  public static String weightVariable(GraphDef graph, String tensor) {
+    NodeDef n = graph.node(NodeDef.nodeOf(tensor));
+    while (n.op().equals("Reshape") || n.op().equals("Identity")) n = graph.node(NodeDef.nodeOf(n.input(0)));
+    return n.op().equals("Variable") ? n.name() : null;
+  }
+
 
   private static NodeDef soleReader(NodeDef n, Map<String, Integer> readers, Set<String> outputs,
       Map<String, List<NodeDef>> consumers) {
