@@ -168,7 +168,7 @@ class WholeModelConformanceTest {
           // imagenet_utils.correct_pad(kernel 3): one pixel after, and one before only for an odd size.
           long h = y.shape().size(1);
           long wd = y.shape().size(2);
-          y = n.pad(y, (int) (h % 2), 1, (int) (wd % 2), 1);
+          y = n.record(p + "Pad", n.pad(y, (int) (h % 2), 1, (int) (wd % 2), 1));
         }
         y = tf.nn.relu6(n.batchNorm(p + "depthwiseBn", n.depthwise(p + "depthwise", y, stride,
             stride == 1 ? "SAME" : "VALID"), eps));
@@ -186,7 +186,7 @@ class WholeModelConformanceTest {
     var tf = n.t.tf;
     final float eps = 1.001e-5f;
     Operand<TFloat32> x = tf.nn.relu(n.batchNorm("stemBn", n.conv("stem", n.pad(image, 3, 3, 3, 3), 2, "VALID", true), eps));
-    x = n.record("pool/MaxPool", tf.nn.maxPool(n.pad(x, 1, 1, 1, 1), n.t.ints(1, 3, 3, 1), n.t.ints(1, 2, 2, 1), "VALID"));
+    x = n.record("pool/MaxPool", tf.nn.maxPool(n.record("poolPad/Pad", n.pad(x, 1, 1, 1, 1)), n.t.ints(1, 3, 3, 1), n.t.ints(1, 2, 2, 1), "VALID"));
     int[] filters = {16, 32, 64};
     int in = 32;
     int b = 0;
@@ -297,8 +297,8 @@ class WholeModelConformanceTest {
 
   // ---- the tests --------------------------------------------------------------------------------------------
 
-  static final List<String> MOBILENET_FETCHED = List.of("blocks/5/project/Conv2D", "blocks/5/Add");
-  static final List<String> RESNET_FETCHED = List.of("blocks/2/conv/Conv2D", "blocks/3/Add", "pool/MaxPool");
+  static final List<String> MOBILENET_FETCHED = List.of("blocks/3/Pad", "blocks/5/project/Conv2D", "blocks/5/Add", "headBn/BatchNorm");
+  static final List<String> RESNET_FETCHED = List.of("poolPad/Pad", "pool/MaxPool", "blocks/2/conv/Conv2D", "blocks/3/expandBn/BatchNorm", "blocks/3/Add");
 
   @Test
   void mobileNetV2() {
