@@ -243,6 +243,10 @@ final class LayerConverter {
         if (!interp.equals("nearest") && !interp.equals("bilinear")) {
           throw refuse("interpolation '" + interp + "'", "is not supported (nearest or bilinear)");
         }
+        if (interp.equals("bilinear") && format == ModelReader.Format.TFJS) {
+          // TF.js resizes with align_corners=false, half_pixel_centers=false (TF1); Keras and Kiln use half-pixel centers.
+          throw refuse("interpolation 'bilinear'", "is not supported for TF.js models (TF.js resizes without half-pixel centers, Kiln like Keras with them)");
+        }
         if (interp.equals("bilinear")) s.set("interpolation", Arg.of("bilinear"));
         return s;
       }

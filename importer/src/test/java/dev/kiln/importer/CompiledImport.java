@@ -48,9 +48,15 @@ final class CompiledImport extends ClassLoader {
 
   /** Compiles {@code dir/pkg/Cls.java}; fails with javac's diagnostics and the source. */
   static CompiledImport compile(Path dir, String pkg, String cls) throws IOException {
+    return compile(dir, pkg, cls, true);
+  }
+
+  /** Compiles with the Kiln processor, or (processor false) as plain Java: the eager model only. */
+  static CompiledImport compile(Path dir, String pkg, String cls, boolean processor) throws IOException {
     Path src = dir.resolve(pkg.replace('.', '/')).resolve(cls + ".java");
     String text = new String(Files.readAllBytes(src), StandardCharsets.UTF_8);
-    Compilation c = javac().withProcessors(new KilnProcessor()).compile(JavaFileObjects.forSourceString(pkg + "." + cls, text));
+    Compilation c = (processor ? javac().withProcessors(new KilnProcessor()) : javac().withOptions("-proc:none"))
+        .compile(JavaFileObjects.forSourceString(pkg + "." + cls, text));
     if (c.status() != Compilation.Status.SUCCESS) {
       StringBuilder sb = new StringBuilder("compilation failed:\n");
       for (Diagnostic<? extends JavaFileObject> d : c.diagnostics()) sb.append(d).append('\n');
@@ -110,6 +116,42 @@ final class CompiledImport extends ClassLoader {
       Object[] args = new Object[cm.getParameterCount()];
       for (int i = 0; i < inputs.length; i++) args[i] = inputs[i];
       if (args.length > inputs.length) args[inputs.length] = false;
+      cm.setAccessible(true);
+      return outputs(cm.invoke(m, args));
+    }
+    throw new AssertionError("no @Call method on " + model);
+  }
+
+  /** The eager model with weights given to every layer by reflection (no generated session needed). */
+  List<Tensor> runEagerWithoutSession(Weights w, Tensor... inputs) throws Exception {
+    Class<?> model = load(className);
+    var ctor = model.getDeclaredConstructor();
+    ctor.setAccessible(true);
+    Object m = ctor.newInstance();
+    loadWeights(m, "", w);
+    return callModel(model, m, inputs);
+  }
+
+  private static void loadWeights(Object layer, String scope, Weights w) throws IllegalAccessException {
+    for (java.lang.reflect.Field f : layer.getClass().getDeclaredFields()) {
+      if (!dev.kiln.AbstractLayer.class.isAssignableFrom(f.getType())) continue;
+      f.setAccessible(true);
+      Object child = f.get(layer);
+      if (child == null) continue;
+      String path = scope.isEmpty() ? f.getName() : scope + "/" + f.getName();
+      if (child instanceof dev.kiln.Model) loadWeights(child, path, w);
+      else ((dev.kiln.AbstractLayer) child).loadWeights(path, w);
+    }
+  }
+
+  private static List<Tensor> callModel(Class<?> model, Object m, Tensor[] inputs) throws Exception {
+    for (Method cm : model.getDeclaredMethods()) {
+      if (!(cm.getName().equals("call") || cm.getName().equals("forward")) || cm.isSynthetic()) continue;
+      int n = cm.getParameterCount();
+      if (n != inputs.length && !(n == inputs.length + 1 && cm.getParameterTypes()[n - 1] == boolean.class)) continue;
+      Object[] args = new Object[n];
+      for (int i = 0; i < inputs.length; i++) args[i] = inputs[i];
+      if (n > inputs.length) args[inputs.length] = false;
       cm.setAccessible(true);
       return outputs(cm.invoke(m, args));
     }
