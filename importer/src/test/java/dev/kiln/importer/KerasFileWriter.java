@@ -204,7 +204,9 @@ final class KerasFileWriter {
         List<String> weightNames = new ArrayList<>();
         List<Tensor> tensors = new ArrayList<>();
         h5LayerWeights(l, new ArrayList<>(), weightNames, tensors);
-        g.putAttribute("weight_names", weightNames.toArray(new String[0]));
+        // Keras writes an empty weight_names for a layer without weights; jhdf 0.10 cannot write an empty array
+        // attribute, so such layers get none (the reader treats both the same).
+        if (!weightNames.isEmpty()) g.putAttribute("weight_names", weightNames.toArray(new String[0]));
         Map<String, WritableGroup> sub = new HashMap<>();
         for (int i = 0; i < weightNames.size(); i++) {
           String[] parts = weightNames.get(i).split("/");
