@@ -1,19 +1,11 @@
 package dev.kiln.processor;
 
-import static com.google.common.truth.Truth.assertWithMessage;
-import static dev.kiln.processor.testing.CompiledModels.call;
-import static dev.kiln.processor.testing.CompiledModels.callStatic;
 
 import com.google.testing.compile.JavaFileObjects;
-import dev.kiln.Graph;
-import dev.kiln.Session;
-import dev.kiln.Tensor;
-import dev.kiln.Weights;
 import dev.kiln.processor.testing.CompiledModels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
@@ -40,25 +32,7 @@ class RandomCnnEquivalenceTest {
     CompiledModels models = CompiledModels.compile(sources.toArray(new JavaFileObject[0]));
     double worst = 0;
     for (RandomCnn m : generated) {
-      Class<?> session = models.load("com.example.Kiln" + m.name);
-      Graph g = (Graph) callStatic(session, "graph");
-      Random r = new Random(m.seed);
-      Weights w = CompiledModels.randomWeights(g.graphDef(), m.seed);
-      int batch = 1 + r.nextInt(3);
-      Tensor x = CompiledModels.randomInput(m.inputShape, batch, r);
-      Object eagerModel = models.newInstance("com.example." + m.name);
-      callStatic(session, "loadInto", eagerModel, w);
-      Tensor eager = (Tensor) call(eagerModel.getClass(), eagerModel, "call", x);
-      try (Session s = (Session) callStatic(session, "open", w)) {
-        Tensor compiled = (Tensor) call(session, s, "call", x);
-        Tensor general = s.run(g.output(), Map.of("x", x));
-        String what = "cnn seed " + m.seed + " (batch " + batch + "):\n" + m.source;
-        double e1 = CompiledModels.relativeError(compiled, eager);
-        double e2 = CompiledModels.relativeError(general, eager);
-        assertWithMessage("compiled vs eager, " + what).that(e1).isAtMost(1e-5);
-        assertWithMessage("Session.run vs eager, " + what).that(e2).isAtMost(1e-5);
-        worst = Math.max(worst, Math.max(e1, e2));
-      }
+      worst = Math.max(worst, models.assertCompiledEqualsEager(m.name, m.inputShape, m.seed, 3, 1e-5, m.source));
     }
     System.out.printf("random cnns: %d, worst relative error %.3g%n", generated.size(), worst);
   }

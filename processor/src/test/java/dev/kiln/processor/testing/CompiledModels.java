@@ -167,4 +167,33 @@ public final class CompiledModels extends ClassLoader {
     }
     return maxDiff / Math.max(scale, 1e-30);
   }
+
+  /**
+   * Runs model {@code com.example.<name>} (one input {@code x} of {@code inputShape}) eagerly, through its compiled
+   * typed call and through {@code Session.run}, with random weights and input from {@code seed} and a batch of 1 to
+   * {@code maxBatch}; asserts both compiled paths are within {@code tolerance} of the eager result (the failure names
+   * the seed and shows {@code source}) and returns the larger error.
+   */
+  public double assertCompiledEqualsEager(String name, int[] inputShape, long seed, int maxBatch, double tolerance,
+      String source) {
+    Class<?> session = load("com.example.Kiln" + name);
+    dev.kiln.Graph g = (dev.kiln.Graph) callStatic(session, "graph");
+    Random r = new Random(seed);
+    Weights w = randomWeights(g.graphDef(), seed);
+    int batch = 1 + r.nextInt(maxBatch);
+    Tensor x = randomInput(inputShape, batch, r);
+    Object eagerModel = newInstance("com.example." + name);
+    callStatic(session, "loadInto", eagerModel, w);
+    Tensor eager = (Tensor) call(eagerModel.getClass(), eagerModel, "call", x);
+    try (dev.kiln.Session s = (dev.kiln.Session) callStatic(session, "open", w)) {
+      Tensor compiled = (Tensor) call(session, s, "call", x);
+      Tensor general = s.run(g.output(), java.util.Map.of("x", x));
+      String what = name + ", seed " + seed + " (batch " + batch + "):\n" + source;
+      double e1 = relativeError(compiled, eager);
+      double e2 = relativeError(general, eager);
+      if (!(e1 <= tolerance)) throw new AssertionError("compiled vs eager error " + e1 + ", " + what);
+      if (!(e2 <= tolerance)) throw new AssertionError("Session.run vs eager error " + e2 + ", " + what);
+      return Math.max(e1, e2);
+    }
+  }
 }
