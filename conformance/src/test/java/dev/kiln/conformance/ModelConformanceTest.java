@@ -15,6 +15,8 @@ import dev.kiln.conformance.models.KilnLayerZoo;
 import dev.kiln.conformance.models.KilnShapeZoo;
 import dev.kiln.conformance.models.LayerZoo;
 import dev.kiln.conformance.models.ShapeZoo;
+import dev.kiln.conformance.models.KilnVisionZoo;
+import dev.kiln.conformance.models.VisionZoo;
 import dev.kiln.graph.NodeDef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Operand;
 import org.tensorflow.op.core.Max;
 import org.tensorflow.op.core.Sum;
+import org.tensorflow.op.image.ResizeBilinear;
 import org.tensorflow.op.image.ResizeNearestNeighbor;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.nn.Conv2d;
@@ -298,6 +301,64 @@ class ModelConformanceTest {
     ConvZoo eager = new ConvZoo();
     KilnConvZoo.loadInto(eager, weights);
     compare("ConvZoo", "eager batch " + batch, eager.forward(image, false), ref);
+  }
+
+  // ---- VisionZoo -------------------------------------------------------------------------------------------
+
+  /** Two inputs, two outputs; the TF side is built from the references of {@link VisionLayerConformanceTest}. */
+  @ParameterizedTest(name = "VisionZoo batch {0}")
+  @ValueSource(ints = {1, 3})
+  void visionZoo(int batch) {
+    Random r = Check.random("VisionZoo" + batch);
+    Map<String, Tensor> w = randomWeights(KilnVisionZoo.graph(), r);
+    Tensor seq = Check.gaussian(r, batch, 12, 4);
+    Tensor image = Check.gaussian(r, batch, 6, 6, 4);
+
+    List<Tensor> ref;
+    try (Tf t = new Tf()) {
+      var tf = t.tf;
+      // 1-D path: causal dilated Conv1D + ReLU, MaxPooling1D(2), ZeroPadding1D(1, 2), grouped strided SAME Conv1D,
+      // Cropping1D(1, 0), UpSampling1D(2) (repeat = tile), AveragePooling1D(3, strides 2, SAME).
+      Operand<TFloat32> c = tf.nn.relu(tf.nn.biasAdd(VisionLayerConformanceTest.conv1d(t, t.placeholder(seq),
+          w.get("causal/kernel"), 1, 2, "causal"), t.constant(w.get("causal/bias"))));
+      Operand<TFloat32> s = tf.reshape(tf.nn.maxPool(tf.reshape(c, t.ints(-1, 12, 1, 6)), t.ints(1, 2, 1, 1),
+          t.ints(1, 2, 1, 1), "VALID"), t.ints(-1, 6, 6));
+      s = tf.pad(s, t.ints(new int[] {0, 0, 1, 2, 0, 0}, 3, 2), t.scalar(0f));
+      s = tf.nn.biasAdd(VisionLayerConformanceTest.conv1d(t, s, w.get("grouped1/kernel"), 2, 1, "SAME"),
+          t.constant(w.get("grouped1/bias")));
+      s = tf.slice(s, t.ints(0, 1, 0), t.ints(-1, 4, -1));
+      s = tf.reshape(tf.tile(tf.reshape(s, t.ints(-1, 4, 1, 6)), t.ints(1, 1, 2, 1)), t.ints(-1, 8, 6));
+      s = tf.reshape(tf.nn.avgPool(tf.reshape(s, t.ints(-1, 8, 1, 6)), List.of(1L, 3L, 1L, 1L), List.of(1L, 2L, 1L, 1L),
+          "SAME"), t.ints(-1, 4, 6));
+      // 2-D path.
+      Operand<TFloat32> x = tf.nn.biasAdd(VisionLayerConformanceTest.conv2dTranspose(t, t.placeholder(image),
+          w.get("deconv/kernel"), new int[] {2, 2}, dev.kiln.Padding.SAME, null), t.constant(w.get("deconv/bias")));
+      x = tf.nn.relu(VisionLayerConformanceTest.separableConv2d(t, x, w.get("sep/depthwise_kernel"),
+          w.get("sep/pointwise_kernel"), w.get("sep/bias"), new int[] {1, 1}, dev.kiln.Padding.SAME));
+      x = tf.nn.biasAdd(VisionLayerConformanceTest.groupedConv2d(t, x, t.constant(w.get("grouped/kernel")), 4,
+          new int[] {1, 1}, new int[] {1, 1}, "VALID"), t.constant(w.get("grouped/bias")));
+      x = tf.slice(x, t.ints(0, 1, 2, 0), t.ints(-1, 8, 6, -1));
+      x = tf.pad(x, t.ints(new int[] {0, 0, 1, 1, 1, 1, 0, 0}, 4, 2), t.scalar(0f));
+      x = tf.nn.biasAdd(tf.nn.conv2d(x, t.constant(w.get("conv/kernel")), List.of(1L, 1L, 1L, 1L), "VALID"),
+          t.constant(w.get("conv/bias")));
+      x = tf.image.resizeBilinear(x, t.ints(16, 12), ResizeBilinear.halfPixelCenters(true));
+      Operand<TFloat32> pooled = tf.concat(List.of(tf.max(x, t.ints(1, 2), Max.keepDims(false)),
+          tf.math.mean(s, t.ints(1), Mean.keepDims(false))), tf.constant(-1));
+      ref = t.run(List.of(s, dense(t, pooled, w, "head", Activation.LINEAR)));
+    }
+
+    Weights weights = Weights.of(w);
+    try (KilnVisionZoo session = KilnVisionZoo.open(weights)) {
+      compare("VisionZoo", "call batch " + batch, session.call(seq, image), ref);
+      Tensor[] into = outputsFor(KilnVisionZoo.graph(), batch);
+      session.callInto(seq, image, into);
+      compare("VisionZoo", "callInto batch " + batch, into, ref);
+      compare("VisionZoo", "run batch " + batch,
+          viaRun(session, KilnVisionZoo.graph(), Map.of("seq", seq, "image", image)), ref);
+    }
+    VisionZoo eager = new VisionZoo();
+    KilnVisionZoo.loadInto(eager, weights);
+    compare("VisionZoo", "eager batch " + batch, eager.forward(seq, image), ref);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------------
