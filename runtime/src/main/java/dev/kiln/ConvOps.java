@@ -141,6 +141,15 @@ public final class ConvOps {
         throw new IllegalArgumentException(op + ": input " + Shapes.toString(xs) + " and kernel " + Shapes.toString(ks)
             + " with strides " + Shapes.toString(strides) + " and " + padding + " padding give an empty output");
       }
+      // TensorFlow (and so Keras) requires the forward convolution of the output to give back the input size.
+      int back = same ? (out[1 + i] + strides[i] - 1) / strides[i]
+          : out[1 + i] < ks[i] ? 0 : (out[1 + i] - ks[i]) / strides[i] + 1;
+      if (back != in) {
+        throw new IllegalArgumentException(op + ": output size " + out[1 + i] + " (kernel " + ks[i] + ", stride "
+            + strides[i] + ", " + padding + ", output padding " + (outputPadding == null ? "none" : outputPadding[i])
+            + ") does not convolve back to the input size " + in + " of " + Shapes.toString(xs)
+            + "; TensorFlow rejects this configuration");
+      }
       pads[i] = ConvShapes.transposePadBefore(in, out[1 + i], ks[i], strides[i], same);
     }
     if (Tracer.anySymbolic(x, kernel)) {

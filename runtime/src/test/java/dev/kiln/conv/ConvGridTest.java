@@ -1,6 +1,7 @@
 package dev.kiln.conv;
 
 import static com.google.common.truth.Truth.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.Activation;
 import dev.kiln.ConvOps;
@@ -180,11 +181,20 @@ class ConvGridTest {
                 int[] outPad = op < 0 ? null : new int[] {op, op};
                 float[] x = Ref.random(r, n * h * w * c);
                 float[] ker = Ref.random(r, k * k * f * c); // [kh, kw, f, c]
+                // Keras deconv_output_length, written out again
+                int want = op < 0 ? (same ? h * s : h * s + Math.max(k - s, 0)) : (h - 1) * s + k - 2 * (same ? k / 2 : 0) + op;
+                int wantW = op < 0 ? (same ? w * s : w * s + Math.max(k - s, 0)) : (w - 1) * s + k - 2 * (same ? k / 2 : 0) + op;
+                boolean valid = back(want, k, s, same) == h && back(wantW, k, s, same) == w;
+                if (!valid) {
+                  // TensorFlow rejects an output that does not convolve back to the input; so does Kiln.
+                  float[] xs = x;
+                  assertThrows(IllegalArgumentException.class, () -> ConvOps.conv2dTranspose(Tensor.of(xs, n, h, w, c),
+                      Tensor.of(ker, k, k, f, c), new int[] {s, s}, same ? Padding.SAME : Padding.VALID, outPad));
+                  continue;
+                }
                 Tensor yT = ConvOps.conv2dTranspose(Tensor.of(x, n, h, w, c), Tensor.of(ker, k, k, f, c), new int[] {s, s},
                     same ? Padding.SAME : Padding.VALID, outPad);
                 int oh = yT.shape()[1], ow = yT.shape()[2];
-                // Keras deconv_output_length, written out again
-                int want = op < 0 ? (same ? h * s : h * s + Math.max(k - s, 0)) : (h - 1) * s + k - 2 * (same ? k / 2 : 0) + op;
                 assertThat(oh).isEqualTo(want);
                 float[] y = Ref.random(r, n * oh * ow * f);
                 int[] dims = new int[4];
@@ -196,5 +206,10 @@ class ConvGridTest {
                 cases++;
               }
     assertThat(cases).isGreaterThan(80);
+  }
+
+  /** The output size of a forward convolution of {@code out} positions (TF's SAME / VALID rules, dilation 1). */
+  private static int back(int out, int k, int s, boolean same) {
+    return same ? (out + s - 1) / s : out < k ? 0 : (out - k) / s + 1;
   }
 }
