@@ -25,10 +25,12 @@ import java.util.Random;
  * The Kiln example app.
  *
  * <pre>
- * Usage: Main [seed|mlp] [--seed N] [--trace FILE] [--dot FILE]
+ * Usage: Main [seed|mlp|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]
  *   seed   (default) Dense(4) + ReLU on a [1, 2, 3] placeholder, weights from initialized(N), run TF1-style
  *   mlp    MLP 784-128-10 with weights from the bundled mlp.safetensors; classifies synthetic inputs and
  *          cross-checks the compiled session against the eager model
+ *   mobilenet [IMAGE]  MobileNetV2 (224x224x3, 1000 classes) on IMAGE (a synthetic gradient when absent), with
+ *          weights from --weights FILE (safetensors) or initialized from --seed; top-5 and time per image
  *   --trace FILE  run with RunOptions.trace() and write the Chrome trace JSON to FILE
  *   --dot FILE    write graph().toDot() to FILE
  *   --seed N      the seed for the seed command's weights and input (default 42)
@@ -51,6 +53,9 @@ public final class Main {
     public long seed = 42;
     public File trace;
     public File dot;
+    public File image;
+    public File weights;
+    public int repeat = 5;
   }
 
   /** Runs the command line; 0 on success, 2 on a usage error (reported on {@code err}). */
@@ -69,6 +74,9 @@ public final class Main {
         return 0;
       case "mlp":
         mlp(o, out);
+        return 0;
+      case "mobilenet":
+        dev.kiln.example.vision.MobileNetCommand.run(o.image, o.weights, o.seed, o.repeat, out);
         return 0;
       case "help":
         out.println(usage());
@@ -97,8 +105,19 @@ public final class Main {
             throw new IllegalArgumentException("--seed needs a number, got " + args[i]);
           }
           break;
+        case "--weights":
+          o.weights = new File(value(args, ++i, a));
+          break;
+        case "--repeat":
+          try {
+            o.repeat = Integer.parseInt(value(args, ++i, a));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--repeat needs a number, got " + args[i]);
+          }
+          break;
         case "seed":
         case "mlp":
+        case "mobilenet":
         case "help":
         case "--help":
         case "-h":
@@ -107,6 +126,10 @@ public final class Main {
           commandSeen = true;
           break;
         default:
+          if (o.command.equals("mobilenet") && o.image == null && !a.startsWith("-")) {
+            o.image = new File(a);
+            break;
+          }
           throw new IllegalArgumentException("unknown argument " + a);
       }
     }
@@ -119,9 +142,11 @@ public final class Main {
   }
 
   public static String usage() {
-    return "Usage: Main [seed|mlp] [--seed N] [--trace FILE] [--dot FILE]\n"
+    return "Usage: Main [seed|mlp|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]\n"
         + "  seed   (default) Dense(4) + ReLU on a [1, 2, 3] placeholder, weights from initialized(N)\n"
         + "  mlp    MLP 784-128-10, bundled weights; classify synthetic inputs, compiled vs eager\n"
+        + "  mobilenet [IMAGE]  MobileNetV2 on IMAGE (synthetic when absent), --weights FILE or initialized weights\n"
+        + "  --weights FILE  MobileNetV2 weights (safetensors)   --repeat N  timed runs (default 5)\n"
         + "  --trace FILE  write a Chrome trace (RunOptions.trace()) of the run to FILE\n"
         + "  --dot FILE    write the graph as Graphviz dot to FILE\n"
         + "  --seed N      seed of the seed command's weights and input (default 42)";

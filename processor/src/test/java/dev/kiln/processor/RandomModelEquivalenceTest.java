@@ -120,7 +120,18 @@ class RandomModelEquivalenceTest {
       int[] s = lastShape();
       int rank = s.length;
       int lastDim = s[rank - 1];
-      switch (r.nextInt(12)) {
+      switch (r.nextInt(14)) {
+        case 12: {
+          String f = field("BatchNormalization", "new BatchNormalization()" + (r.nextBoolean() ? ".center(false)" : "")
+              + (r.nextBoolean() ? ".scale(false)" : ""));
+          emit(f + ".apply(" + h + ")", s);
+          break;
+        }
+        case 13: {
+          String f = field("LayerNormalization", "new LayerNormalization()");
+          emit(f + ".apply(" + h + ")", s);
+          break;
+        }
         case 0: case 1: {
           int units = 1 + r.nextInt(12);
           String act = ACTIVATIONS[r.nextInt(ACTIVATIONS.length)];

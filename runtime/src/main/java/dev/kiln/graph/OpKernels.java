@@ -1,7 +1,9 @@
 package dev.kiln.graph;
 
+import dev.kiln.ConvOps;
 import dev.kiln.DType;
 import dev.kiln.Ops;
+import dev.kiln.Padding;
 import dev.kiln.Tensor;
 
 /**
@@ -87,6 +89,19 @@ public final class OpKernels {
         int[] scale = a.getInts("scale");
         return dev.kiln.NormOps.resize(in[0], scale[0], scale[1], a.getString("method"));
       }
+      case "Conv2D":
+        return ConvOps.conv2d(in[0], in[1], a.getInts("strides"), a.getInts("dilations"),
+            Padding.valueOf(a.getString("padding")), a.getInt("groups", 1));
+      case "DepthwiseConv2dNative":
+        return ConvOps.depthwiseConv2d(in[0], in[1], a.getInts("strides"), a.getInts("dilations"),
+            Padding.valueOf(a.getString("padding")));
+      case "Conv2DTranspose":
+        return ConvOps.conv2dTranspose(in[0], in[1], a.getInts("strides"), Padding.valueOf(a.getString("padding")),
+            a.has("output_padding") ? a.getInts("output_padding") : null);
+      case "MaxPool":
+        return ConvOps.maxPool2d(in[0], a.getInts("ksize"), a.getInts("strides"), Padding.valueOf(a.getString("padding")));
+      case "AvgPool":
+        return ConvOps.avgPool2d(in[0], a.getInts("ksize"), a.getInts("strides"), Padding.valueOf(a.getString("padding")));
       default:
         throw new UnsupportedOperationException(node.name() + ": op " + node.op() + " has no kernel");
     }

@@ -422,13 +422,15 @@ public final class SessionEmitter {
     int next = 3;
     String gamma = scale ? weightCall(bn.input(next++)) : "null";
     String beta = center ? weightCall(bn.input(next)) : "null";
-    String fold = "fold" + (counter++);
+    int id = counter++;
+    String scaleShift = "scaleShift" + id;
+    String fold = "folded" + id;
     preparation.add("// $L folded into $L\n", bn.name(), NodeDef.nodeOf(kernel));
-    preparation.addStatement("float[][] $L = $T.foldIntoKernel(weight($S).floatBuffer(), $L, $L,\n$T.foldBatchNorm($L, $L, $L, $L, $L)[0],\n$T.foldBatchNorm($L, $L, $L, $L, $L)[1])",
-        fold, NORMALIZATION, NodeDef.nodeOf(kernel), outChannels, e.bias == null ? "null" : weightCall(e.bias),
-        NORMALIZATION, gamma, beta, weightCall(bn.input(1)), weightCall(bn.input(2)), floatLiteral(bn.attrs().getFloat("epsilon")),
-        NORMALIZATION, gamma, beta, weightCall(bn.input(1)), weightCall(bn.input(2)), floatLiteral(bn.attrs().getFloat("epsilon")));
-    String biasField = base + "BiasFolded";
+    preparation.addStatement("float[][] $L = $T.foldBatchNorm($L, $L,\n$L, $L, $L)", scaleShift, NORMALIZATION, gamma, beta,
+        weightCall(bn.input(1)), weightCall(bn.input(2)), floatLiteral(bn.attrs().getFloat("epsilon")));
+    preparation.addStatement("float[][] $L = $T.foldIntoKernel(weight($S).floatBuffer(), $L, $L, $L[0], $L[1])",
+        fold, NORMALIZATION, NodeDef.nodeOf(kernel), outChannels, e.bias == null ? "null" : weightCall(e.bias), scaleShift, scaleShift);
+    String biasField = (base.endsWith("Kernel") ? base.substring(0, base.length() - "Kernel".length()) : base) + "BiasFolded";
     preparedFields.add(FieldSpec.builder(float[].class, biasField, Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("Bias of $L with $L folded in.\n", NodeDef.nodeOf(kernel), bn.name()).build());
     preparation.addStatement("$N = $L[1]", biasField, fold);

@@ -128,7 +128,11 @@ public final class CompiledModels extends ClassLoader {
       int n = dev.kiln.Shapes.size(shape);
       float[] data = new float[n];
       float scale = (float) (1.0 / Math.sqrt(Math.max(1, shape.length >= 2 ? shape[0] : 4)));
-      for (int i = 0; i < n; i++) data[i] = (float) (r.nextGaussian() * scale);
+      boolean positive = v.name().endsWith("variance");
+      for (int i = 0; i < n; i++) {
+        float x = (float) (r.nextGaussian() * scale);
+        data[i] = positive ? 0.5f + Math.abs(x) : x;
+      }
       w.put(v.name(), Tensor.of(data, shape));
     }
     return Weights.of(w);

@@ -1,0 +1,27 @@
+package dev.kiln.layers;
+
+import dev.kiln.AbstractLayer;
+import dev.kiln.Ops;
+import dev.kiln.Tensor;
+
+/**
+ * Keras {@code GlobalAveragePooling2D}: {@code [N, H, W, C]} to {@code [N, C]} ({@code [N, 1, 1, C]} with
+ * {@code keepDims(true)}), by {@code Ops.mean} over the spatial axes.
+ */
+public final class GlobalAveragePooling2D extends AbstractLayer {
+  private boolean keepDims;
+
+  public GlobalAveragePooling2D keepDims(boolean keepDims) {
+    this.keepDims = keepDims;
+    return this;
+  }
+
+  @Override
+  protected Tensor call(Tensor x) {
+    if (x.rank() != 4) {
+      throw new IllegalArgumentException("GlobalAveragePooling2D: input must have rank 4 [batch, height, width, channels], got "
+          + dev.kiln.Shapes.toString(x.shape()));
+    }
+    return Ops.mean(x, new int[] {1, 2}, keepDims);
+  }
+}
