@@ -6,5 +6,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 # The processor must be installed: the benchmarks find it through annotationProcessorPaths.
-mvn -q -B ${MVN_FLAGS:-} -Pbench install -DskipTests -pl processor,benchmarks -am
+mvn -q -B ${MVN_FLAGS:-} -Pbench install -DskipTests -pl processor,example-app,benchmarks -am
 exec java -jar benchmarks/target/benchmarks.jar --out benchmarks/target/results.md "$@"

@@ -14,8 +14,10 @@ public final class Data {
   public static final long SEED = 20261125L;
 
   /**
-   * One value per variable of the graph, seeded by the variable's name: kernels uniform in +-sqrt(6 / (fanIn + fanOut)),
-   * biases and betas in +-0.1 (not zero, so that a dropped bias shows), BatchNorm scales and variances in [0.5, 1.5].
+   * One value per variable of the graph, seeded by the variable's name: kernels He-uniform, in +-sqrt(6 / fanIn)
+   * (fanIn = kh * kw for depthwise kernels), so that the signal neither dies nor saturates through MobileNetV2's 52
+   * layers (with Glorot kernels its softmax came out uniform whatever the input, which checks nothing); biases, betas
+   * and moving means in +-0.1 (not zero, so that a dropped bias shows); BatchNorm scales and variances in [0.5, 1.5].
    */
   public static Weights weights(GraphDef graph) {
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
@@ -31,9 +33,8 @@ public final class Data {
         lo = 0.5f;
         hi = 1.5f;
       } else if (shape.length >= 2) {
-        int fanOut = shape[shape.length - 1];
-        int fanIn = n / fanOut;
-        float a = (float) Math.sqrt(6.0 / (fanIn + fanOut));
+        int fanIn = leaf.startsWith("depthwise") ? shape[0] * shape[1] : n / shape[shape.length - 1];
+        float a = (float) Math.sqrt(6.0 / fanIn);
         lo = -a;
         hi = a;
       } else {

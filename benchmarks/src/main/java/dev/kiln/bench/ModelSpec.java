@@ -75,16 +75,21 @@ public abstract class ModelSpec {
 
   /** A Keras conv kernel [kh, kw, in, out] as ONNX OIHW, and its bias. */
   static void onnxConv(OnnxWriter g, Weights w, String scope) {
-    int[] s = w.get(scope + "/kernel").shape();
+    onnxConvKernel(g, w, scope + "/kernel");
+    g.initializer(scope + "/bias", w.get(scope + "/bias").toFloatArray(), w.get(scope + "/bias").shape()[0]);
+  }
+
+  /** A Keras conv kernel [kh, kw, in, out], written as the ONNX OIHW initializer {@code name}. */
+  static void onnxConvKernel(OnnxWriter g, Weights w, String name) {
+    int[] s = w.get(name).shape();
     int kh = s[0], kw = s[1], ci = s[2], co = s[3];
-    float[] k = w.get(scope + "/kernel").toFloatArray();
+    float[] k = w.get(name).toFloatArray();
     float[] oihw = new float[k.length];
     for (int y = 0; y < kh; y++)
       for (int x = 0; x < kw; x++)
         for (int i = 0; i < ci; i++)
           for (int o = 0; o < co; o++) oihw[((o * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + o];
-    g.initializer(scope + "/kernel", oihw, co, ci, kh, kw);
-    g.initializer(scope + "/bias", w.get(scope + "/bias").toFloatArray(), co);
+    g.initializer(name, oihw, co, ci, kh, kw);
   }
 
   static List<Long> ones4() {
