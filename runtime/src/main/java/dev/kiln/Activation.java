@@ -21,7 +21,9 @@ public enum Activation {
   /** {@code x / (1 + |x|)}. */
   SOFTSIGN("Softsign"),
   /** {@code exp(x)} (Keras {@code exponential}). */
-  EXPONENTIAL("Exp");
+  EXPONENTIAL("Exp"),
+  /** GELU with the tanh approximation (Keras {@code gelu(x, approximate=True)}). */
+  GELU_APPROXIMATE("Gelu");
 
   private final String opName;
 

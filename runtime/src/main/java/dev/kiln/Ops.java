@@ -260,6 +260,7 @@ public final class Ops {
       case TANH: return tanh(x);
       case SOFTMAX: return softmax(x);
       case GELU: return gelu(x);
+      case GELU_APPROXIMATE: return gelu(x, true);
       case SILU: return silu(x);
       case HARD_SIGMOID: return hardSigmoid(x);
       case HARD_SILU: return hardSilu(x);

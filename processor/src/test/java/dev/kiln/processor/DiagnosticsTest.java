@@ -305,6 +305,44 @@ class DiagnosticsTest {
   }
 
   @Test
+  void validKernelLargerThanItsInput() {
+    assertError("Kiln: c (Conv2D): Conv2D: VALID height kernel 5 is larger than the input height 3 of [-1, 3, 3, 2]",
+        model("  @Layer final Conv2D c = new Conv2D(4, 5);",
+            "  @Call public Tensor call(@Shape({-1, 3, 3, 2}) Tensor x) {",
+            "    return c.apply(x); // <-",
+            "  }"));
+  }
+
+  @Test
+  void convolutionChannelsDoNotMatchItsKernel() {
+    assertError("Kiln: c (Conv2D): Conv2D: input [-1, 8, 8, 3] has 3 channels but kernel [3, 3, 2, 4] expects 2",
+        model("  @Layer final Conv2D c = new Conv2D(4, 3).padding(Padding.SAME);",
+            "  @Call public Tensor call(@Shape({-1, 8, 8, 2}) Tensor x, @Shape({-1, 8, 8, 3}) Tensor y) {",
+            "    Tensor a = c.apply(x);",
+            "    Tensor b = c.apply(y); // <-",
+            "    return Ops.add(a, b);",
+            "  }"));
+  }
+
+  @Test
+  void nonPositiveStride() {
+    assertError("Kiln: Conv2D.strides: Conv2D: stride must be positive, got 0",
+        model("  @Layer final Conv2D c = new Conv2D(4, 3).strides(0); // <-",
+            "  @Call public Tensor call(@Shape({-1, 8, 8, 2}) Tensor x) {",
+            "    return c.apply(x);",
+            "  }"));
+  }
+
+  @Test
+  void groupsThatDoNotDivideChannels() {
+    assertError("Kiln: c (Conv2D): Conv2D: groups 2 must divide the 3 input channels of [-1, 8, 8, 3] and the 4 filters",
+        model("  @Layer final Conv2D c = new Conv2D(4, 3).groups(2);",
+            "  @Call public Tensor call(@Shape({-1, 8, 8, 3}) Tensor x) {",
+            "    return c.apply(x); // <-",
+            "  }"));
+  }
+
+  @Test
   void everyErrorOfAClassIsReported() {
     String[] lines = model("  @Layer final Dense d = new Dense(4);",
         "  @Call public Tensor call(@Shape({-1, 4}) Tensor x, @Shape({-1, 5}) Tensor y) {",

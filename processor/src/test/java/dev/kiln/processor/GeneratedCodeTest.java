@@ -47,8 +47,8 @@ class GeneratedCodeTest {
     String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
     assertThat(compute).contains("// Mlp.java:10  Tensor h = hidden.apply(x)");
     assertThat(compute).contains("// Mlp.java:12  return out.apply(h);");
-    assertThat(compute).contains("Gemm.dense(x, batch, 784, hiddenKernelPacked, 128, hiddenBias, Activation.RELU, ws.f0);");
-    assertThat(compute).contains("Gemm.dense(ws.f0, batch, 128, outKernelPacked, 10, outBias, Activation.SOFTMAX, out0);");
+    assertThat(compute).contains("kernels.dense(x, batch, 784, hiddenKernelPacked, 128, hiddenBias, Activation.RELU, ws.f0);");
+    assertThat(compute).contains("kernels.dense(ws.f0, batch, 128, outKernelPacked, 10, outBias, Activation.SOFTMAX, out0);");
     // No interpreter, no per-op dispatch and no allocation on the fast path.
     assertThat(compute).doesNotContain("OpKernels");
     assertThat(compute).doesNotContain("new ");
@@ -59,6 +59,33 @@ class GeneratedCodeTest {
     assertThat(code).contains("public static void loadInto(Mlp model, Weights weights)");
     assertThat(code).contains("public void callInto(Tensor x, Tensor output)");
     assertThat(code).doesNotContain("java.lang.reflect");
+  }
+
+  /**
+   * Zero padding, a convolution, its BatchNorm, a residual add and the activation become one kernel call; the
+   * BatchNorm is folded into the weights when the session opens.
+   */
+  @Test
+  void convolutionBlockIsOneFusedCall() throws Exception {
+    JavaFileObject src = JavaFileObjects.forSourceLines("com.example.Res",
+        "package com.example;", "import dev.kiln.*;", "import dev.kiln.layers.*;",
+        "public final class Res extends Model {",
+        "  @Layer final ZeroPadding2D pad = new ZeroPadding2D(1);",
+        "  @Layer final Conv2D conv = new Conv2D(8, 3).useBias(false);",
+        "  @Layer final BatchNormalization bn = new BatchNormalization();",
+        "  @Call public Tensor call(@Shape({-1, 16, 16, 8}) Tensor x) {",
+        "    Tensor y = bn.apply(conv.apply(pad.apply(x)));",
+        "    return Ops.relu(Ops.add(x, y));",
+        "  }",
+        "}");
+    Compilation c = javac().withProcessors(new KilnProcessor()).compile(src);
+    assertThat(c).succeeded();
+    String code = generated(c, "com.example.KilnRes");
+    String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
+    assertThat(compute).contains("// pad/Pad + conv/Conv2D + bn/BatchNorm + Add + Relu");
+    assertThat(compute).contains(
+        "kernels.conv2d(x, batch, 16, 16, 8, convKernelPacked, 3, 3, 8, 1, 1, 1, 1, 1, 1, 16, 16, 1, convBiasFolded, x, Activation.RELU, out0);");
+    assertThat(code).contains("// bn/BatchNorm folded into conv/kernel");
   }
 
   /** A deep model's graph table is split over several methods (the JVM limits a method to 64 KB). */

@@ -76,7 +76,7 @@ class RandomModelEquivalenceTest {
     private int counter;
 
     private static final String[] ACTIVATIONS = {"LINEAR", "RELU", "RELU6", "SIGMOID", "TANH", "SOFTMAX", "GELU", "SILU",
-        "HARD_SIGMOID", "HARD_SILU", "ELU", "LEAKY_RELU", "SOFTPLUS"};
+        "HARD_SIGMOID", "HARD_SILU", "ELU", "LEAKY_RELU", "SOFTPLUS", "SOFTSIGN", "GELU_APPROXIMATE"};
 
     RandomModel(long seed) {
       this.seed = seed;

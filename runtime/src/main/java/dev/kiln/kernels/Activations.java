@@ -135,6 +135,9 @@ public final class Activations {
       case GELU:
         for (int i = 0; i < n; i++) out[i] = gelu(in[i]);
         return;
+      case GELU_APPROXIMATE:
+        for (int i = 0; i < n; i++) out[i] = geluTanh(in[i]);
+        return;
       case SILU:
         for (int i = 0; i < n; i++) out[i] = silu(in[i]);
         return;

@@ -1,5 +1,7 @@
 package dev.kiln.session;
 
+import dev.kiln.kernels.KernelSet;
+
 import dev.kiln.DType;
 import dev.kiln.Initializer;
 import dev.kiln.Operation;
@@ -65,6 +67,8 @@ public abstract class CompiledSession implements Session {
   private final Tensor[] variableValue;
   private final Set<Object> weightBuffers;
   private volatile boolean closed;
+  /** The heavy kernels of the generated fast path, from {@link SessionOptions#kernels()}; closed with the session. */
+  protected final KernelSet kernels;
 
   /**
    * Checks {@code weights} against the graph's {@code Variable} nodes (each present with its shape and dtype,
@@ -76,6 +80,7 @@ public abstract class CompiledSession implements Session {
     if (weights == null) throw new NullPointerException("weights");
     this.graph = graph;
     this.options = options == null ? SessionOptions.defaults() : options;
+    this.kernels = this.options.kernels().create(this.options.intraOpThreads());
     List<NodeDef> list = graph.nodes();
     this.nodes = list.toArray(new NodeDef[0]);
     this.offset = new int[nodes.length];
@@ -255,6 +260,7 @@ public abstract class CompiledSession implements Session {
       if (closed) return;
       closed = true;
     }
+    kernels.close();
     onClose();
   }
 

@@ -102,6 +102,7 @@ class KernelsTest {
           case LEAKY_RELU: want = Activations.leakyRelu(v, 0.2f); break;
           case SOFTSIGN: want = Activations.softsign(v); break;
           case EXPONENTIAL: want = (float) Math.exp(v); break;
+          case GELU_APPROXIMATE: want = Activations.geluTanh(v); break;
           default: want = Activations.softplus(v); break;
         }
         assertThat(out[i]).isEqualTo(want);

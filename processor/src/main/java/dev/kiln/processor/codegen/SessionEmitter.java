@@ -63,7 +63,7 @@ public final class SessionEmitter {
   private static final ClassName RESIZE = ClassName.get("dev.kiln.kernels", "Resize");
   private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
   private static final ClassName SHAPES = ClassName.get("dev.kiln", "Shapes");
-  private static final Set<String> RESERVED = Set.of("batch", "ws", "i", "r", "c", "v", "n", "out", "model", "weights",
+  private static final Set<String> RESERVED = Set.of("batch", "ws", "i", "r", "c", "v", "n", "out", "model", "weights", "kernels",
       "options", "inputs", "base", "result");
 
   private final ModelIr ir;
@@ -77,6 +77,8 @@ public final class SessionEmitter {
   /** Weights prepared when the session opens (packed, folded): their fields and the code that computes them. */
   private final List<FieldSpec> preparedFields = new ArrayList<>();
   private final CodeBlock.Builder preparation = CodeBlock.builder();
+  private final Map<String, String> preparedByKey = new LinkedHashMap<>();
+  private final Set<String> fieldNames = new HashSet<>();
   private final Map<String, String> constFields = new LinkedHashMap<>();
   private final Map<String, String> staticArrays = new LinkedHashMap<>();
   private final List<FieldSpec> staticArrayFields = new ArrayList<>();
@@ -391,17 +393,32 @@ public final class SessionEmitter {
   private void emitDense(CodeBlock.Builder b, Schedule.Dense d) {
     int[] w = schedule.shape(d.kernel);
     int[] in = schedule.shape(d.input);
-    String base = weightFields.get(NodeDef.nodeOf(d.kernel));
+    String variable = Fusion.weightVariable(graph, d.kernel);
+    String base = weightFields.get(variable);
+    String key = "dense:" + variable + "|" + (d.epilogue.batchNorm == null ? "" : d.epilogue.batchNorm.name());
     String[] prepared = prepareKernel(base, d.kernel, w[1], d.epilogue);
-    String packed = base + "Packed";
-    preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
-        .addJavadoc("$L $L$L, packed for {@code Gemm.dense} when the session opens.\n", NodeDef.nodeOf(d.kernel),
-            Shapes.toString(w), d.epilogue.batchNorm == null ? "" : " with " + d.epilogue.batchNorm.name() + " folded in")
-        .build());
-    preparation.addStatement("$N = $T.packWeights($L, $L, $L)", packed, GEMM, prepared[0], w[0], w[1]);
+    String packed = preparedByKey.get(key);
+    if (packed == null) {
+      // A layer applied twice shares its packed weights.
+      packed = uniqueField(base + "Packed");
+      preparedByKey.put(key, packed);
+      preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
+          .addJavadoc("$L $L$L, packed for {@code Gemm.dense} when the session opens.\n", variable,
+              Shapes.toString(w), d.epilogue.batchNorm == null ? "" : " with " + d.epilogue.batchNorm.name() + " folded in")
+          .build());
+      preparation.addStatement("$N = kernels.packDenseWeights($L, $L, $L)", packed, prepared[0], w[0], w[1]);
+    }
     b.add("// $L\n", nodeNames(d.nodes));
-    b.addStatement("$T.dense($L, $L, $L, $N, $L, $L, $L, $L)", GEMM, buf(d.input), rowsExpr(in, w[0]), w[0], packed, w[1],
+    b.addStatement("kernels.dense($L, $L, $L, $N, $L, $L, $L, $L)", buf(d.input), rowsExpr(in, w[0]), w[0], packed, w[1],
         prepared[1], activationRef(d.epilogue.activation), buf(d.output()));
+  }
+
+  /** {@code name}, or {@code name2}, {@code name3}... when a prepared field already has it. */
+  private String uniqueField(String name) {
+    String candidate = name;
+    for (int i = 2; fieldNames.contains(candidate) || weightFields.containsValue(candidate); i++) candidate = name + i;
+    fieldNames.add(candidate);
+    return candidate;
   }
 
   private CodeBlock activationRef(Activation a) {
@@ -414,7 +431,7 @@ public final class SessionEmitter {
    */
   private String[] prepareKernel(String base, String kernel, int outChannels, Schedule.Epilogue e) {
     if (e.batchNorm == null) {
-      return new String[] {"weight(\"" + NodeDef.nodeOf(kernel) + "\").floatBuffer()", e.bias == null ? "null" : weightRef(e.bias)};
+      return new String[] {weightCall(kernel), e.bias == null ? "null" : weightRef(e.bias)};
     }
     NodeDef bn = e.batchNorm;
     boolean scale = bn.attrs().getBoolean("scale", true);
@@ -428,9 +445,9 @@ public final class SessionEmitter {
     preparation.add("// $L folded into $L\n", bn.name(), NodeDef.nodeOf(kernel));
     preparation.addStatement("float[][] $L = $T.foldBatchNorm($L, $L,\n$L, $L, $L)", scaleShift, NORMALIZATION, gamma, beta,
         weightCall(bn.input(1)), weightCall(bn.input(2)), floatLiteral(bn.attrs().getFloat("epsilon")));
-    preparation.addStatement("float[][] $L = $T.foldIntoKernel(weight($S).floatBuffer(), $L, $L, $L[0], $L[1])",
-        fold, NORMALIZATION, NodeDef.nodeOf(kernel), outChannels, e.bias == null ? "null" : weightCall(e.bias), scaleShift, scaleShift);
-    String biasField = (base.endsWith("Kernel") ? base.substring(0, base.length() - "Kernel".length()) : base) + "BiasFolded";
+    preparation.addStatement("float[][] $L = $T.foldIntoKernel($L, $L, $L, $L[0], $L[1])",
+        fold, NORMALIZATION, weightCall(kernel), outChannels, e.bias == null ? "null" : weightCall(e.bias), scaleShift, scaleShift);
+    String biasField = uniqueField((base.endsWith("Kernel") ? base.substring(0, base.length() - "Kernel".length()) : base) + "BiasFolded");
     preparedFields.add(FieldSpec.builder(float[].class, biasField, Modifier.PRIVATE, Modifier.FINAL)
         .addJavadoc("Bias of $L with $L folded in.\n", NodeDef.nodeOf(kernel), bn.name()).build());
     preparation.addStatement("$N = $L[1]", biasField, fold);
@@ -444,8 +461,8 @@ public final class SessionEmitter {
     return true;
   }
 
-  private static String weightCall(String tensor) {
-    return "weight(\"" + NodeDef.nodeOf(tensor) + "\").floatBuffer()";
+  private String weightCall(String tensor) {
+    return "weight(\"" + Fusion.weightVariable(graph, tensor) + "\").floatBuffer()";
   }
 
   /** TF's SAME padding: {before, after} for one spatial axis. */
@@ -471,7 +488,7 @@ public final class SessionEmitter {
       padTop += samePadding(padH, k[0], strides[0], dil[0], out[1])[0];
       padLeft += samePadding(padW, k[1], strides[1], dil[1], out[2])[0];
     }
-    String base = weightFields.get(NodeDef.nodeOf(c.kernel));
+    String base = weightFields.get(Fusion.weightVariable(graph, c.kernel));
     Schedule.Epilogue e = c.epilogue;
     b.add("// $L\n", nodeNames(c.nodes));
     String residual = e.residual == null ? "null" : buf(e.residual);
@@ -479,19 +496,25 @@ public final class SessionEmitter {
       case "Conv2D": {
         int groups = conv.attrs().getInt("groups", 1);
         String[] prepared = prepareKernel(base, c.kernel, k[3], e);
-        String packed = base + "Packed";
-        preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
-            .addJavadoc("$L $L, packed for {@code Conv.conv2d} when the session opens.\n", NodeDef.nodeOf(c.kernel), Shapes.toString(k))
-            .build());
-        preparation.addStatement("$N = $T.packKernel($L, $L, $L, $L, $L, $L)", packed, CONV, prepared[0], k[0], k[1], k[2], k[3], groups);
-        b.addStatement("$T.conv2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV,
+        String variable = Fusion.weightVariable(graph, c.kernel);
+        String key = "conv:" + variable + "|" + Arrays.toString(k) + "|" + (e.batchNorm == null ? "" : e.batchNorm.name());
+        String packed = preparedByKey.get(key);
+        if (packed == null) {
+          packed = uniqueField(base + "Packed");
+          preparedByKey.put(key, packed);
+          preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
+              .addJavadoc("$L $L, packed for {@code Conv.conv2d} when the session opens.\n", variable, Shapes.toString(k))
+              .build());
+          preparation.addStatement("$N = kernels.packConvKernel($L, $L, $L, $L, $L, $L)", packed, prepared[0], k[0], k[1], k[2], k[3], groups);
+        }
+        b.addStatement("kernels.conv2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
             buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], packed, k[0], k[1], k[3], strides[0], strides[1], dil[0], dil[1],
             padTop, padLeft, out[1], out[2], groups, prepared[1], residual, activationRef(e.activation), buf(c.output()));
         return;
       }
       case "DepthwiseConv2dNative": {
         String[] prepared = prepareKernel(base, c.kernel, k[2] * k[3], e);
-        String kernelField = prepared[0].startsWith("weight(") ? weightRef(c.kernel) : base + "Folded";
+        String kernelField = prepared[0].startsWith("weight(") ? weightRef(c.kernel) : uniqueField(base + "Folded");
         if (!prepared[0].startsWith("weight(")) {
           preparedFields.add(FieldSpec.builder(float[].class, kernelField, Modifier.PRIVATE, Modifier.FINAL)
               .addJavadoc("$L with $L folded in.\n", NodeDef.nodeOf(c.kernel), e.batchNorm.name()).build());
@@ -500,7 +523,7 @@ public final class SessionEmitter {
         if (e.residual != null) {
           throw new IllegalStateException("residual fusion is not supported for depthwise convolutions");
         }
-        b.addStatement("$T.depthwise2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", CONV,
+        b.addStatement("kernels.depthwise2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
             buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], kernelField, k[0], k[1], k[3], strides[0], strides[1], dil[0], dil[1],
             padTop, padLeft, out[1], out[2], prepared[1], activationRef(e.activation), buf(c.output()));
         return;
@@ -607,6 +630,7 @@ public final class SessionEmitter {
       case "Log": return CodeBlock.of("(float) $T.log(v)", Math.class);
       case "Sqrt": return CodeBlock.of("(float) $T.sqrt(v)", Math.class);
       case "Square": return CodeBlock.of("v * v");
+      case "Softsign": return CodeBlock.of("v / (1f + $T.abs(v))", Math.class);
       case "Abs": return CodeBlock.of("$T.abs(v)", Math.class);
       case "Neg": return CodeBlock.of("-v");
       case "ClipByValue":
@@ -800,17 +824,18 @@ public final class SessionEmitter {
     switch (b.kind) {
       case INPUT: return inputNames.get(ir.inputs.get(b.index).name);
       case OUTPUT: return "out" + b.index;
-      case WEIGHT: return weightRef(tensor);
+      case WEIGHT: return weightRef(b.node + ":0");
       case CONST: return constFields.get(b.node);
       default: return "ws." + (b.dtype == DType.FLOAT32 ? "f" : "i") + b.index;
     }
   }
 
   private String weightRef(String tensor) {
-    String node = NodeDef.nodeOf(tensor);
+    String node = Fusion.weightVariable(graph, tensor);
     unpackedWeights.add(node);
     return weightFields.get(node);
   }
+
 
   /** An int[] expression holding the run-time shape of {@code tensor}. */
   private String shapeRef(String tensor) {

@@ -20,7 +20,7 @@ import java.util.Set;
 public final class Fusion {
   /** Ops computed elementwise from one input. */
   static final Set<String> UNARY = Set.of("Relu", "Relu6", "Sigmoid", "Tanh", "Silu", "Softplus", "HardSigmoid",
-      "HardSilu", "Exp", "Log", "Sqrt", "Square", "Abs", "Neg", "Gelu", "Elu", "LeakyRelu", "ClipByValue");
+      "HardSilu", "Exp", "Log", "Sqrt", "Square", "Abs", "Neg", "Gelu", "Elu", "LeakyRelu", "ClipByValue", "Softsign");
   /** Ops computed elementwise from two broadcast inputs. */
   static final Set<String> BINARY = Set.of("Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "BiasAdd");
 
@@ -84,7 +84,7 @@ public final class Fusion {
         continue;
       }
       if (isElementwise(graph, n) != null) {
-        steps.add(chain(graph, n, readers, outputs, consumers, done));
+        steps.add(chain(graph, n, readers, outputs, consumers, done, order));
         continue;
       }
       steps.add(new Schedule.Kernel(n));
@@ -175,9 +175,11 @@ public final class Fusion {
       case "Tanh": return Activation.TANH;
       case "Silu": return Activation.SILU;
       case "Softplus": return Activation.SOFTPLUS;
+      case "Softsign": return Activation.SOFTSIGN;
+      case "Exp": return Activation.EXPONENTIAL;
       case "HardSigmoid": return Activation.HARD_SIGMOID;
       case "HardSilu": return Activation.HARD_SILU;
-      case "Gelu": return n.attrs().getBoolean("approximate", false) ? null : Activation.GELU;
+      case "Gelu": return n.attrs().getBoolean("approximate", false) ? Activation.GELU_APPROXIMATE : Activation.GELU;
       case "Elu": return n.attrs().getFloat("alpha", 1f) == 1f ? Activation.ELU : null;
       case "LeakyRelu": return n.attrs().getFloat("alpha", 0.2f) == 0.2f ? Activation.LEAKY_RELU : null;
       case "Softmax": {
@@ -189,7 +191,7 @@ public final class Fusion {
   }
 
   private static Schedule.Elementwise chain(GraphDef graph, NodeDef first, Map<String, Integer> readers, Set<String> outputs,
-      Map<String, List<NodeDef>> consumers, Set<String> done) {
+      Map<String, List<NodeDef>> consumers, Set<String> done, Map<String, Integer> order) {
     List<Schedule.Link> links = new ArrayList<>();
     int primary = isElementwise(graph, first);
     String input = first.input(primary);
@@ -211,11 +213,21 @@ public final class Fusion {
         }
         p = other;
       }
+      // The loop runs where the chain starts: every operand it reads must be computed by then.
+      if (next.numInputs() == 2 && !availableBefore(graph, next.input(1 - p), first, order)) break;
       links.add(link(next, p));
       done.add(next.name());
       last = next;
     }
     return new Schedule.Elementwise(input, links);
+  }
+
+  /** True when {@code tensor} is a source (input, weight, constant) or is produced before {@code start}. */
+  private static boolean availableBefore(GraphDef graph, String tensor, NodeDef start, Map<String, Integer> order) {
+    NodeDef producer = graph.node(NodeDef.nodeOf(tensor));
+    String op = producer.op();
+    if (op.equals("Placeholder") || op.equals("Variable") || op.equals("Const")) return true;
+    return order.get(producer.name()) < order.get(start.name());
   }
 
   private static Schedule.Link link(NodeDef n, int primary) {
@@ -264,8 +276,19 @@ public final class Fusion {
   }
 
   private static boolean isWeight(GraphDef graph, String tensor) {
-    return graph.node(NodeDef.nodeOf(tensor)).op().equals("Variable");
+    return weightVariable(graph, tensor) != null;
   }
+
+  /**
+   * The Variable node whose values {@code tensor} holds, looking through Reshape and Identity (which keep the
+   * row-major data as it is, as Conv1D's reshaped kernel does); null when the tensor is computed.
+   */
+  public static String weightVariable(GraphDef graph, String tensor) {
+    NodeDef n = graph.node(NodeDef.nodeOf(tensor));
+    while (n.op().equals("Reshape") || n.op().equals("Identity")) n = graph.node(NodeDef.nodeOf(n.input(0)));
+    return n.op().equals("Variable") ? n.name() : null;
+  }
+
 
   private static NodeDef soleReader(NodeDef n, Map<String, Integer> readers, Set<String> outputs,
       Map<String, List<NodeDef>> consumers) {

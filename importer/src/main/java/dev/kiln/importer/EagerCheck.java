@@ -1,0 +1,138 @@
+package dev.kiln.importer;
+
+import dev.kiln.AbstractLayer;
+import dev.kiln.Tensor;
+import dev.kiln.Weights;
+import dev.kiln.importer.LayerSpec.Arg;
+import dev.kiln.importer.ModelDef.CallNode;
+import dev.kiln.importer.ModelDef.Field;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs the imported model once, eagerly, with Kiln's own layers built from the same constructor and setter calls
+ * as the generated source, on zeros: every layer builds with the file's weights, so a weight whose shape disagrees
+ * with the config, or a layer option Kiln rejects, is found before anything is written.
+ */
+final class EagerCheck {
+  private final Weights weights;
+  private final Set<String> built = new HashSet<>();
+
+  private EagerCheck(Weights weights) {
+    this.weights = weights;
+  }
+
+  static void run(ModelDef root, Weights weights) throws ImportException {
+    EagerCheck c = new EagerCheck(weights);
+    Tensor[] inputs = new Tensor[root.inputs.size()];
+    for (int i = 0; i < inputs.length; i++) {
+      int[] s = root.inputs.get(i).shape.clone();
+      int n = 1;
+      for (int k = 0; k < s.length; k++) {
+        if (s[k] < 0) s[k] = 1;
+        n *= s[k];
+      }
+      inputs[i] = Tensor.of(new float[n], s);
+    }
+    c.model(root, "", inputs, new HashMap<>());
+    Set<String> unused = new HashSet<>(weights.names());
+    unused.removeAll(c.built);
+    if (!unused.isEmpty()) throw new ImportException("weights that no layer uses: " + unused);
+  }
+
+  private Tensor[] model(ModelDef m, String scope, Tensor[] inputs, Map<Field, AbstractLayer> instances) throws ImportException {
+    Map<String, Tensor> values = new HashMap<>();
+    for (int i = 0; i < inputs.length; i++) values.put(m.inputs.get(i).name, inputs[i]);
+    for (CallNode c : m.calls) {
+      Field f = c.field;
+      String path = scope.isEmpty() ? f.name : scope + "/" + f.name;
+      Tensor[] ins = new Tensor[c.inputs.size()];
+      for (int i = 0; i < ins.length; i++) ins[i] = values.get(c.inputs.get(i));
+      Tensor out;
+      if (f.nested != null) {
+        out = model(f.nested, path, ins, new HashMap<>())[0];
+      } else {
+        AbstractLayer layer = instances.get(f);
+        if (layer == null) {
+          layer = instantiate(f);
+          layer.loadWeights(path, weights);
+          instances.put(f, layer);
+        }
+        try {
+          out = ins.length == 1 ? (f.spec.takesTraining ? layer.apply(ins[0], false) : layer.apply(ins[0]))
+              : ins.length == 2 ? layer.apply(ins[0], ins[1]) : layer.apply(ins);
+        } catch (RuntimeException e) {
+          throw new ImportException("layer '" + describe(scope, f) + "' (" + f.kerasClass + "): " + e.getMessage()
+              + (e.getMessage() != null && e.getMessage().startsWith("weight ") ? " (the weights in the file do not fit the model config)" : ""), e);
+        }
+        for (String w : layer.weights().keySet()) built.add(path + "/" + w);
+      }
+      values.put(c.output, out);
+    }
+    Tensor[] outs = new Tensor[m.outputs.size()];
+    for (int i = 0; i < outs.length; i++) outs[i] = values.get(m.outputs.get(i));
+    return outs;
+  }
+
+  private static String describe(String scope, Field f) {
+    return f.kerasName + (scope.isEmpty() ? "" : " in " + scope);
+  }
+
+  private static AbstractLayer instantiate(Field f) throws ImportException {
+    LayerSpec s = f.spec;
+    try {
+      Class<?> cls = Class.forName("dev.kiln.layers." + s.className);
+      Object[] ctorArgs = s.varargsCtor ? new Object[] {intArray(s.ctor)} : values(s.ctor);
+      Object obj = null;
+      for (Constructor<?> k : cls.getConstructors()) {
+        if (fits(k.getParameterTypes(), ctorArgs)) {
+          obj = k.newInstance(ctorArgs);
+          break;
+        }
+      }
+      if (obj == null) throw new ImportException("internal: no constructor of " + s.className + " for " + s.source());
+      for (LayerSpec.Setter st : s.setters) {
+        Object[] args = st.name.equals(s.varargsSetter) ? new Object[] {intArray(st.args)} : values(st.args);
+        Method m = null;
+        for (Method x : cls.getMethods()) if (x.getName().equals(st.name) && fits(x.getParameterTypes(), args)) m = x;
+        if (m == null) throw new ImportException("internal: no setter " + st.name + " on " + s.className);
+        obj = m.invoke(obj, args);
+      }
+      return (AbstractLayer) obj;
+    } catch (InvocationTargetException e) {
+      throw new ImportException("layer '" + f.kerasName + "' (" + f.kerasClass + "): " + e.getCause().getMessage(), e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new ImportException("internal: cannot build " + s.source() + ": " + e, e);
+    }
+  }
+
+  private static Object[] values(Arg[] args) {
+    Object[] v = new Object[args.length];
+    for (int i = 0; i < v.length; i++) v[i] = args[i].value;
+    return v;
+  }
+
+  private static int[] intArray(Arg[] args) {
+    int[] v = new int[args.length];
+    for (int i = 0; i < v.length; i++) v[i] = (Integer) args[i].value;
+    return v;
+  }
+
+  private static boolean fits(Class<?>[] params, Object[] args) {
+    if (params.length != args.length) return false;
+    for (int i = 0; i < params.length; i++) {
+      Class<?> p = params[i];
+      Object a = args[i];
+      if (p == int.class) p = Integer.class;
+      else if (p == float.class) p = Float.class;
+      else if (p == boolean.class) p = Boolean.class;
+      if (!p.isInstance(a)) return false;
+    }
+    return true;
+  }
+}

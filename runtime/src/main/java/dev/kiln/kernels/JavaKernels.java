@@ -1,0 +1,67 @@
+package dev.kiln.kernels;
+
+import dev.kiln.Activation;
+
+/**
+ * The pure-Java kernel set (Java 8 API, Android-clean): {@link Gemm} and {@link Conv}. The default of every
+ * session.
+ */
+public final class JavaKernels implements KernelSet {
+  /** Creates the pure-Java kernel set. */
+  public static final Factory FACTORY = new Factory() {
+    @Override
+    public KernelSet create(int threads) {
+      return new JavaKernels(threads);
+    }
+  };
+
+  private final int threads;
+
+  private JavaKernels(int threads) {
+    this.threads = threads;
+  }
+
+  /** How many threads this kernel set may use. */
+  public int threads() {
+    return threads;
+  }
+
+  @Override
+  public String name() {
+    return "java";
+  }
+
+  @Override
+  public float[] packDenseWeights(float[] b, int k, int n) {
+    return Gemm.packWeights(b, k, n);
+  }
+
+  @Override
+  public void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c) {
+    Gemm.dense(a, m, k, packedB, n, bias, act, c);
+  }
+
+  @Override
+  public float[] packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
+    return Conv.packKernel(kernel, kh, kw, cPerGroup, f, groups);
+  }
+
+  @Override
+  public void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int strideH,
+      int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
+      float[] residual, Activation act, float[] out) {
+    Conv.conv2d(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
+        residual, act, out);
+  }
+
+  @Override
+  public void depthwise2d(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int m, int strideH,
+      int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] bias, Activation act,
+      float[] out) {
+    Conv.depthwise2d(in, n, h, w, c, kernel, kh, kw, m, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act,
+        out);
+  }
+
+  @Override
+  public void close() {}
+}

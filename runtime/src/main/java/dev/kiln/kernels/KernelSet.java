@@ -1,0 +1,45 @@
+package dev.kiln.kernels;
+
+import dev.kiln.Activation;
+
+/**
+ * The heavy kernels a compiled session calls on its hot path (GEMM and convolutions), behind an interface so
+ * that a session can run faster implementations — the Vector API kernels of {@code kiln-runtime-vector}, say —
+ * chosen through {@link dev.kiln.SessionOptions#kernels(Factory)}, without reflection or service loading. One
+ * instance belongs to one session (it may own worker threads) and is closed with it. Packed weights are only
+ * valid for the kernel set that packed them.
+ *
+ * <p>Implementations must compute what {@link Gemm} and {@link Conv} document, to within float rounding.
+ */
+public interface KernelSet {
+  /** Creates the kernel set of one session. */
+  interface Factory {
+    /** A kernel set that may use up to {@code threads} threads inside one op. */
+    KernelSet create(int threads);
+  }
+
+  /** A short name for logs and benchmarks ({@code java}, {@code vector}). */
+  String name();
+
+  /** Packs a constant {@code [k, n]} weight for {@link #dense}, once, when the session opens. */
+  float[] packDenseWeights(float[] b, int k, int n);
+
+  /** {@code c = act(a · B + bias)}, as {@link Gemm#dense}. */
+  void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c);
+
+  /** Packs a constant convolution kernel for {@link #conv2d}, as {@link Conv#packKernel}. */
+  float[] packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups);
+
+  /** A fused convolution, as {@link Conv#conv2d}. */
+  void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int strideH, int strideW,
+      int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias, float[] residual,
+      Activation act, float[] out);
+
+  /** A fused depthwise convolution, as {@link Conv#depthwise2d}. */
+  void depthwise2d(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int m, int strideH,
+      int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] bias, Activation act,
+      float[] out);
+
+  /** Stops any worker threads. */
+  void close();
+}
