@@ -1,0 +1,247 @@
+package dev.kiln.bench;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs everything and prints Markdown tables: the output check, the model benchmarks (JMH, with {@code -prof gc}),
+ * the GEMM benchmark and the cold starts.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar [--models mlp,cnn,mnv2] [--engines kiln,tf,...] [--quick]
+ *     [--no-models] [--no-gemm] [--no-cold] [--out FILE]
+ * </pre>
+ */
+public final class RunAll {
+  private RunAll() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> models = new ArrayList<>(List.of("mlp", "cnn", "mnv2"));
+    List<String> engines = new ArrayList<>(Engines.ALL);
+    boolean quick = false, doModels = true, doGemm = true, doCold = true;
+    File outFile = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--models": models = List.of(args[++i].split(",")); break;
+        case "--engines": engines = List.of(args[++i].split(",")); break;
+        case "--quick": quick = true; break;
+        case "--no-models": doModels = false; break;
+        case "--no-gemm": doGemm = false; break;
+        case "--no-cold": doCold = false; break;
+        case "--out": outFile = new File(args[++i]); break;
+        default: throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("Measured ").append(LocalDate.now()).append(" on ").append(machine()).append("\n\n");
+
+    List<String> configs = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    for (String m : models) {
+      ModelSpec spec = ModelSpec.byName(m);
+      if (spec == null) {
+        skipped.add(m);
+        continue;
+      }
+      for (int b : Check.batches(m)) configs.add(m + "-" + b);
+    }
+    if (doModels && !configs.isEmpty()) {
+      // 1. outputs agree before any timing
+      StringBuilder check = new StringBuilder("| model | batch | engine | max abs diff vs Kiln compiled |\n|---|---:|---|---:|\n");
+      for (String c : configs) {
+        String m = c.substring(0, c.indexOf('-'));
+        int b = Integer.parseInt(c.substring(c.indexOf('-') + 1));
+        for (String e : engines) {
+          if (e.equals("kiln")) continue;
+          double d = Check.maxDiff(ModelSpec.byName(m), e, b);
+          check.append(String.format(Locale.ROOT, "| %s | %d | %s | %.2e |%n", m, b, e, d));
+          if (!(d <= Check.TOLERANCE)) {
+            System.out.println(check);
+            throw new IllegalStateException(c + " " + e + " differs from Kiln by " + d);
+          }
+        }
+      }
+      System.out.println(check);
+
+      // 2. models
+      ChainedOptionsBuilder o = base(quick).include(ModelBench.class.getName() + ".infer")
+          .param("config", configs.toArray(new String[0]))
+          .param("engine", engines.toArray(new String[0]))
+          .addProfiler(GCProfiler.class);
+      Collection<RunResult> rr = new Runner(o.build()).run();
+      md.append(modelTable(rr, configs, engines, quick));
+      md.append("\nOutputs checked before timing (seeded weights and input; Kiln compiled is the reference):\n\n").append(check);
+      if (!skipped.isEmpty()) md.append("\nNot measured (model not compiled into this jar): ").append(skipped).append('\n');
+    }
+    if (doGemm) {
+      ChainedOptionsBuilder o = base(quick).include(GemmBench.class.getName() + ".mult");
+      md.append('\n').append(gemmTable(new Runner(o.build()).run(), quick));
+    }
+    if (doCold) {
+      int runs = quick ? 3 : 10;
+      md.append('\n').append(coldTable(ColdStart.measure(runs), runs));
+    }
+    System.out.println("\n\n" + md);
+    if (outFile != null) Files.write(outFile.toPath(), md.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  static ChainedOptionsBuilder base(boolean quick) {
+    return new OptionsBuilder().forks(1)
+        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
+        .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.seconds(1))
+        .shouldFailOnError(false);
+  }
+
+  static String machine() {
+    String cpu = "?";
+    try {
+      for (String l : Files.readAllLines(new File("/proc/cpuinfo").toPath())) {
+        if (l.startsWith("model name")) {
+          cpu = l.substring(l.indexOf(':') + 1).trim();
+          break;
+        }
+      }
+    } catch (Exception ignored) {
+      // not Linux
+    }
+    return String.format(Locale.ROOT, "%s, %d vCPU, %s, JDK %s (%s)", cpu, Runtime.getRuntime().availableProcessors(),
+        System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"),
+        System.getProperty("java.vm.name"));
+  }
+
+  /** Per-iteration primary scores of a result. */
+  static double[] scores(RunResult r) {
+    List<Double> v = new ArrayList<>();
+    for (BenchmarkResult br : r.getBenchmarkResults()) {
+      for (IterationResult ir : br.getIterationResults()) v.add(ir.getPrimaryResult().getScore());
+    }
+    return v.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  static double allocNorm(RunResult r) {
+    for (Map.Entry<String, Result> e : r.getAggregatedResult().getSecondaryResults().entrySet()) {
+      if (e.getKey().endsWith("gc.alloc.rate.norm")) return e.getValue().getScore();
+    }
+    return Double.NaN;
+  }
+
+  static String modelTable(Collection<RunResult> rr, List<String> configs, List<String> engines, boolean quick) {
+    Map<String, RunResult> byKey = new HashMap<>();
+    for (RunResult r : rr) {
+      BenchmarkParams p = r.getParams();
+      byKey.put(p.getParam("config") + "/" + p.getParam("engine"), r);
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append("### Inference, µs per run (input tensor made and output read inside the run)\n\n");
+    sb.append(String.format(Locale.ROOT, "JMH 1.37, 1 fork, %s; median and min–max of the measurement iterations; "
+        + "ratio = median / Kiln compiled `call` median (above 1 = slower than Kiln); bytes/run = `gc.alloc.rate.norm`.%n%n",
+        quick ? "1 × 1 s warm-up, 2 × 1 s measured (--quick)" : "3 × 1 s warm-up, 5 × 1 s measured"));
+    sb.append("| model | batch | engine | median µs | min–max µs | ratio to Kiln | bytes/run |\n");
+    sb.append("|---|---:|---|---:|---:|---:|---:|\n");
+    for (String c : configs) {
+      String m = c.substring(0, c.indexOf('-'));
+      String b = c.substring(c.indexOf('-') + 1);
+      RunResult k = byKey.get(c + "/kiln");
+      double kMed = k == null ? Double.NaN : Stats.median(scores(k));
+      for (String e : engines) {
+        RunResult r = byKey.get(c + "/" + e);
+        if (r == null || scores(r).length == 0) {
+          sb.append(String.format(Locale.ROOT, "| %s | %s | %s | failed | | | |%n", label(m), b, Engines.describe(e)));
+          continue;
+        }
+        double[] s = scores(r);
+        double med = Stats.median(s);
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s–%s | %.2f | %s |%n", label(m), b, Engines.describe(e),
+            fmt(med), fmt(Stats.min(s)), fmt(Stats.max(s)), med / kMed, bytes(allocNorm(r))));
+      }
+    }
+    return sb.toString();
+  }
+
+  static String label(String m) {
+    switch (m) {
+      case "mlp": return "MLP 784-128-10";
+      case "cnn": return "small CNN 28×28×1";
+      case "mnv2": return "MobileNetV2 224×224×3";
+      default: return m;
+    }
+  }
+
+  static String fmt(double us) {
+    if (us >= 1000) return String.format(Locale.ROOT, "%,.0f", us);
+    if (us >= 100) return String.format(Locale.ROOT, "%.0f", us);
+    if (us >= 10) return String.format(Locale.ROOT, "%.1f", us);
+    return String.format(Locale.ROOT, "%.2f", us);
+  }
+
+  static String bytes(double b) {
+    if (Double.isNaN(b)) return "?";
+    if (b < 1) return "0";
+    if (b < 10_000) return String.format(Locale.ROOT, "%.0f", b);
+    if (b < 10_000_000) return String.format(Locale.ROOT, "%.0f K", b / 1024);
+    return String.format(Locale.ROOT, "%.1f M", b / 1024 / 1024);
+  }
+
+  static String gemmTable(Collection<RunResult> rr, boolean quick) {
+    Map<String, Map<String, double[]>> gflops = new LinkedHashMap<>();
+    for (RunResult r : rr) {
+      String mkn = r.getParams().getParam("mkn");
+      String impl = r.getParams().getParam("impl");
+      String[] p = mkn.split("x");
+      double flops = 2.0 * Long.parseLong(p[0]) * Long.parseLong(p[1]) * Long.parseLong(p[2]);
+      double[] s = scores(r);
+      double[] g = new double[s.length];
+      for (int i = 0; i < s.length; i++) g[i] = flops / (s[i] * 1e3); // µs -> GFLOPS
+      gflops.computeIfAbsent(mkn, x -> new LinkedHashMap<>()).put(impl, g);
+    }
+    StringBuilder sb = new StringBuilder("### GEMM, GFLOPS, one thread (C[M,N] = A[M,K] B[K,N])\n\n");
+    sb.append("`kiln-matmul` = `Gemm.matmul` (B as given), `kiln-dense` = `Gemm.dense` (B packed once, linear), "
+        + "`ejml` = `CommonOps_FDRM.mult`; median and min–max of the iterations; ratio = GFLOPS / Kiln `matmul` GFLOPS.\n\n");
+    sb.append("| M×K×N | kernel | median GFLOPS | min–max | ratio to Kiln matmul |\n|---|---|---:|---:|---:|\n");
+    for (Map.Entry<String, Map<String, double[]>> e : gflops.entrySet()) {
+      double[] kiln = e.getValue().get("kiln-matmul");
+      double kMed = kiln == null ? Double.NaN : Stats.median(kiln);
+      for (Map.Entry<String, double[]> i : e.getValue().entrySet()) {
+        double[] g = i.getValue();
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f–%.1f | %.2f |%n", e.getKey().replace("x", "×"), i.getKey(),
+            Stats.median(g), Stats.min(g), Stats.max(g), Stats.median(g) / kMed));
+      }
+    }
+    return sb.toString();
+  }
+
+  static String coldTable(Map<String, double[]> ms, int runs) {
+    StringBuilder sb = new StringBuilder("### Cold start: new JVM to the first MLP result (batch 1)\n\n");
+    sb.append("Separate processes started with `ProcessBuilder` (same classpath), timed to the child's result line; each "
+        + "child builds its engine from the seeded weights; " + runs + " runs per engine, interleaved, after one "
+        + "uncounted run each; ratio = median / Kiln median.\n\n");
+    sb.append("| engine | median ms | min–max ms | ratio to Kiln |\n|---|---:|---:|---:|\n");
+    double k = Stats.median(ms.get("kiln"));
+    for (Map.Entry<String, double[]> e : ms.entrySet()) {
+      double[] v = e.getValue();
+      String name = e.getKey().equals("kiln") ? "Kiln compiled" : e.getKey().equals("tf") ? "TF Java 1.1.0" : "ONNX Runtime 1.20.0";
+      sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f–%.0f | %.2f |%n", name, Stats.median(v), Stats.min(v), Stats.max(v),
+          Stats.median(v) / k));
+    }
+    return sb.toString();
+  }
+}
