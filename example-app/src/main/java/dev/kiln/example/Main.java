@@ -25,8 +25,10 @@ import java.util.Random;
  * The Kiln example app.
  *
  * <pre>
- * Usage: Main [seed|mlp|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]
+ * Usage: Main [seed|mlp|digits|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]
  *   seed   (default) Dense(4) + ReLU on a [1, 2, 3] placeholder, weights from initialized(N), run TF1-style
+ *   digits the digits CNN trained with TensorFlow.js (bundled digits.safetensors) on the held-back MNIST digits:
+ *          accuracy, confusion matrix, agreement with TF.js's predictions, time per digit
  *   mlp    MLP 784-128-10 with weights from the bundled mlp.safetensors; classifies synthetic inputs and
  *          cross-checks the compiled session against the eager model
  *   mobilenet [IMAGE]  MobileNetV2 (224x224x3, 1000 classes) on IMAGE (a synthetic gradient when absent), with
@@ -75,6 +77,9 @@ public final class Main {
       case "mlp":
         mlp(o, out);
         return 0;
+      case "digits":
+        dev.kiln.example.digits.DigitsCommand.run(o.repeat, out);
+        return 0;
       case "mobilenet":
         dev.kiln.example.vision.MobileNetCommand.run(o.image, o.weights, o.seed, o.repeat, out);
         return 0;
@@ -117,6 +122,7 @@ public final class Main {
           break;
         case "seed":
         case "mlp":
+        case "digits":
         case "mobilenet":
         case "help":
         case "--help":
@@ -142,9 +148,10 @@ public final class Main {
   }
 
   public static String usage() {
-    return "Usage: Main [seed|mlp|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]\n"
+    return "Usage: Main [seed|mlp|digits|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]\n"
         + "  seed   (default) Dense(4) + ReLU on a [1, 2, 3] placeholder, weights from initialized(N)\n"
         + "  mlp    MLP 784-128-10, bundled weights; classify synthetic inputs, compiled vs eager\n"
+        + "  digits CNN trained with TensorFlow.js on MNIST: accuracy, confusion matrix, agreement with TF.js\n"
         + "  mobilenet [IMAGE]  MobileNetV2 on IMAGE (synthetic when absent), --weights FILE or initialized weights\n"
         + "  --weights FILE  MobileNetV2 weights (safetensors)   --repeat N  timed runs (default 5)\n"
         + "  --trace FILE  write a Chrome trace (RunOptions.trace()) of the run to FILE\n"
