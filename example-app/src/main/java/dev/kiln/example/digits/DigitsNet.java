@@ -1,28 +1,15 @@
 package dev.kiln.example.digits;
 
-import dev.kiln.Activation;
-import dev.kiln.Call;
-import dev.kiln.Layer;
-import dev.kiln.Model;
-import dev.kiln.Padding;
-import dev.kiln.Shape;
-import dev.kiln.Tensor;
-import dev.kiln.layers.Conv2D;
-import dev.kiln.layers.Dense;
-import dev.kiln.layers.Dropout;
-import dev.kiln.layers.Flatten;
-import dev.kiln.layers.MaxPooling2D;
+import dev.kiln.*;
+import dev.kiln.layers.*;
 
 /**
- * The digits CNN trained by {@code example-app/digits/train.mjs} (TensorFlow.js model {@code digits_net}),
- * written by hand the way {@code kiln-import} is specified to write it from {@code model.json}: one field per
- * Keras layer, named after it in lowerCamelCase ({@code dense_hidden} is {@code denseHidden}), the functional
- * graph as the {@code @Call} body, and the placeholder named after the Keras input ({@code image}).
+ * Imported by kiln-import from model.json (Keras Functional model 'digits_net').
  */
 public final class DigitsNet extends Model {
   @Layer final Conv2D conv1 = new Conv2D(8, 3).padding(Padding.SAME).activation(Activation.RELU);
   @Layer final MaxPooling2D pool1 = new MaxPooling2D(2);
-  @Layer final Conv2D conv2 = new Conv2D(16, 3).padding(Padding.VALID).activation(Activation.RELU);
+  @Layer final Conv2D conv2 = new Conv2D(16, 3).activation(Activation.RELU);
   @Layer final MaxPooling2D pool2 = new MaxPooling2D(2);
   @Layer final Flatten flatten = new Flatten();
   @Layer final Dropout dropout = new Dropout(0.25f);
@@ -38,6 +25,7 @@ public final class DigitsNet extends Model {
     Tensor flattenOut = flatten.apply(pool2Out);
     Tensor dropoutOut = dropout.apply(flattenOut, training);
     Tensor denseHiddenOut = denseHidden.apply(dropoutOut);
-    return denseOut.apply(denseHiddenOut);
+    Tensor denseOutOut = denseOut.apply(denseHiddenOut);
+    return denseOutOut;
   }
 }

@@ -2,7 +2,6 @@ package dev.kiln.example.digits;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
@@ -14,17 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import dev.kiln.importer.ImportResult;
+import dev.kiln.importer.KerasImporter;
 
-/** The digits example: the compiled CNN against TF.js's predictions, and the TF.js weight converter. */
+/** The digits example: the compiled CNN against TF.js's predictions, and the bundled import. */
 class DigitsTest {
   /** The TF.js model written by digits/train.mjs (tests run in example-app). */
   static final Path MODEL_JSON = Paths.get("digits", "model", "model.json");
@@ -105,86 +99,18 @@ class DigitsTest {
     for (int i = 0; i < eager.length; i++) assertThat((double) eager[i]).isWithin(1e-5).of(compiled[i]);
   }
 
-  // ---- the converter -----------------------------------------------------------------------------------
+  // ---- the import ----------------------------------------------------------------------------------------
 
+  /** DigitsNet.java and digits.safetensors are exactly what kiln-import writes for the TF.js model. */
   @Test
-  void bundledWeightsAreTheConvertersOutput() throws IOException {
-    assertSameWeights(ConvertTfjsWeights.convert(MODEL_JSON.toFile()), DigitsCommand.weights());
-  }
-
-  @Test
-  void converterUsesKilnNames() throws IOException {
-    Weights w = ConvertTfjsWeights.convert(MODEL_JSON.toFile());
-    assertThat(w.names()).containsExactly("conv1/kernel", "conv1/bias", "conv2/kernel", "conv2/bias",
+  void bundledModelIsTheImportersOutput() throws Exception {
+    ImportResult imported = KerasImporter.importModel(MODEL_JSON, "dev.kiln.example.digits", "DigitsNet");
+    String bundled = new String(Files.readAllBytes(Paths.get("src/main/java/dev/kiln/example/digits/DigitsNet.java")),
+        StandardCharsets.UTF_8);
+    assertThat(bundled).isEqualTo(imported.javaSource);
+    assertSameWeights(imported.weights, DigitsCommand.weights());
+    assertThat(imported.weights.names()).containsExactly("conv1/kernel", "conv1/bias", "conv2/kernel", "conv2/bias",
         "denseHidden/kernel", "denseHidden/bias", "denseOut/kernel", "denseOut/bias");
-    assertThat(w.get("conv1/kernel").shape()).isEqualTo(new int[] {3, 3, 1, 8});
-    assertThat(w.get("denseHidden/kernel").shape()).isEqualTo(new int[] {576, 64});
-  }
-
-  @Test
-  void converterMatchesByNameNotPosition(@TempDir Path dir) throws IOException {
-    Weights original = ConvertTfjsWeights.convert(MODEL_JSON.toFile());
-    Map<String, Object> model = readModel();
-    // Every weight spec with its bytes, then a shuffled manifest over two shards whose bytes follow the new order.
-    List<Object> specs = new ArrayList<>();
-    Map<Object, byte[]> bytesOf = new LinkedHashMap<>();
-    for (Object g : list(model.get("weightsManifest"))) {
-      Map<String, Object> group = map(g);
-      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-      for (Object p : list(group.get("paths"))) all.write(Files.readAllBytes(MODEL_JSON.resolveSibling((String) p)));
-      byte[] b = all.toByteArray();
-      int offset = 0;
-      for (Object s : list(group.get("weights"))) {
-        int n = 4;
-        for (Object d : list(map(s).get("shape"))) n *= ((Number) d).intValue();
-        bytesOf.put(s, java.util.Arrays.copyOfRange(b, offset, offset + n));
-        specs.add(s);
-        offset += n;
-      }
-    }
-    List<Object> shuffled = new ArrayList<>(specs);
-    Collections.shuffle(shuffled, new Random(3));
-    assertThat(shuffled).isNotEqualTo(specs);
-    java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
-    for (Object s : shuffled) data.write(bytesOf.get(s));
-    byte[] d = data.toByteArray();
-    int half = d.length / 2;
-    Files.write(dir.resolve("a.bin"), java.util.Arrays.copyOfRange(d, 0, half));
-    Files.write(dir.resolve("b.bin"), java.util.Arrays.copyOfRange(d, half, d.length));
-    Map<String, Object> group = new LinkedHashMap<>();
-    group.put("paths", java.util.Arrays.<Object>asList("a.bin", "b.bin"));
-    group.put("weights", shuffled);
-    model.put("weightsManifest", Collections.<Object>singletonList(group));
-    Path json = dir.resolve("model.json");
-    Files.write(json, JsonWriter.write(model).getBytes(StandardCharsets.UTF_8));
-
-    Weights converted = ConvertTfjsWeights.convert(json.toFile());
-    assertSameWeights(converted, original);
-    KilnDigitsNet.open(converted).close();
-  }
-
-  @Test
-  void weightOfNoLayerIsAnError(@TempDir Path dir) throws IOException {
-    Map<String, Object> model = readModel();
-    Map<String, Object> first = map(list(map(list(model.get("weightsManifest")).get(0)).get("weights")).get(0));
-    first.put("name", "nosuchlayer/kernel");
-    for (Object g : list(model.get("weightsManifest"))) {
-      for (Object p : list(map(g).get("paths"))) {
-        Files.copy(MODEL_JSON.resolveSibling((String) p), dir.resolve((String) p));
-      }
-    }
-    Path json = dir.resolve("model.json");
-    Files.write(json, JsonWriter.write(model).getBytes(StandardCharsets.UTF_8));
-    IOException e = assertThrows(IOException.class, () -> ConvertTfjsWeights.convert(json.toFile()));
-    assertThat(e).hasMessageThat().contains("nosuchlayer/kernel");
-  }
-
-  @Test
-  void lowerCamelCaseOfKerasNames() {
-    assertThat(ConvertTfjsWeights.lowerCamelCase("dense_hidden")).isEqualTo("denseHidden");
-    assertThat(ConvertTfjsWeights.lowerCamelCase("conv1")).isEqualTo("conv1");
-    assertThat(ConvertTfjsWeights.lowerCamelCase("max_pooling2d_1")).isEqualTo("maxPooling2d1");
-    assertThat(ConvertTfjsWeights.lowerCamelCase("Dense_Out")).isEqualTo("denseOut");
   }
 
   // ---- helpers -----------------------------------------------------------------------------------------
@@ -196,68 +122,6 @@ class DigitsTest {
       Tensor e = expected.get(name);
       assertWithMessage(name).that(a.shape()).isEqualTo(e.shape());
       assertWithMessage(name).that(a.toFloatArray()).isEqualTo(e.toFloatArray());
-    }
-  }
-
-  static Map<String, Object> readModel() throws IOException {
-    return map(ConvertTfjsWeights.Json.parse(new String(Files.readAllBytes(MODEL_JSON), StandardCharsets.UTF_8)));
-  }
-
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> map(Object o) {
-    return (Map<String, Object>) o;
-  }
-
-  @SuppressWarnings("unchecked")
-  static List<Object> list(Object o) {
-    return (List<Object>) o;
-  }
-
-  /** Writes what ConvertTfjsWeights.Json reads. */
-  static final class JsonWriter {
-    static String write(Object v) {
-      StringBuilder sb = new StringBuilder();
-      write(v, sb);
-      return sb.toString();
-    }
-
-    private static void write(Object v, StringBuilder sb) {
-      if (v == null) {
-        sb.append("null");
-      } else if (v instanceof Map) {
-        sb.append('{');
-        boolean first = true;
-        for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-          if (!first) sb.append(',');
-          first = false;
-          write(e.getKey(), sb);
-          sb.append(':');
-          write(e.getValue(), sb);
-        }
-        sb.append('}');
-      } else if (v instanceof List) {
-        sb.append('[');
-        boolean first = true;
-        for (Object o : (List<?>) v) {
-          if (!first) sb.append(',');
-          first = false;
-          write(o, sb);
-        }
-        sb.append(']');
-      } else if (v instanceof String) {
-        sb.append('"');
-        for (char c : ((String) v).toCharArray()) {
-          if (c == '"' || c == '\\') sb.append('\\').append(c);
-          else if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-          else sb.append(c);
-        }
-        sb.append('"');
-      } else if (v instanceof Double) {
-        double d = (Double) v;
-        sb.append(d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d));
-      } else {
-        sb.append(v);
-      }
     }
   }
 }
