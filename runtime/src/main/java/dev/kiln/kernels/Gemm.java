@@ -13,8 +13,8 @@ import java.util.WeakHashMap;
  * constant; {@code b[p * n + j]} (a run-time offset) stays scalar on JDK 17 and 25 (measured: 1.6-2.6 vs 15-20
  * GFLOPS). So B is held as <em>separate row arrays</em> (one {@code float[]} per k-row of a column panel,
  * {@code float[][]} rows), and the C tile as scratch rows indexed by the panel column: the hot loops are
- * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: two C rows x two k ({@link #kernel2x2}) for
- * row pairs, one row x four k ({@link #kernel1x4}) for a single row (GEMV, m = 1). Bigger bodies (2x4, 1x8, 4x2)
+ * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: two C rows x two k ({@link #rows2}) for
+ * row pairs, one row x four k ({@link #row1}) for a single row (GEMV, m = 1). Bigger bodies (2x4, 1x8, 4x2)
  * stay scalar on JDK 17 (C2 loop-size limit) although 2x4 vectorizes on JDK 25.
  *
  * <h2>Packed weights</h2>
@@ -266,56 +266,105 @@ public final class Gemm {
     }
   }
 
-  /** Two C rows over {@code pl} k-rows; A row 0 at {@code a[ap + p]}, row 1 at {@code a[ap + lda + p]}. */
-  private static void rows2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t0, float[] t1,
-      int js, int je) {
+  /** Narrower column ranges go to separate copies of the loops, so that their short trip counts do not enter
+   * the profile C2 uses to unroll the wide ones. */
+  static final int WIDE = 64;
+
+  /**
+   * Two C rows over {@code pl} k-rows; A row 0 at {@code a[ap + p]}, row 1 at {@code a[ap + lda + p]}. The whole
+   * loop nest is in one small method so that C2 compiles it the same way whether or not it inlines it.
+   */
+  private static void rows2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0, float[] c1,
+      int from, int to) {
+    if (to - from < WIDE) {
+      rows2Narrow(a, ap, lda, rows, rb, pl, c0, c1, from, to);
+      return;
+    }
     int p = 0;
     for (; p + 2 <= pl; p += 2) {
       int x = ap + p, y = x + lda;
-      kernel2x2(t0, t1, rows[rb + p], rows[rb + p + 1], a[x], a[x + 1], a[y], a[y + 1], js, je);
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        c0[j] += a00 * x0 + a01 * x1;
+        c1[j] += a10 * x0 + a11 * x1;
+      }
     }
-    if (p < pl) kernel2x1(t0, t1, rows[rb + p], a[ap + p], a[ap + lda + p], js, je);
+    if (p < pl) {
+      float a0 = a[ap + p], a1 = a[ap + lda + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j];
+        c0[j] += a0 * x0;
+        c1[j] += a1 * x0;
+      }
+    }
   }
 
-  /** One C row over {@code pl} k-rows. */
-  private static void row1(float[] a, int ap, float[][] rows, int rb, int pl, float[] t0, int js, int je) {
+  /** {@link #rows2} for ranges narrower than {@link #WIDE}. */
+  private static void rows2Narrow(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0,
+      float[] c1, int from, int to) {
+    int p = 0;
+    for (; p + 2 <= pl; p += 2) {
+      int x = ap + p, y = x + lda;
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        c0[j] += a00 * x0 + a01 * x1;
+        c1[j] += a10 * x0 + a11 * x1;
+      }
+    }
+    if (p < pl) {
+      float a0 = a[ap + p], a1 = a[ap + lda + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j];
+        c0[j] += a0 * x0;
+        c1[j] += a1 * x0;
+      }
+    }
+  }
+
+  /** One C row over {@code pl} k-rows, four k at a time. */
+  private static void row1(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    if (to - from < WIDE) {
+      row1Narrow(a, ap, rows, rb, pl, c0, from, to);
+      return;
+    }
     int p = 0;
     for (; p + 4 <= pl; p += 4) {
       int x = ap + p;
-      kernel1x4(t0, rows[rb + p], rows[rb + p + 1], rows[rb + p + 2], rows[rb + p + 3],
-          a[x], a[x + 1], a[x + 2], a[x + 3], js, je);
+      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
     }
-    for (; p < pl; p++) kernel1x1(t0, rows[rb + p], a[ap + p], js, je);
+    for (; p < pl; p++) {
+      float a0 = a[ap + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j];
+    }
+  }
+
+  /** {@link #row1} for ranges narrower than {@link #WIDE}. */
+  private static void row1Narrow(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    int p = 0;
+    for (; p + 4 <= pl; p += 4) {
+      int x = ap + p;
+      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
+    for (; p < pl; p++) {
+      float a0 = a[ap + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j];
+    }
   }
 
   private static void zero(float[] x, int from, int to) {
     for (int j = from; j < to; j++) x[j] = 0f;
-  }
-
-  static void kernel2x2(float[] c0, float[] c1, float[] b0, float[] b1, float a00, float a01, float a10, float a11,
-      int from, int to) {
-    for (int j = from; j < to; j++) {
-      float x0 = b0[j], x1 = b1[j];
-      c0[j] += a00 * x0 + a01 * x1;
-      c1[j] += a10 * x0 + a11 * x1;
-    }
-  }
-
-  static void kernel2x1(float[] c0, float[] c1, float[] b0, float a0, float a1, int from, int to) {
-    for (int j = from; j < to; j++) {
-      float x0 = b0[j];
-      c0[j] += a0 * x0;
-      c1[j] += a1 * x0;
-    }
-  }
-
-  static void kernel1x4(float[] c0, float[] b0, float[] b1, float[] b2, float[] b3,
-      float a0, float a1, float a2, float a3, int from, int to) {
-    for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-  }
-
-  static void kernel1x1(float[] c0, float[] b0, float a0, int from, int to) {
-    for (int j = from; j < to; j++) c0[j] += a0 * b0[j];
   }
 
   /**
