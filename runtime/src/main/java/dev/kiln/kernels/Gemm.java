@@ -251,7 +251,9 @@ public final class Gemm {
             System.arraycopy(c, cp0 + js, s.t0, js, je - js);
             System.arraycopy(c, cp1 + js, s.t1, js, je - js);
           }
-          rows2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
+          if (je - js >= WIDE) rows2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
+          else rows2Narrow(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
+          if ((pl & 1) != 0) tail2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
           store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
           store(s, s.t1, bias, j0, js, je, act, c, cp1, last);
         }
@@ -259,29 +261,37 @@ public final class Gemm {
           int cp0 = cOff + i * n + j0;
           if (first) zero(s.t0, js, je);
           else System.arraycopy(c, cp0 + js, s.t0, js, je - js);
-          row1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
+          if (je - js >= WIDE) row1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
+          else row1Narrow(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
+          if ((pl & 3) != 0) tail1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
           store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
         }
       }
     }
   }
 
-  /** Narrower column ranges go to separate copies of the loops, so that their short trip counts do not enter
-   * the profile C2 uses to unroll the wide ones. */
+  /** Narrower column ranges go to separate methods, so that their short trip counts do not enter the profile
+   * C2 uses to unroll the wide loops. */
   static final int WIDE = 64;
 
   /**
-   * Two C rows over {@code pl} k-rows; A row 0 at {@code a[ap + p]}, row 1 at {@code a[ap + lda + p]}. The whole
-   * loop nest is in one small method so that C2 compiles it the same way whether or not it inlines it.
+   * Two C rows over {@code pl} k-rows; A row 0 at {@code a[ap + p]}, row 1 at {@code a[ap + lda + p]}.
+   *
+   * <p>Measured (JDK 17): when C2 inlines this loop nest into {@link #compute} it runs 4x slower (7 vs 30
+   * GFLOPS at 16x28x1024; {@code -XX:CompileCommand=dontinline} restores it), and so does a loop that is not the
+   * last one of its method (a k-tail loop after it, or width-class copies guarded by {@code if}: 5 vs 24 GFLOPS).
+   * A library cannot set flags, so each kernel method holds exactly one hot loop nest and is kept above
+   * {@code FreqInlineSize} (325 bytecodes) by its argument check, whose message is built inline: C2 then
+   * compiles it on its own and never inlines it.
    */
   private static void rows2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0, float[] c1,
       int from, int to) {
-    if (to - from < WIDE) {
-      rows2Narrow(a, ap, lda, rows, rb, pl, c0, c1, from, to);
-      return;
+    if (from < 0 || to > c0.length || to > c1.length || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows2: columns [" + from + ", " + to + ") of tiles " + c0.length + " and "
+          + c1.length + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at " + ap + " and "
+          + (ap + lda) + " of " + a.length + " (lda " + lda + ", " + (pl / 2) + " k-pairs)");
     }
-    int p = 0;
-    for (; p + 2 <= pl; p += 2) {
+    for (int p = 0; p + 2 <= pl; p += 2) {
       int x = ap + p, y = x + lda;
       float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1];
       float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
@@ -291,22 +301,17 @@ public final class Gemm {
         c1[j] += a10 * x0 + a11 * x1;
       }
     }
-    if (p < pl) {
-      float a0 = a[ap + p], a1 = a[ap + lda + p];
-      float[] b0 = rows[rb + p];
-      for (int j = from; j < to; j++) {
-        float x0 = b0[j];
-        c0[j] += a0 * x0;
-        c1[j] += a1 * x0;
-      }
-    }
   }
 
-  /** {@link #rows2} for ranges narrower than {@link #WIDE}. */
+  /** {@link #rows2} for column ranges narrower than {@link #WIDE}. */
   private static void rows2Narrow(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0,
       float[] c1, int from, int to) {
-    int p = 0;
-    for (; p + 2 <= pl; p += 2) {
+    if (from < 0 || to > c0.length || to > c1.length || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows2Narrow: columns [" + from + ", " + to + ") of tiles " + c0.length
+          + " and " + c1.length + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at " + ap
+          + " and " + (ap + lda) + " of " + a.length + " (lda " + lda + ", " + (pl / 2) + " k-pairs)");
+    }
+    for (int p = 0; p + 2 <= pl; p += 2) {
       int x = ap + p, y = x + lda;
       float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1];
       float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
@@ -316,7 +321,45 @@ public final class Gemm {
         c1[j] += a10 * x0 + a11 * x1;
       }
     }
-    if (p < pl) {
+  }
+
+  /** One C row over {@code pl} k-rows, four k at a time (see {@link #rows2} for the shape of the method). */
+  private static void row1(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    if (from < 0 || to > c0.length || pl < 0 || rb < 0 || rb + pl > rows.length || ap < 0 || ap + pl > a.length) {
+      throw new IllegalArgumentException("row1: columns [" + from + ", " + to + ") of a tile of " + c0.length
+          + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A [" + ap + ", " + (ap + pl) + ") of "
+          + a.length + "; a row of " + (to - from) + " columns, " + pl + " deep");
+    }
+    for (int p = 0; p + 4 <= pl; p += 4) {
+      int x = ap + p;
+      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
+  }
+
+  /** {@link #row1} for column ranges narrower than {@link #WIDE}. */
+  private static void row1Narrow(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    if (from < 0 || to > c0.length || pl < 0 || rb < 0 || rb + pl > rows.length || ap < 0 || ap + pl > a.length) {
+      throw new IllegalArgumentException("row1Narrow: columns [" + from + ", " + to + ") of a tile of " + c0.length
+          + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A [" + ap + ", " + (ap + pl) + ") of "
+          + a.length + "; a row of " + (to - from) + " columns, " + pl + " deep");
+    }
+    for (int p = 0; p + 4 <= pl; p += 4) {
+      int x = ap + p;
+      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
+  }
+
+  /**
+   * The last {@code pl % 2} k-row for a row pair. Measured: with this loop inside {@link #rows2} every odd-k
+   * product ran 4-6x slower (16x27x3136: 5 vs 23 GFLOPS, JDK 17), so tails live in their own methods.
+   */
+  private static void tail2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0, float[] c1,
+      int from, int to) {
+    for (int p = pl & ~1; p < pl; p++) {
       float a0 = a[ap + p], a1 = a[ap + lda + p];
       float[] b0 = rows[rb + p];
       for (int j = from; j < to; j++) {
@@ -327,36 +370,9 @@ public final class Gemm {
     }
   }
 
-  /** One C row over {@code pl} k-rows, four k at a time. */
-  private static void row1(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
-    if (to - from < WIDE) {
-      row1Narrow(a, ap, rows, rb, pl, c0, from, to);
-      return;
-    }
-    int p = 0;
-    for (; p + 4 <= pl; p += 4) {
-      int x = ap + p;
-      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
-      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
-      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-    }
-    for (; p < pl; p++) {
-      float a0 = a[ap + p];
-      float[] b0 = rows[rb + p];
-      for (int j = from; j < to; j++) c0[j] += a0 * b0[j];
-    }
-  }
-
-  /** {@link #row1} for ranges narrower than {@link #WIDE}. */
-  private static void row1Narrow(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
-    int p = 0;
-    for (; p + 4 <= pl; p += 4) {
-      int x = ap + p;
-      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
-      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
-      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-    }
-    for (; p < pl; p++) {
+  /** The last {@code pl % 4} k-rows for one row (see {@link #tail2}). */
+  private static void tail1(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    for (int p = pl & ~3; p < pl; p++) {
       float a0 = a[ap + p];
       float[] b0 = rows[rb + p];
       for (int j = from; j < to; j++) c0[j] += a0 * b0[j];

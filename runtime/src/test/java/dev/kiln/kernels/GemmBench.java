@@ -34,7 +34,7 @@ public final class GemmBench {
         + " cpus, pool " + threads);
     WorkerPool pool = WorkerPool.create(threads);
     int[][] shapes = {{512, 512, 512}, {1, 784, 128}, {64, 784, 128}, {3136, 27, 16}, {784, 144, 32},
-        {1, 128, 10}, {256, 256, 256}};
+        {16, 27, 3136}, {32, 144, 784}, {1, 128, 10}, {256, 256, 256}};
     if (args.length > 2) {
       String[] d = args[2].split("x");
       shapes = new int[][] {{Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2])}};
