@@ -408,11 +408,15 @@ public final class Gemm {
   // ---------------------------------------------------------------------------------------------------------
   // Parallel split
 
-  /** Below this many flops a split costs more than it saves (hand-over is a few microseconds). */
-  static final double PARALLEL_MIN_FLOPS = 150_000;
+  /**
+   * Below this many flops a split costs more than it saves: hand-over to a spinning worker is a few
+   * microseconds, to a parked one tens. 1x784x128 (0.2 MFLOP, about 8 us) stays on the caller. Package-private
+   * and mutable for tests only.
+   */
+  static double parallelMinFlops = 1_000_000;
 
   private static boolean worthSplitting(int m, int k, int n) {
-    return 2.0 * m * k * n >= PARALLEL_MIN_FLOPS && (m >= 4 || n >= 32);
+    return 2.0 * m * k * n >= parallelMinFlops && (m >= 4 || n >= 32);
   }
 
   /** The arguments of one parallel call, reused (one per pool, guarded by the pool's monitor). */

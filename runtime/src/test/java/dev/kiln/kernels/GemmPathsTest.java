@@ -103,6 +103,8 @@ class GemmPathsTest {
       {1, 784, 128}, {64, 784, 128}, {7, 300, 1030}, {200, 50, 33}, {3, 90, 700}, {129, 64, 64}, {2, 1000, 100},
       {1, 2000, 40}, {15, 100, 200}, {1, 10, 10}
     };
+    double minFlops = Gemm.parallelMinFlops;
+    Gemm.parallelMinFlops = 0; // split even the small shapes
     for (int threads = 1; threads <= 3; threads++) {
       WorkerPool pool = WorkerPool.create(threads);
       try {
@@ -130,6 +132,7 @@ class GemmPathsTest {
         }
       } finally {
         pool.close();
+        Gemm.parallelMinFlops = minFlops;
       }
     }
   }
