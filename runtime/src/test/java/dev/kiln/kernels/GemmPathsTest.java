@@ -104,8 +104,8 @@ class GemmPathsTest {
       {1, 2000, 40}, {15, 100, 200}, {1, 10, 10}
     };
     double minFlops = Gemm.parallelMinFlops;
-    Gemm.parallelMinFlops = 0; // split even the small shapes
     for (int threads = 1; threads <= 3; threads++) {
+      Gemm.parallelMinFlops = 0; // split even the small shapes
       WorkerPool pool = WorkerPool.create(threads);
       try {
         for (int[] s : shapes) {
