@@ -35,7 +35,7 @@ import java.util.WeakHashMap;
  * of 16; small problems run on the caller. Results are bit-identical to the single-thread overloads (every C
  * element is accumulated in the same order).
  *
- * <h2>Measured (2025-06, this 2-vCPU AMD EPYC VM; {@code GemmBench}, GFLOPS, one JVM per shape)</h2>
+ * <h2>Measured (2026-11-25, this 2-vCPU AMD EPYC VM; {@code GemmBench}, GFLOPS, one JVM per shape)</h2>
  * Note: this VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of
  * KERNELS.md, and it was shared with other builds (load average 7-13 on 2 CPUs): medians of 9 samples of about
  * 50 ms after 1.5 s warm-up, two runs, ranges are over both runs' medians. Single thread:
@@ -46,9 +46,9 @@ import java.util.WeakHashMap;
  * 64 x 784 x 128        18-22          18-25         6.5            6-10
  * 3136 x 27 x 16        6              6             4              4
  * 784 x 144 x 32        11             9             5-8            6-7
- * 16 x 27 x 3136        23             21            9              7
- * 32 x 144 x 784        27             25            6              6
- * 256 x 256 x 256       23             23            6              7
+ * 16 x 27 x 3136        23             21            7-9            7
+ * 32 x 144 x 784        27             25            6-7            6-7
+ * 256 x 256 x 256       23             23            6              7-9
  * </pre>
  * Pool of 2 (JDK 17, wall): 512^3 22-27, 64x784x128 19-25, 1x784x128 stays single-threaded (below 1 MFLOP).
  * JDK 25 runs the two-row kernel 3-4x slower than JDK 17 in this form; an earlier form of this class (loops
