@@ -1,39 +1,91 @@
 package dev.kiln.kernels;
 
 import dev.kiln.Activation;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
- * Single-precision matrix multiplication, row-major, written for C2 auto-vectorization (see KERNELS.md): the
- * hot loops index thread-local scratch rows from 0 (the C tile of up to {@link #ROW_BLOCK} rows, and four rows
- * of a B panel), so that every array index is the loop variable plus a constant. B is processed in column panels of
- * {@link #panelWidth} columns, sized so that a panel of all {@code k} rows stays in L2.
+ * Single-precision matrix multiplication, row-major, written for C2 auto-vectorization without {@code Math.fma}
+ * (Java 8 / Android API). See KERNELS.md and the numbers below.
  *
- * <p>Packed layout ({@link #packWeights}): panel {@code q} (columns {@code j0 .. j0+nb}) is stored at offset
- * {@code j0 * k}, row-major {@code [k, nb]}, so every B row segment of a panel is contiguous.
+ * <h2>How it vectorizes</h2>
+ * C2 vectorizes the inner loop only when every array index in it is the loop variable plus a compile-time
+ * constant; {@code b[p * n + j]} (a run-time offset) stays scalar on JDK 17 and 25 (measured: 1.6-2.6 vs 15-20
+ * GFLOPS). So B is held as <em>separate row arrays</em> (one {@code float[]} per k-row of a column panel,
+ * {@code float[][]} rows), and the C tile as scratch rows indexed by the panel column: the hot loops are
+ * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: two C rows x two k ({@link #rows2}) for
+ * row pairs, one row x four k ({@link #row1}) for a single row (GEMV, m = 1). Bigger bodies (2x4, 1x8, 4x2)
+ * stay scalar on JDK 17 (C2 loop-size limit) although 2x4 vectorizes on JDK 25.
+ *
+ * <h2>Packed weights</h2>
+ * {@link #packWeights} returns the weights in panel layout (panel {@code q} of width {@code w = panelWidth(k, n)}
+ * at offset {@code q * w * k}, row-major {@code [k, nb]}), and registers the row arrays of that layout in a weak
+ * identity cache keyed by the returned array, so that {@link #dense} finds them without copying (if it meets a
+ * packed array that is not registered, e.g. one rebuilt from bytes, it splits it once). This keeps a second copy
+ * of the weights in memory: the price of the row arrays C2 needs. {@link #matmul} (unpacked B) copies a block
+ * of {@code kc} B rows of one panel into per-thread scratch rows, once per block for all rows of A.
+ *
+ * <h2>Blocking</h2>
+ * Panels up to {@link #MAX_PANEL} columns (long inner loops); k-blocks of {@code kc} rows so that a block of B
+ * ({@code kc x nb} floats) stays around 512 KB (L2 is 1 MB); the C tile rows are reloaded from C between
+ * k-blocks. Epilogue (bias, activation) on the tile before it is written to C.
+ *
+ * <h2>Parallelism</h2>
+ * The {@link WorkerPool} overloads split rows (pairs) among threads when there are enough, otherwise column ranges
+ * of 16; small problems run on the caller. Results are bit-identical to the single-thread overloads (every C
+ * element is accumulated in the same order).
+ *
+ * <h2>Measured (2026-11-25, this 2-vCPU AMD EPYC VM; {@code GemmBench}, GFLOPS, one JVM per shape)</h2>
+ * Note: this VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of
+ * KERNELS.md, and it was shared with other builds (load average 7-13 on 2 CPUs): medians of 9 samples of about
+ * 50 ms after 1.5 s warm-up, two runs, ranges are over both runs' medians. Single thread:
+ * <pre>
+ * shape (m x k x n)     JDK 17 matmul  JDK 17 dense  JDK 25 matmul  JDK 25 dense
+ * 512 x 512 x 512       24-24          26-29         8              8-10
+ * 1 x 784 x 128         7 (copies B)   18 (11 us)    7-9            16-21 (10-12 us)
+ * 64 x 784 x 128        18-22          18-25         6.5            6-10
+ * 3136 x 27 x 16        6              6             4              4
+ * 784 x 144 x 32        11             9             5-8            6-7
+ * 16 x 27 x 3136        23             21            7-9            7
+ * 32 x 144 x 784        27             25            6-7            6-7
+ * 256 x 256 x 256       23             23            6              7-9
+ * </pre>
+ * Pool of 2 (JDK 17, wall): 512^3 22-27, 64x784x128 19-25, 1x784x128 stays single-threaded (below 1 MFLOP).
+ * JDK 25 runs the two-row kernel 3-4x slower than JDK 17 in this form; an earlier form of this class (loops
+ * inlined into the driver, tails inside the kernel) measured about 30 at 512^3 and 64x784x128 on JDK 25 but
+ * collapsed on JDK 17 for odd k and for several panels: C2 is very sensitive to the method shape. For
+ * convolutions, the transposed orientation (channels x k x spatial: 16x27x3136, 32x144x784) is 3-4x faster
+ * than spatial x k x channels, as KERNELS.md says.
+ *
+ * @see WorkerPool
  */
 public final class Gemm {
   private Gemm() {}
 
   /** Largest panel width in columns. */
   static final int MAX_PANEL = 512;
+  /** Target size of one block of B rows (floats): about 512 KB. */
+  private static final int BLOCK_FLOATS = 131072;
 
-  private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<float[][]>() {
-    @Override
-    protected float[][] initialValue() {
-      float[][] s = new float[ROW_BLOCK + 4][];
-      for (int i = 0; i < s.length; i++) s[i] = new float[MAX_PANEL];
-      return s;
-    }
-  };
-
-  /** Panel width (columns) used for a given depth {@code k} and width {@code n}: about 128 KB per panel. */
+  /** Panel width (columns) used for a given depth {@code k} and width {@code n}: equal panels of at most 512. */
   public static int panelWidth(int k, int n) {
-    int w = 32768 / Math.max(k, 1);
-    w = (w / 16) * 16;
-    if (w < 64) w = 64;
-    if (w > MAX_PANEL) w = MAX_PANEL;
-    return Math.min(w, Math.max(n, 1));
+    n = Math.max(n, 1);
+    int panels = (n + MAX_PANEL - 1) / MAX_PANEL;
+    int w = (n + panels - 1) / panels;
+    w = (w + 15) & ~15;
+    return Math.min(w, n);
   }
+
+  /** k-rows per block for panels {@code nb} wide; a multiple of 4. */
+  private static int blockDepth(int k, int nb) {
+    int kc = Math.max(64, BLOCK_FLOATS / Math.max(nb, 1)) & ~3;
+    if (kc >= k) return k;
+    int blocks = (k + kc - 1) / kc; // balance the blocks
+    return Math.min(k, ((k + blocks - 1) / blocks + 3) & ~3);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Public API
 
   /** {@code C[m,n] = A[m,k] B[k,n]}, all row-major from index 0. */
   public static void matmul(float[] a, float[] b, float[] c, int m, int k, int n) {
@@ -42,15 +94,30 @@ public final class Gemm {
 
   /** As {@link #matmul(float[], float[], float[], int, int, int)} with start offsets (for batched products). */
   public static void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n) {
-    int nbMax = panelWidth(k, n);
-    for (int j0 = 0; j0 < n; j0 += nbMax) {
-      int nb = Math.min(nbMax, n - j0);
-      // row p of this panel starts at b[bOff + p * n + j0]
-      panel(a, aOff, m, k, b, bOff + j0, n, nb, null, j0, Activation.LINEAR, c, cOff, n);
-    }
+    if (m <= 0 || n <= 0) return;
+    compute(a, aOff, 0, m, k, null, b, bOff, n, 0, n, null, Activation.LINEAR, c, cOff);
   }
 
-  /** Packs a constant {@code [k, n]} weight once into the panel layout used by {@link #dense}. Allocates. */
+  /** As {@link #matmul(float[], float[], float[], int, int, int)}, spread over {@code pool} when large enough. */
+  public static void matmul(float[] a, float[] b, float[] c, int m, int k, int n, WorkerPool pool) {
+    matmul(a, 0, b, 0, c, 0, m, k, n, pool);
+  }
+
+  /** As {@link #matmul(float[], int, float[], int, float[], int, int, int, int)} on a pool. */
+  public static void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n,
+      WorkerPool pool) {
+    if (m <= 0 || n <= 0) return;
+    if (pool == null || pool.threads() == 1 || !worthSplitting(m, k, n)) {
+      compute(a, aOff, 0, m, k, null, b, bOff, n, 0, n, null, Activation.LINEAR, c, cOff);
+      return;
+    }
+    parallel(pool, a, aOff, m, k, null, b, bOff, n, null, Activation.LINEAR, c, cOff);
+  }
+
+  /**
+   * Packs a constant {@code [k, n]} weight once into the panel layout used by {@link #dense}. Allocates (and
+   * keeps the row arrays of the layout in a weak cache keyed by the returned array).
+   */
   public static float[] packWeights(float[] b, int k, int n) {
     float[] packed = new float[k * n];
     int nbMax = panelWidth(k, n);
@@ -59,6 +126,7 @@ public final class Gemm {
       int base = j0 * k;
       for (int p = 0; p < k; p++) System.arraycopy(b, p * n + j0, packed, base + p * nb, nb);
     }
+    rowsOf(packed, k, n);
     return packed;
   }
 
@@ -68,77 +136,359 @@ public final class Gemm {
    * {@code n} outputs. ELU and LEAKY_RELU use the Keras activation defaults (alpha 1 and 0.2).
    */
   public static void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c) {
+    if (m <= 0 || n <= 0) return;
     if (act == null) act = Activation.LINEAR;
     Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    int nbMax = panelWidth(k, n);
-    for (int j0 = 0; j0 < n; j0 += nbMax) {
-      int nb = Math.min(nbMax, n - j0);
-      panel(a, 0, m, k, packedB, j0 * k, nb, nb, bias, j0, tileAct, c, 0, n);
-    }
+    compute(a, 0, 0, m, k, rowsOf(packedB, k, n), null, 0, n, 0, n, bias, tileAct, c, 0);
     if (act == Activation.SOFTMAX) {
       for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
     }
   }
 
-  /** Rows of C computed together: the B rows copied to scratch are reused for all of them. */
-  static final int ROW_BLOCK = 8;
+  /** As {@link #dense(float[], int, int, float[], int, float[], Activation, float[])}, spread over {@code pool}. */
+  public static void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c,
+      WorkerPool pool) {
+    if (pool == null || pool.threads() == 1 || !worthSplitting(m, k, n)) {
+      dense(a, m, k, packedB, n, bias, act, c);
+      return;
+    }
+    if (m <= 0 || n <= 0) return;
+    if (act == null) act = Activation.LINEAR;
+    Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
+    parallel(pool, a, 0, m, k, rowsOf(packedB, k, n), null, 0, n, bias, tileAct, c, 0);
+    if (act == Activation.SOFTMAX) {
+      for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Packed rows cache
+
+  private static final Map<float[], float[][]> ROWS = new WeakHashMap<float[], float[][]>();
 
   /**
-   * One column panel for all rows: B row {@code p} of the panel is {@code b[bBase + p * bStride .. + nb)}.
-   * Writes {@code act(acc + bias[j0 + j])} into {@code c[cOff + i * ldc + j0 + j]}.
-   *
-   * <p>Measured on the target machine (JDK 17, no fma): a one-row, four-k inner loop
-   * ({@code c[j] += a0 b0[j] + a1 b1[j] + a2 b2[j] + a3 b3[j]}) vectorizes and runs at 20-40 GFLOPS, while the
-   * 4-row x 2-k body stays scalar (4-5 GFLOPS). So four B rows are copied into scratch once per k-step and
-   * applied to a block of up to {@link #ROW_BLOCK} C rows; m = 1 is the same loop with a block of one row.
+   * Row arrays of a packed weight: {@code rows[q * k + p]} is k-row {@code p} of panel {@code q}. Arrays use
+   * identity hashCode/equals, so the weak map is an identity map.
    */
-  private static void panel(float[] a, int aOff, int m, int k, float[] b, int bBase, int bStride, int nb,
-      float[] bias, int j0, Activation act, float[] c, int cOff, int ldc) {
-    float[][] s = SCRATCH.get();
-    float[] b0 = s[ROW_BLOCK], b1 = s[ROW_BLOCK + 1], b2 = s[ROW_BLOCK + 2], b3 = s[ROW_BLOCK + 3];
-    for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-      int rows = Math.min(ROW_BLOCK, m - i0);
-      for (int r = 0; r < rows; r++) zero(s[r], nb);
-      int p = 0;
-      for (; p + 4 <= k; p += 4) {
-        int bp = bBase + p * bStride;
-        System.arraycopy(b, bp, b0, 0, nb);
-        System.arraycopy(b, bp + bStride, b1, 0, nb);
-        System.arraycopy(b, bp + 2 * bStride, b2, 0, nb);
-        System.arraycopy(b, bp + 3 * bStride, b3, 0, nb);
-        for (int r = 0; r < rows; r++) {
-          int ar = aOff + (i0 + r) * k + p;
-          kernel1x4(s[r], b0, b1, b2, b3, a[ar], a[ar + 1], a[ar + 2], a[ar + 3], nb);
+  static float[][] rowsOf(float[] packed, int k, int n) {
+    synchronized (ROWS) {
+      float[][] rows = ROWS.get(packed);
+      if (rows != null && rows.length == rowCount(k, n)) return rows;
+    }
+    int nbMax = panelWidth(k, n);
+    float[][] rows = new float[rowCount(k, n)][];
+    int q = 0;
+    for (int j0 = 0; j0 < n; j0 += nbMax, q++) {
+      int nb = Math.min(nbMax, n - j0);
+      int base = j0 * k;
+      for (int p = 0; p < k; p++) {
+        float[] r = new float[nb];
+        System.arraycopy(packed, base + p * nb, r, 0, nb);
+        rows[q * k + p] = r;
+      }
+    }
+    synchronized (ROWS) {
+      ROWS.put(packed, rows);
+    }
+    return rows;
+  }
+
+  private static int rowCount(int k, int n) {
+    int nbMax = panelWidth(k, n);
+    return k * ((n + nbMax - 1) / nbMax);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Driver
+
+  /** Per-thread scratch: C tile rows, epilogue rows and B block rows for {@link #matmul}. */
+  private static final class Scratch {
+    final float[] t0 = new float[MAX_PANEL];
+    final float[] t1 = new float[MAX_PANEL];
+    final float[] u = new float[MAX_PANEL];
+    final float[] v = new float[MAX_PANEL];
+    float[][] bRows = new float[0][];
+
+    float[][] bRows(int kc, int nb) {
+      if (bRows.length < kc) {
+        float[][] r = new float[kc][];
+        System.arraycopy(bRows, 0, r, 0, bRows.length);
+        bRows = r;
+      }
+      for (int p = 0; p < kc; p++) {
+        if (bRows[p] == null || bRows[p].length < nb) bRows[p] = new float[nb];
+      }
+      return bRows;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<Scratch>() {
+    @Override
+    protected Scratch initialValue() {
+      return new Scratch();
+    }
+  };
+
+  /**
+   * Rows {@code [i0, i1)} and columns {@code [jFrom, jTo)} of {@code C = act(A B + bias)}. B is either packed
+   * ({@code packed} rows, see {@link #rowsOf}) or row-major {@code b[bOff + p * n + j]}. A is
+   * {@code a[aOff + i * k + p]}, C is {@code c[cOff + i * n + j]}.
+   */
+  static void compute(float[] a, int aOff, int i0, int i1, int k, float[][] packed, float[] b, int bOff, int n,
+      int jFrom, int jTo, float[] bias, Activation act, float[] c, int cOff) {
+    Scratch s = SCRATCH.get();
+    int nbMax = panelWidth(k, n);
+    int q = jFrom / nbMax;
+    for (int j0 = q * nbMax; j0 < jTo; j0 += nbMax, q++) {
+      int nb = Math.min(nbMax, n - j0);
+      int js = Math.max(jFrom, j0) - j0;
+      int je = Math.min(jTo, j0 + nb) - j0;
+      // GEMV-like: every B element is used by at most two rows, no point in blocking k
+      int kc = i1 - i0 <= 2 ? k : blockDepth(k, nb);
+      if (k == 0) kc = 1;
+      for (int p0 = 0; p0 < Math.max(k, 1); p0 += kc) {
+        int pl = Math.min(kc, k - p0);
+        float[][] rows;
+        int rb;
+        if (packed != null) {
+          rows = packed;
+          rb = q * k + p0;
+        } else {
+          rows = s.bRows(pl, je);
+          rb = 0;
+          int src = bOff + p0 * n + j0 + js;
+          for (int p = 0; p < pl; p++, src += n) System.arraycopy(b, src, rows[p], js, je - js);
+        }
+        boolean first = p0 == 0, last = p0 + kc >= k;
+        int i = i0;
+        for (; i + 2 <= i1; i += 2) {
+          int cp0 = cOff + i * n + j0, cp1 = cp0 + n;
+          if (first) {
+            zero(s.t0, js, je);
+            zero(s.t1, js, je);
+          } else {
+            System.arraycopy(c, cp0 + js, s.t0, js, je - js);
+            System.arraycopy(c, cp1 + js, s.t1, js, je - js);
+          }
+          if (je - js >= WIDE) rows2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
+          else rows2Narrow(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
+          if ((pl & 1) != 0) tail2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
+          store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
+          store(s, s.t1, bias, j0, js, je, act, c, cp1, last);
+        }
+        if (i < i1) {
+          int cp0 = cOff + i * n + j0;
+          if (first) zero(s.t0, js, je);
+          else System.arraycopy(c, cp0 + js, s.t0, js, je - js);
+          if (je - js >= WIDE) row1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
+          else row1Narrow(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
+          if ((pl & 3) != 0) tail1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
+          store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
         }
       }
-      for (; p < k; p++) {
-        System.arraycopy(b, bBase + p * bStride, b0, 0, nb);
-        for (int r = 0; r < rows; r++) kernel1x1(s[r], b0, a[aOff + (i0 + r) * k + p], nb);
+    }
+  }
+
+  /** Narrower column ranges go to separate methods, so that their short trip counts do not enter the profile
+   * C2 uses to unroll the wide loops. */
+  static final int WIDE = 64;
+
+  /**
+   * Two C rows over {@code pl} k-rows; A row 0 at {@code a[ap + p]}, row 1 at {@code a[ap + lda + p]}.
+   *
+   * <p>Measured (JDK 17): when C2 inlines this loop nest into {@link #compute} it runs 4x slower (7 vs 30
+   * GFLOPS at 16x28x1024; {@code -XX:CompileCommand=dontinline} restores it), and so does a loop that is not the
+   * last one of its method (a k-tail loop after it, or width-class copies guarded by {@code if}: 5 vs 24 GFLOPS).
+   * A library cannot set flags, so each kernel method holds exactly one hot loop nest and is kept above
+   * {@code FreqInlineSize} (325 bytecodes) by its argument check, whose message is built inline: C2 then
+   * compiles it on its own and never inlines it.
+   */
+  private static void rows2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0, float[] c1,
+      int from, int to) {
+    if (from < 0 || to > c0.length || to > c1.length || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows2: columns [" + from + ", " + to + ") of tiles " + c0.length + " and "
+          + c1.length + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at " + ap + " and "
+          + (ap + lda) + " of " + a.length + " (lda " + lda + ", " + (pl / 2) + " k-pairs)");
+    }
+    for (int p = 0; p + 2 <= pl; p += 2) {
+      int x = ap + p, y = x + lda;
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        c0[j] += a00 * x0 + a01 * x1;
+        c1[j] += a10 * x0 + a11 * x1;
       }
-      for (int r = 0; r < rows; r++) store(s[r], bias, j0, act, c, cOff + (i0 + r) * ldc + j0, nb, b1);
     }
   }
 
-  private static void zero(float[] x, int n) {
-    for (int j = 0; j < n; j++) x[j] = 0f;
+  /** {@link #rows2} for column ranges narrower than {@link #WIDE}. */
+  private static void rows2Narrow(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0,
+      float[] c1, int from, int to) {
+    if (from < 0 || to > c0.length || to > c1.length || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows2Narrow: columns [" + from + ", " + to + ") of tiles " + c0.length
+          + " and " + c1.length + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at " + ap
+          + " and " + (ap + lda) + " of " + a.length + " (lda " + lda + ", " + (pl / 2) + " k-pairs)");
+    }
+    for (int p = 0; p + 2 <= pl; p += 2) {
+      int x = ap + p, y = x + lda;
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        c0[j] += a00 * x0 + a01 * x1;
+        c1[j] += a10 * x0 + a11 * x1;
+      }
+    }
   }
 
-  private static void kernel1x4(float[] c0, float[] b0, float[] b1, float[] b2, float[] b3,
-      float a0, float a1, float a2, float a3, int n) {
-    for (int j = 0; j < n; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+  /** One C row over {@code pl} k-rows, four k at a time (see {@link #rows2} for the shape of the method). */
+  private static void row1(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    if (from < 0 || to > c0.length || pl < 0 || rb < 0 || rb + pl > rows.length || ap < 0 || ap + pl > a.length) {
+      throw new IllegalArgumentException("row1: columns [" + from + ", " + to + ") of a tile of " + c0.length
+          + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A [" + ap + ", " + (ap + pl) + ") of "
+          + a.length + "; a row of " + (to - from) + " columns, " + pl + " deep");
+    }
+    for (int p = 0; p + 4 <= pl; p += 4) {
+      int x = ap + p;
+      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
   }
 
-  private static void kernel1x1(float[] c0, float[] b0, float a0, int n) {
-    for (int j = 0; j < n; j++) c0[j] += a0 * b0[j];
+  /** {@link #row1} for column ranges narrower than {@link #WIDE}. */
+  private static void row1Narrow(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    if (from < 0 || to > c0.length || pl < 0 || rb < 0 || rb + pl > rows.length || ap < 0 || ap + pl > a.length) {
+      throw new IllegalArgumentException("row1Narrow: columns [" + from + ", " + to + ") of a tile of " + c0.length
+          + ", k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A [" + ap + ", " + (ap + pl) + ") of "
+          + a.length + "; a row of " + (to - from) + " columns, " + pl + " deep");
+    }
+    for (int p = 0; p + 4 <= pl; p += 4) {
+      int x = ap + p;
+      float a0 = a[x], a1 = a[x + 1], a2 = a[x + 2], a3 = a[x + 3];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1], b2 = rows[rb + p + 2], b3 = rows[rb + p + 3];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
   }
 
-  /** Adds the bias slice, applies the activation in place, and copies the tile row into C. */
-  private static void store(float[] t, float[] bias, int j0, Activation act, float[] c, int cPos, int nb, float[] tmp) {
+  /**
+   * The last {@code pl % 2} k-row for a row pair. Measured: with this loop inside {@link #rows2} every odd-k
+   * product ran 4-6x slower (16x27x3136: 5 vs 23 GFLOPS, JDK 17), so tails live in their own methods.
+   */
+  private static void tail2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0, float[] c1,
+      int from, int to) {
+    for (int p = pl & ~1; p < pl; p++) {
+      float a0 = a[ap + p], a1 = a[ap + lda + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j];
+        c0[j] += a0 * x0;
+        c1[j] += a1 * x0;
+      }
+    }
+  }
+
+  /** The last {@code pl % 4} k-rows for one row (see {@link #tail2}). */
+  private static void tail1(float[] a, int ap, float[][] rows, int rb, int pl, float[] c0, int from, int to) {
+    for (int p = pl & ~3; p < pl; p++) {
+      float a0 = a[ap + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) c0[j] += a0 * b0[j];
+    }
+  }
+
+  private static void zero(float[] x, int from, int to) {
+    for (int j = from; j < to; j++) x[j] = 0f;
+  }
+
+  /**
+   * Writes tile columns {@code [js, je)} to {@code c[cPos + js ..]}: raw if more k-blocks follow, else with
+   * bias and activation.
+   */
+  private static void store(Scratch s, float[] t, float[] bias, int j0, int js, int je, Activation act, float[] c,
+      int cPos, boolean last) {
+    int w = je - js;
+    if (!last || (bias == null && act == Activation.LINEAR)) {
+      System.arraycopy(t, js, c, cPos + js, w);
+      return;
+    }
+    float[] u = s.u;
+    System.arraycopy(t, js, u, 0, w);
     if (bias != null) {
-      System.arraycopy(bias, j0, tmp, 0, nb);
-      for (int j = 0; j < nb; j++) t[j] += tmp[j];
+      float[] v = s.v;
+      System.arraycopy(bias, j0 + js, v, 0, w);
+      for (int j = 0; j < w; j++) u[j] += v[j];
     }
-    if (act != Activation.LINEAR) Activations.apply(act, t, t, nb);
-    System.arraycopy(t, 0, c, cPos, nb);
+    if (act != Activation.LINEAR) Activations.apply(act, u, u, w);
+    System.arraycopy(u, 0, c, cPos + js, w);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Parallel split
+
+  /**
+   * Below this many flops a split costs more than it saves: hand-over to a spinning worker is a few
+   * microseconds, to a parked one tens. 1x784x128 (0.2 MFLOP, about 8 us) stays on the caller. Package-private
+   * and mutable for tests only.
+   */
+  static double parallelMinFlops = 1_000_000;
+
+  private static boolean worthSplitting(int m, int k, int n) {
+    return 2.0 * m * k * n >= parallelMinFlops && (m >= 4 || n >= 32);
+  }
+
+  /** The arguments of one parallel call, reused (one per pool, guarded by the pool's monitor). */
+  private static final class Split implements WorkerPool.Task {
+    float[] a, b, c, bias;
+    float[][] packed;
+    int aOff, bOff, cOff, m, k, n, tasks;
+    boolean byRows;
+    Activation act;
+
+    @Override
+    public void run(int t) {
+      if (byRows) {
+        // row pairs spread evenly; boundaries on even rows keep the pairing (and the sums) of one thread
+        int pairs = (m + 1) / 2;
+        int p0 = (int) ((long) pairs * t / tasks), p1 = (int) ((long) pairs * (t + 1) / tasks);
+        int i0 = 2 * p0, i1 = Math.min(m, 2 * p1);
+        if (i0 < i1) compute(a, aOff, i0, i1, k, packed, b, bOff, n, 0, n, bias, act, c, cOff);
+      } else {
+        int groups = (n + 15) / 16;
+        int g0 = (int) ((long) groups * t / tasks), g1 = (int) ((long) groups * (t + 1) / tasks);
+        int j0 = 16 * g0, j1 = Math.min(n, 16 * g1);
+        if (j0 < j1) compute(a, aOff, 0, m, k, packed, b, bOff, n, j0, j1, bias, act, c, cOff);
+      }
+    }
+  }
+
+  private static void parallel(WorkerPool pool, float[] a, int aOff, int m, int k, float[][] packed, float[] b,
+      int bOff, int n, float[] bias, Activation act, float[] c, int cOff) {
+    synchronized (pool) {
+      Split s = (Split) pool.gemmState;
+      if (s == null) pool.gemmState = s = new Split();
+      int threads = pool.threads();
+      s.a = a;
+      s.aOff = aOff;
+      s.m = m;
+      s.k = k;
+      s.packed = packed;
+      s.b = b;
+      s.bOff = bOff;
+      s.n = n;
+      s.bias = bias;
+      s.act = act;
+      s.c = c;
+      s.cOff = cOff;
+      s.byRows = m >= 8 * threads;
+      s.tasks = s.byRows ? Math.min(threads, (m + 1) / 2) : Math.min(threads, (n + 15) / 16);
+      try {
+        pool.parallelFor(s.tasks, s);
+      } finally {
+        s.a = s.b = s.c = s.bias = null;
+        s.packed = null;
+      }
+    }
   }
 }

@@ -1,0 +1,179 @@
+package dev.kiln.kernels;
+
+import static com.google.common.truth.Truth.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.kiln.Activation;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** Paths of the row-array Gemm: GEMV, tails, k-blocking, narrow panels, epilogues, and the pooled overloads. */
+class GemmPathsTest {
+  /** m, k, n: m = 1 and 2, odd sizes, k % 4 and k % 2 tails, n not a multiple of 16 / of the panel, k-blocks. */
+  private static final int[][] SHAPES = {
+    {1, 784, 128}, {1, 5, 3}, {1, 3, 700}, {1, 1030, 17}, {2, 7, 65}, {3, 6, 129}, {5, 700, 512}, {9, 513, 1030},
+    {33, 27, 16}, {31, 144, 32}, {4, 1, 600}, {17, 258, 513}, {64, 784, 128}, {2, 2, 2}, {1, 1, 1}, {6, 600, 63}
+  };
+
+  private static float[] random(Random r, int n) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+    return x;
+  }
+
+  /** Plain triple loop in double: the reference. */
+  private static double[] reference(float[] a, float[] b, int m, int k, int n, float[] bias) {
+    double[] c = new double[m * n];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = bias == null ? 0 : bias[j];
+        for (int p = 0; p < k; p++) s += (double) a[i * k + p] * b[p * n + j];
+        c[i * n + j] = s;
+      }
+    }
+    return c;
+  }
+
+  private static void assertClose(float[] got, double[] want, int k) {
+    double scale = Math.sqrt(Math.max(k, 1));
+    for (int i = 0; i < want.length; i++) {
+      double tol = 1e-5 * (Math.abs(want[i]) + scale);
+      if (!(Math.abs(got[i] - want[i]) <= tol)) {
+        throw new AssertionError("element " + i + ": got " + got[i] + ", want " + want[i]);
+      }
+    }
+  }
+
+  @Test
+  void matmulAndDenseMatchReferenceOnAllPaths() {
+    Random r = new Random(7);
+    for (int[] s : SHAPES) {
+      int m = s[0], k = s[1], n = s[2];
+      float[] a = random(r, m * k);
+      float[] b = random(r, k * n);
+      float[] bias = random(r, n);
+      float[] c = new float[m * n];
+      Gemm.matmul(a, b, c, m, k, n);
+      assertClose(c, reference(a, b, m, k, n, null), k);
+
+      float[] d = new float[m * n];
+      Gemm.dense(a, m, k, Gemm.packWeights(b, k, n), n, bias, Activation.LINEAR, d);
+      assertClose(d, reference(a, b, m, k, n, bias), k);
+
+      // relu epilogue after several k-blocks: applied once, on the full sum
+      float[] e = new float[m * n];
+      Gemm.dense(a, m, k, Gemm.packWeights(b, k, n), n, bias, Activation.RELU, e);
+      double[] want = reference(a, b, m, k, n, bias);
+      for (int i = 0; i < want.length; i++) want[i] = Math.max(0, want[i]);
+      assertClose(e, want, k);
+    }
+  }
+
+  @Test
+  void denseOnPackedArrayNotSeenBeforeRebuildsRows() {
+    Random r = new Random(8);
+    int m = 3, k = 300, n = 700;
+    float[] a = random(r, m * k);
+    float[] b = random(r, k * n);
+    float[] packed = Gemm.packWeights(b, k, n);
+    float[] copy = packed.clone(); // e.g. packed weights loaded from bytes: not in the row cache
+    float[] c1 = new float[m * n], c2 = new float[m * n];
+    Gemm.dense(a, m, k, packed, n, null, null, c1);
+    Gemm.dense(a, m, k, copy, n, null, null, c2);
+    assertThat(c2).isEqualTo(c1);
+  }
+
+  @Test
+  void zeroDepthGivesBiasAndActivation() {
+    float[] bias = {-1f, 2f, 3f};
+    float[] c = new float[6];
+    Arrays.fill(c, 9f);
+    Gemm.dense(new float[0], 2, 0, Gemm.packWeights(new float[0], 0, 3), 3, bias, Activation.RELU, c);
+    assertThat(c).isEqualTo(new float[] {0f, 2f, 3f, 0f, 2f, 3f});
+    Gemm.matmul(new float[0], new float[0], c, 2, 0, 3);
+    assertThat(c).isEqualTo(new float[6]);
+  }
+
+  @Test
+  void pooledOverloadsAreBitIdenticalToSingleThread() {
+    Random r = new Random(9);
+    int[][] shapes = {
+      {1, 784, 128}, {64, 784, 128}, {7, 300, 1030}, {200, 50, 33}, {3, 90, 700}, {129, 64, 64}, {2, 1000, 100},
+      {1, 2000, 40}, {15, 100, 200}, {1, 10, 10}
+    };
+    double minFlops = Gemm.parallelMinFlops;
+    for (int threads = 1; threads <= 3; threads++) {
+      Gemm.parallelMinFlops = 0; // split even the small shapes
+      WorkerPool pool = WorkerPool.create(threads);
+      try {
+        for (int[] s : shapes) {
+          int m = s[0], k = s[1], n = s[2];
+          float[] a = random(r, m * k + 5);
+          float[] b = random(r, k * n + 3);
+          float[] bias = random(r, n);
+          float[] want = new float[m * n + 4];
+          float[] got = new float[m * n + 4];
+          Gemm.matmul(a, 5, b, 3, want, 4, m, k, n);
+          Gemm.matmul(a, 5, b, 3, got, 4, m, k, n, pool);
+          assertThat(got).isEqualTo(want);
+
+          float[] a0 = Arrays.copyOf(a, m * k);
+          float[] b0 = Arrays.copyOf(b, k * n);
+          float[] packed = Gemm.packWeights(b0, k, n);
+          for (Activation act : new Activation[] {Activation.RELU, Activation.SOFTMAX, null}) {
+            float[] wd = new float[m * n];
+            float[] gd = new float[m * n];
+            Gemm.dense(a0, m, k, packed, n, bias, act, wd);
+            Gemm.dense(a0, m, k, packed, n, bias, act, gd, pool);
+            assertThat(gd).isEqualTo(wd);
+          }
+        }
+      } finally {
+        pool.close();
+        Gemm.parallelMinFlops = minFlops;
+      }
+    }
+  }
+
+  @Test
+  void workerPoolRunsEveryIndexOnceAndRethrows() {
+    for (int threads = 1; threads <= 3; threads++) {
+      WorkerPool pool = WorkerPool.create(threads);
+      try {
+        assertThat(pool.threads()).isEqualTo(threads);
+        final AtomicIntegerArray hits = new AtomicIntegerArray(1000);
+        WorkerPool.Task count = i -> hits.incrementAndGet(i);
+        for (int round = 0; round < 200; round++) {
+          int tasks = 1 + (round * 37) % 1000;
+          pool.parallelFor(tasks, count);
+        }
+        int[] want = new int[1000];
+        for (int round = 0; round < 200; round++) {
+          for (int i = 0; i < 1 + (round * 37) % 1000; i++) want[i]++;
+        }
+        for (int i = 0; i < 1000; i++) assertThat(hits.get(i)).isEqualTo(want[i]);
+        pool.parallelFor(0, count);
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(8, i -> {
+          if (i == 5) throw new IllegalStateException("task " + i);
+        }));
+        assertThat(e).hasMessageThat().isEqualTo("task 5");
+        // still usable after a failure
+        pool.parallelFor(10, count);
+      } finally {
+        pool.close();
+      }
+    }
+  }
+
+  @Test
+  void closedPoolRunsOnCaller() {
+    WorkerPool pool = WorkerPool.create(2);
+    pool.close();
+    final int[] sum = new int[1];
+    pool.parallelFor(4, i -> sum[0] += i);
+    assertThat(sum[0]).isEqualTo(6);
+  }
+}
