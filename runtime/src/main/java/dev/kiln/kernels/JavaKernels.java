@@ -4,7 +4,8 @@ import dev.kiln.Activation;
 
 /**
  * The pure-Java kernel set (Java 8 API, Android-clean): {@link Gemm} and {@link Conv}. The default of every
- * session.
+ * session. With more than one thread it owns a {@link WorkerPool} (created once, with the session) and splits
+ * large GEMMs over it; small ones stay on the calling thread.
  */
 public final class JavaKernels implements KernelSet {
   /** Creates the pure-Java kernel set. */
@@ -16,9 +17,12 @@ public final class JavaKernels implements KernelSet {
   };
 
   private final int threads;
+  /** Null for one thread. */
+  private final WorkerPool pool;
 
   private JavaKernels(int threads) {
     this.threads = threads;
+    this.pool = threads > 1 ? WorkerPool.create(threads) : null;
   }
 
   /** How many threads this kernel set may use. */
@@ -38,7 +42,8 @@ public final class JavaKernels implements KernelSet {
 
   @Override
   public void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c) {
-    Gemm.dense(a, m, k, packedB, n, bias, act, c);
+    if (pool == null) Gemm.dense(a, m, k, packedB, n, bias, act, c);
+    else Gemm.dense(a, m, k, packedB, n, bias, act, c, pool);
   }
 
   @Override
@@ -63,5 +68,7 @@ public final class JavaKernels implements KernelSet {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    if (pool != null) pool.close();
+  }
 }
