@@ -24,8 +24,13 @@ public final class VectorKernels implements KernelSet {
   /** Creates a Vector API kernel set. */
   public static final KernelSet.Factory FACTORY = VectorKernels::new;
 
-  /** Multiply-adds below which an op stays on the calling thread; above, at least this many per thread. */
-  static final long MIN_MACS_PER_THREAD = 48 * 1024;
+  /**
+   * Multiply-adds per thread below which an op stays on the calling thread (a 1x784x128 GEMV, 100K, does: on the
+   * shared 2-vCPU machine a hand-over cost more than the few microseconds it could save).
+   */
+  static final long MIN_MACS_PER_THREAD = 256 * 1024;
+  /** Chunks per thread: late or slow threads leave their chunks to the others. */
+  private static final int CHUNKS_PER_THREAD = 4;
 
   private final int threads;
   private final WorkerPool pool;
@@ -54,6 +59,11 @@ public final class VectorKernels implements KernelSet {
     if (pool == null) return 1;
     long byWork = macs / MIN_MACS_PER_THREAD;
     return (int) Math.max(1, Math.min(Math.min(threads, units), byWork));
+  }
+
+  /** Runs {@code t} on {@code parts > 1} threads in about {@link #CHUNKS_PER_THREAD} chunks each. */
+  private void runParallel(WorkerPool.Task t, int parts, int units) {
+    pool.run(t, Math.min(units, parts * CHUNKS_PER_THREAD), parts - 1);
   }
 
   // ---- dense ---------------------------------------------------------------------------------------------
@@ -89,7 +99,7 @@ public final class VectorKernels implements KernelSet {
       DenseTask t = denseTask;
       t.set(a, m, k, packedB, n, bias, residual, act, c);
       try {
-        pool.run(t, parts);
+        runParallel(t, parts, units);
       } finally {
         t.clear();
         pool.release();
@@ -154,7 +164,7 @@ public final class VectorKernels implements KernelSet {
       t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
           residual, act, out);
       try {
-        pool.run(t, parts);
+        runParallel(t, parts, tiles);
       } finally {
         t.clear();
         pool.release();
@@ -230,7 +240,7 @@ public final class VectorKernels implements KernelSet {
       DepthwiseTask t = depthwiseTask;
       t.set(in, n, h, w, c, kernel, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act, out);
       try {
-        pool.run(t, parts);
+        runParallel(t, parts, rows);
       } finally {
         t.clear();
         pool.release();

@@ -2,34 +2,38 @@ package dev.kiln.vector;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of {@code threads - 1} daemon workers; the calling thread runs part 0 of every task. No allocation
- * and no thread start per call. Idle workers spin for {@link #SPIN_NANOS} after their last task (so back-to-back
- * ops hand over in well under a microsecond), then park: KERNELS.md measured that long spinning stalls other work
- * on this 2-vCPU machine.
+ * A fixed set of {@code threads - 1} daemon workers plus the calling thread. A task is cut into chunks that every
+ * participating thread claims one at a time from a shared ticket, the caller included: a worker that is late (parked,
+ * or not scheduled on a loaded machine) simply finds no chunk left, so the caller never waits for a thread that has
+ * not started — it only waits for chunks already being computed. No allocation and no thread start per call. Idle
+ * workers spin for {@link #SPIN_NANOS} after their last chunk (back-to-back ops hand over without a wake-up), then
+ * park: KERNELS.md measured that long spinning stalls other work on this 2-vCPU machine.
  *
  * <p>One task at a time: a caller first {@link #tryAcquire}s the pool; a concurrent second caller (two threads
  * running the same session) fails to acquire and runs its op single-threaded instead of waiting.
  */
 final class WorkerPool {
-  /** A task split into {@code parts} parts; part {@code i} runs on one thread. */
+  /** A task cut into {@code chunks} independent chunks. */
   interface Task {
-    void run(int part, int parts);
+    void run(int chunk, int chunks);
   }
 
   /** How long an idle worker spins before it parks. */
   static final long SPIN_NANOS = 50_000;
-  /** How long the caller spins waiting for the workers before it parks (in short slices). */
+  /** How long the caller spins waiting for chunks in progress before it parks (in short slices). */
   private static final long CALLER_SPIN_NANOS = 200_000;
 
   private final Thread[] threads;
   private final AtomicBoolean[] parked;
-  /** {@code generation << 8 | parts}, published after {@link #task}. */
-  private volatile long state;
-  private Task task;
-  private final AtomicInteger pending = new AtomicInteger();
+  /** {@code generation << 32 | next unclaimed chunk}; a new generation is published after {@link #task}. */
+  private final AtomicLong ticket = new AtomicLong();
+  private volatile Task task;
+  private volatile int chunks;
+  private final AtomicInteger done = new AtomicInteger();
   private volatile Thread waiter;
   private volatile boolean waiterParked;
   private volatile boolean closed;
@@ -38,13 +42,12 @@ final class WorkerPool {
 
   WorkerPool(int threadCount, String name) {
     int workers = Math.max(0, threadCount - 1);
-    if (workers > 255) throw new IllegalArgumentException("at most 256 threads, got " + threadCount);
     threads = new Thread[workers];
     parked = new AtomicBoolean[workers];
     for (int i = 0; i < workers; i++) {
-      final int index = i + 1;
+      final int index = i;
       parked[i] = new AtomicBoolean();
-      Thread t = new Thread(() -> work(index), name + "-" + index);
+      Thread t = new Thread(() -> work(index), name + "-" + (index + 1));
       t.setDaemon(true);
       threads[i] = t;
     }
@@ -65,68 +68,78 @@ final class WorkerPool {
     busy.set(false);
   }
 
-  /** Runs {@code t} in {@code parts} parts (2 .. size()), part 0 on the caller; the caller must hold the pool. */
-  void run(Task t, int parts) {
+  /**
+   * Runs the {@code chunks} chunks of {@code t} on the caller and up to {@code helpers} workers; the caller must hold
+   * the pool. Returns when every chunk is done; rethrows the first failure.
+   */
+  void run(Task t, int chunks, int helpers) {
     task = t;
-    pending.set(parts - 1);
+    this.chunks = chunks;
+    done.set(0);
     waiter = Thread.currentThread();
-    long s = state;
-    state = ((s >>> 8) + 1) << 8 | parts;
-    for (int i = 0; i < parts - 1; i++) {
+    long gen = (ticket.get() >>> 32) + 1;
+    ticket.set(gen << 32);
+    for (int i = 0; i < Math.min(helpers, threads.length); i++) {
       if (parked[i].get()) LockSupport.unpark(threads[i]);
     }
-    Throwable mine = null;
-    try {
-      t.run(0, parts);
-    } catch (Throwable e) {
-      mine = e;
-    }
+    claim(gen);
     long start = System.nanoTime();
     int spins = 0;
-    while (pending.get() != 0) {
+    while (done.get() != chunks) {
       if ((++spins & 63) != 0 || System.nanoTime() - start < CALLER_SPIN_NANOS) {
         Thread.onSpinWait();
       } else {
         waiterParked = true;
-        if (pending.get() != 0) LockSupport.parkNanos(this, 50_000);
+        if (done.get() != chunks) LockSupport.parkNanos(this, 50_000);
         waiterParked = false;
       }
     }
     task = null;
-    Throwable theirs = failure;
+    Throwable e = failure;
     failure = null;
-    if (mine == null) mine = theirs;
-    if (mine instanceof RuntimeException) throw (RuntimeException) mine;
-    if (mine instanceof Error) throw (Error) mine;
-    if (mine != null) throw new IllegalStateException(mine);
+    if (e instanceof RuntimeException) throw (RuntimeException) e;
+    if (e instanceof Error) throw (Error) e;
+    if (e != null) throw new IllegalStateException(e);
+  }
+
+  /** Claims and runs chunks of generation {@code gen} until none is left. */
+  private void claim(long gen) {
+    while (true) {
+      long cur = ticket.get();
+      if ((cur >>> 32) != gen) return;
+      int i = (int) cur;
+      int n = chunks;
+      if (i >= n) return;
+      if (!ticket.compareAndSet(cur, cur + 1)) continue;
+      // the generation cannot end before this chunk is done: task and chunks are this generation's
+      try {
+        task.run(i, chunks);
+      } catch (Throwable e) {
+        failure = e;
+      }
+      if (done.incrementAndGet() == chunks && waiterParked) LockSupport.unpark(waiter);
+    }
   }
 
   private void work(int index) {
     long seen = 0; // the generation at construction: a worker may start after the first task was published
-    AtomicBoolean myParked = parked[index - 1];
+    AtomicBoolean myParked = parked[index];
     while (true) {
-      long s;
+      long gen;
       long start = System.nanoTime();
       int spins = 0;
-      while (((s = state) >>> 8) == seen) {
+      while ((gen = ticket.get() >>> 32) == seen) {
         if (closed) return;
         if ((++spins & 63) != 0 || System.nanoTime() - start < SPIN_NANOS) {
           Thread.onSpinWait();
         } else {
           myParked.set(true);
-          if ((state >>> 8) == seen && !closed) LockSupport.park(this);
+          if ((ticket.get() >>> 32) == seen && !closed) LockSupport.park(this);
           myParked.set(false);
         }
       }
-      seen = s >>> 8;
-      int parts = (int) (s & 0xff);
-      if (index >= parts) continue;
-      try {
-        task.run(index, parts);
-      } catch (Throwable e) {
-        failure = e;
-      }
-      if (pending.decrementAndGet() == 0 && waiterParked) LockSupport.unpark(waiter);
+      seen = gen;
+      claim(gen);
     }
   }
 
