@@ -3,7 +3,6 @@ package dev.kiln.vector;
 import dev.kiln.Activation;
 import dev.kiln.kernels.Activations;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -57,6 +56,21 @@ final class Sgemm {
     float[] tmp(int n) {
       if (tmp.length < n) tmp = new float[n];
       return tmp;
+    }
+
+    private float[] zeros = new float[0];
+    private final int[][] ints = new int[4][0];
+
+    /** Integer scratch row {@code i} of at least {@code n} values. */
+    int[] ints(int i, int n) {
+      if (ints[i].length < n) ints[i] = new int[n];
+      return ints[i];
+    }
+
+    /** At least {@code n} zeros (read-only). */
+    float[] zeros(int n) {
+      if (zeros.length < n) zeros = new float[n];
+      return zeros;
     }
 
     float[] aTile(int n) {
@@ -157,8 +171,11 @@ final class Sgemm {
 
   // ---- micro-kernels -----------------------------------------------------------------------------------
 
+  /** Zeros to start accumulators from: a ternary over arrays, not over vectors (a vector phi can defeat C2's unboxing). */
+  static final float[] ZEROS = new float[NR];
+
   private static FloatVector init(boolean acc, float[] c, int off) {
-    return acc ? FloatVector.fromArray(S, c, off) : FloatVector.zero(S);
+    return FloatVector.fromArray(S, acc ? c : ZEROS, acc ? off : 0);
   }
 
   static void kernel8(float[] a, int aOff, int lda, float[] b, int bOff, int kc, boolean acc, float[] c, int cOff,
@@ -371,90 +388,71 @@ final class Sgemm {
 
   // ---- epilogue ----------------------------------------------------------------------------------------
 
-  /** True for the activations {@link #epilogue} computes in vector registers. */
-  static boolean vectorAct(Activation act) {
-    switch (act) {
-      case LINEAR:
-      case RELU:
-      case RELU6:
-      case LEAKY_RELU:
-      case HARD_SIGMOID:
-      case HARD_SILU:
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  /** The vectorizable activations, as {@link Activations#apply} computes them. */
-  static FloatVector act(Activation act, FloatVector v) {
-    switch (act) {
-      case RELU:
-        return v.max(0f);
-      case RELU6:
-        return v.max(0f).min(6f);
-      case LEAKY_RELU:
-        return v.blend(v.mul(0.2f), v.compare(VectorOperators.LT, 0f));
-      case HARD_SIGMOID:
-        return v.add(3f).max(0f).min(6f).div(6f);
-      case HARD_SILU:
-        return v.mul(v.add(3f).max(0f).min(6f).div(6f));
-      default:
-        return v;
-    }
-  }
-
-  static float act(Activation act, float x) {
-    switch (act) {
-      case RELU:
-        return Math.max(x, 0f);
-      case RELU6:
-        return Math.min(Math.max(x, 0f), 6f);
-      case LEAKY_RELU:
-        return Activations.leakyRelu(x, 0.2f);
-      case HARD_SIGMOID:
-        return Math.min(Math.max(x + 3f, 0f), 6f) / 6f;
-      case HARD_SILU:
-        return x * (Math.min(Math.max(x + 3f, 0f), 6f) / 6f);
-      default:
-        return x;
-    }
-  }
-
   /**
    * In place on {@code rows} rows of {@code w} values at {@code c[off + r * ldc]}: adds {@code bias[biasOff + j]} and
-   * {@code residual[off + r * ldc + j]} (either nullable), then applies {@code act} (elementwise, not null).
+   * {@code residual[off + r * ldc + j]} (either nullable), then applies {@code act} (elementwise, not null). Every loop
+   * is free of vector-valued branches (merging two vectors in a branch makes C2 box them).
    */
   static void epilogue(float[] c, int off, int ldc, int rows, int w, float[] bias, int biasOff, float[] residual,
       Activation act, Scratch s) {
-    boolean vec = vectorAct(act);
-    if (bias == null && residual == null && act == Activation.LINEAR) return;
-    int wv = S.loopBound(w);
     for (int r = 0; r < rows; r++) {
       int o = off + r * ldc;
-      if (bias != null || residual != null || act != Activation.LINEAR && vec) {
-        int j = 0;
+      if (bias != null) addBias(c, o, bias, biasOff, w);
+      if (residual != null) addResidual(c, o, residual, w);
+      if (act != Activation.LINEAR) activate(act, c, o, w, s);
+    }
+  }
+
+  private static void addBias(float[] c, int o, float[] bias, int biasOff, int w) {
+    int j = 0;
+    for (int wv = S.loopBound(w); j < wv; j += VL) {
+      FloatVector.fromArray(S, c, o + j).add(FloatVector.fromArray(S, bias, biasOff + j)).intoArray(c, o + j);
+    }
+    for (; j < w; j++) c[o + j] += bias[biasOff + j];
+  }
+
+  private static void addResidual(float[] c, int o, float[] residual, int w) {
+    int j = 0;
+    for (int wv = S.loopBound(w); j < wv; j += VL) {
+      FloatVector.fromArray(S, c, o + j).add(FloatVector.fromArray(S, residual, o + j)).intoArray(c, o + j);
+    }
+    for (; j < w; j++) c[o + j] += residual[o + j];
+  }
+
+  /** {@code c[o .. o+w) = act(c[o .. o+w))} as {@link Activations#apply}, in vector registers where cheap. */
+  static void activate(Activation act, float[] c, int o, int w, Scratch s) {
+    int wv = S.loopBound(w);
+    int j = 0;
+    switch (act) {
+      case LINEAR:
+        return;
+      case RELU:
+        for (; j < wv; j += VL) FloatVector.fromArray(S, c, o + j).max(0f).intoArray(c, o + j);
+        for (; j < w; j++) c[o + j] = Math.max(c[o + j], 0f);
+        return;
+      case RELU6:
+        for (; j < wv; j += VL) FloatVector.fromArray(S, c, o + j).max(0f).min(6f).intoArray(c, o + j);
+        for (; j < w; j++) c[o + j] = Math.min(Math.max(c[o + j], 0f), 6f);
+        return;
+      case HARD_SIGMOID:
+        for (; j < wv; j += VL) FloatVector.fromArray(S, c, o + j).add(3f).max(0f).min(6f).div(6f).intoArray(c, o + j);
+        for (; j < w; j++) c[o + j] = Math.min(Math.max(c[o + j] + 3f, 0f), 6f) / 6f;
+        return;
+      case HARD_SILU:
         for (; j < wv; j += VL) {
           FloatVector v = FloatVector.fromArray(S, c, o + j);
-          if (bias != null) v = v.add(FloatVector.fromArray(S, bias, biasOff + j));
-          if (residual != null) v = v.add(FloatVector.fromArray(S, residual, o + j));
-          if (vec) v = act(act, v);
-          v.intoArray(c, o + j);
+          v.mul(v.add(3f).max(0f).min(6f).div(6f)).intoArray(c, o + j);
         }
         for (; j < w; j++) {
-          float v = c[o + j];
-          if (bias != null) v += bias[biasOff + j];
-          if (residual != null) v += residual[o + j];
-          if (vec) v = act(act, v);
-          c[o + j] = v;
+          float x = c[o + j];
+          c[o + j] = x * (Math.min(Math.max(x + 3f, 0f), 6f) / 6f);
         }
-      }
-      if (!vec) {
+        return;
+      default:
         float[] t = s.tmp(w);
         System.arraycopy(c, o, t, 0, w);
         Activations.apply(act, t, t, w);
         System.arraycopy(t, 0, c, o, w);
-      }
     }
   }
 }
