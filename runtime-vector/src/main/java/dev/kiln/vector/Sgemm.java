@@ -3,6 +3,7 @@ package dev.kiln.vector;
 import dev.kiln.Activation;
 import dev.kiln.kernels.Activations;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -17,7 +18,16 @@ import jdk.incubator.vector.VectorSpecies;
 final class Sgemm {
   private Sgemm() {}
 
-  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /**
+   * The machine's preferred species; the system property {@code kiln.vector.bits} (128, 256 or 512) overrides it, so
+   * the tests can run the 512-bit code paths on an AVX2 machine (emulated, slowly) and the 256-bit ones on AVX-512.
+   */
+  static final VectorSpecies<Float> S = species(Integer.getInteger("kiln.vector.bits", 0));
+
+  private static VectorSpecies<Float> species(int bits) {
+    if (bits == 0) return FloatVector.SPECIES_PREFERRED;
+    return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+  }
   static final int VL = S.length();
   /** Panel width: two vectors. */
   static final int NR = 2 * VL;

@@ -233,6 +233,15 @@ class VectorKernelsTest {
   }
 
   @Test
+  void speciesOverrideSelectsTheTile() {
+    int bits = Integer.getInteger("kiln.vector.bits", 0);
+    if (bits != 0) assertEquals(bits / 32, Sgemm.VL);
+    assertEquals(Sgemm.VL >= 16 ? 8 : 6, Sgemm.MR);
+    assertEquals(2 * Sgemm.VL, Sgemm.NR);
+    System.out.println("VectorKernelsTest: " + Sgemm.S + ", MR " + Sgemm.MR + ", NR " + Sgemm.NR);
+  }
+
+  @Test
   void softmaxCannotBeFusedIntoConvolutions() {
     KernelSet v = vector[0];
     float[] in = new float[16];
