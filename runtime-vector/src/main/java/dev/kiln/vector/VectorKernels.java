@@ -74,9 +74,7 @@ public final class VectorKernels implements KernelSet {
       throw new IllegalArgumentException("VectorKernels.packDenseWeights: " + b.length + " values, expected " + k
           + "x" + n);
     }
-    float[] packed = new float[Sgemm.packedLength(k, n)];
-    Sgemm.pack(b, 0, n, k, n, packed, 0);
-    return packed;
+    return Sgemm.packDense(b, k, n);
   }
 
   @Override

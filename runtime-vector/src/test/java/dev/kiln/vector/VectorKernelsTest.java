@@ -69,7 +69,7 @@ class VectorKernelsTest {
     Random r = new Random(42);
     int[][] shapes = {{1, 784, 128}, {1, 1, 1}, {1, 17, 33}, {1, 128, 10}, {2, 3, 5}, {7, 19, 31}, {8, 256, 32},
         {9, 257, 65}, {13, 300, 47}, {64, 784, 128}, {33, 513, 100}, {1, 1000, 1}, {5, 0, 7}, {3, 600, 16},
-        {100, 40, 3}, {17, 5, 200}};
+        {100, 40, 3}, {17, 5, 200}, {1, 19, 24}, {1, 787, 64}, {1, 5, 8}, {1, 3, 136}, {1, 0, 16}};
     int count = 0;
     for (int[] s : shapes) {
       for (Activation act : new Activation[] {null, Activation.LINEAR, Activation.RELU, Activation.SOFTMAX,
