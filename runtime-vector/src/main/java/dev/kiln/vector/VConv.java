@@ -1,0 +1,244 @@
+package dev.kiln.vector;
+
+import static dev.kiln.vector.Sgemm.NR;
+import static dev.kiln.vector.Sgemm.S;
+import static dev.kiln.vector.Sgemm.VL;
+
+import dev.kiln.Activation;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Convolutions on NHWC arrays with the {@link Sgemm} micro-kernels.
+ *
+ * <p>{@link #conv2d} is an implicit GEMM with the register tile over {@link Sgemm#MR} output positions x
+ * {@link Sgemm#NR} output channels: for a tile of {@link #TILE} positions and a block of reduction indices
+ * {@code k = (ky, kx, ci)}, the patch rows are copied (runs of {@code ci}, zeros outside the image) into a per-thread
+ * {@code [positions, k]} scratch, multiplied by the packed kernel panels, and the result is written straight into the
+ * NHWC output (channels are the vector lanes), then bias, residual and activation in place while the tile is hot.
+ * Packed layout ({@link #pack}): per group, the {@code [kh*kw*cPerGroup, f/groups]} matrix in {@link Sgemm} panels.
+ */
+final class VConv {
+  private VConv() {}
+
+  /** Output positions per tile (rows of the A scratch). */
+  static final int TILE = Sgemm.MR == 8 ? 64 : 60;
+
+  static int groupStride(int kh, int kw, int cg, int fg) {
+    return Sgemm.packedLength(kh * kw * cg, fg);
+  }
+
+  static float[] pack(float[] kernel, int kh, int kw, int cg, int f, int groups) {
+    int kk = kh * kw * cg;
+    if (groups < 1 || f % groups != 0) {
+      throw new IllegalArgumentException("VectorKernels.packConvKernel: " + f + " filters in " + groups + " groups");
+    }
+    if (kernel.length < kk * f) {
+      throw new IllegalArgumentException("VectorKernels.packConvKernel: kernel has " + kernel.length
+          + " values, expected " + kh + "x" + kw + "x" + cg + "x" + f + " = " + kk * f);
+    }
+    int fg = f / groups;
+    int gs = groupStride(kh, kw, cg, fg);
+    float[] packed = new float[groups * gs];
+    for (int g = 0; g < groups; g++) Sgemm.pack(kernel, g * fg, f, kk, fg, packed, g * gs);
+    return packed;
+  }
+
+  /** Depth of the k blocks for a reduction of {@code kk}: at most about {@link Sgemm#KC}, evenly split. */
+  static int kBlock(int kk) {
+    int blocks = (kk + Sgemm.KC - 1) / Sgemm.KC;
+    return (kk + blocks - 1) / blocks;
+  }
+
+  /** Part {@code part} of the implicit-GEMM convolution (tiles of positions split into {@code parts} ranges). */
+  static void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh, int sw,
+      int dh, int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, float[] residual, Activation act,
+      float[] out, int part, int parts) {
+    int cg = c / groups;
+    int fg = f / groups;
+    int kk = kh * kw * cg;
+    int gs = groupStride(kh, kw, cg, fg);
+    int total = n * oh * ow;
+    int tiles = (total + TILE - 1) / TILE;
+    int t0 = Sgemm.split(tiles, part, parts), t1 = Sgemm.split(tiles, part + 1, parts);
+    int kb = kBlock(kk);
+    Sgemm.Scratch s = Sgemm.SCRATCH.get();
+    float[] at = s.aTile(TILE * kb);
+    int qs = Sgemm.panels(fg);
+    for (int t = t0; t < t1; t++) {
+      int p0 = t * TILE;
+      int np = Math.min(TILE, total - p0);
+      for (int g = 0; g < groups; g++) {
+        for (int k0 = 0; k0 < kk; k0 += kb) {
+          int kc = Math.min(kb, kk - k0);
+          boolean last = k0 + kc == kk;
+          gather(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
+          for (int q = 0; q < qs; q++) {
+            int j0 = q * NR;
+            int wq = Math.min(NR, fg - j0);
+            int cOff = p0 * f + g * fg + j0;
+            Sgemm.block(at, 0, kc, np, packed, g * gs + q * kk * NR + k0 * NR, kc, k0 > 0, out, cOff, f, wq, s);
+            if (last) Sgemm.epilogue(out, cOff, f, np, wq, bias, g * fg + j0, residual, act, s);
+          }
+        }
+      }
+    }
+  }
+
+  /** {@code at[r * kc + k - k0] = in[img, oy*sh + ky*dh - pt, ox*sw + kx*dw - pl, cOff + ci]}, zero outside. */
+  private static void gather(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
+      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at) {
+    int kc = k1 - k0;
+    int spatial = oh * ow;
+    int img = p0 / spatial;
+    int rem = p0 - img * spatial;
+    int oy = rem / ow;
+    int ox = rem - oy * ow;
+    for (int r = 0; r < np; r++) {
+      int iy0 = oy * sh - pt;
+      int ix0 = ox * sw - pl;
+      int imgBase = img * h;
+      int k = k0;
+      int row = r * kc - k0;
+      while (k < k1) {
+        int tap = k / cg;
+        int ci = k - tap * cg;
+        int ky = tap / kw;
+        int kx = tap - ky * kw;
+        int len = Math.min(cg - ci, k1 - k);
+        int iy = iy0 + ky * dh;
+        int ix = ix0 + kx * dw;
+        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+          System.arraycopy(in, ((imgBase + iy) * w + ix) * c + cOff + ci, at, row + k, len);
+        } else {
+          Arrays.fill(at, row + k, row + k + len, 0f);
+        }
+        k += len;
+      }
+      if (++ox == ow) {
+        ox = 0;
+        if (++oy == oh) {
+          oy = 0;
+          img++;
+        }
+      }
+    }
+  }
+
+  // ---- depthwise -----------------------------------------------------------------------------------------
+
+  /**
+   * Part {@code part} of a depthwise convolution with multiplier 1 (output rows split into ranges), vectorized over
+   * channels: four output columns at a time where every tap is inside the image horizontally, one at a time at the
+   * borders. {@code kernel [kh, kw, c]}. The valid taps of a row (or border pixel) are listed first as input and
+   * kernel offsets, so the accumulating loop is a single loop without branches (nested loops or a skipped tap make
+   * C2 box the accumulators).
+   */
+  static void depthwise(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int sh, int sw,
+      int dh, int dw, int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out, int part,
+      int parts) {
+    int rows = n * oh;
+    int u0 = Sgemm.split(rows, part, parts), u1 = Sgemm.split(rows, part + 1, parts);
+    // interior columns: 0 <= ox*sw - pl and ox*sw + (kw-1)*dw - pl < w
+    int lo = pl <= 0 ? 0 : Math.min(ow, (pl + sw - 1) / sw);
+    int hiEx = w - 1 - (kw - 1) * dw + pl; // ox*sw <= hiEx
+    int hi = hiEx < 0 ? 0 : Math.min(ow, hiEx / sw + 1);
+    if (hi < lo) hi = lo;
+    Sgemm.Scratch s = Sgemm.SCRATCH.get();
+    float[] b = bias != null ? bias : s.zeros(c);
+    int taps = kh * kw;
+    int[] rowIn = s.ints(0, taps), rowK = s.ints(1, taps), pxIn = s.ints(2, taps), pxK = s.ints(3, taps);
+    for (int u = u0; u < u1; u++) {
+      int img = u / oh;
+      int oy = u - img * oh;
+      int iyBase = oy * sh - pt;
+      int kyLo = 0, kyHi = kh; // valid taps: 0 <= iyBase + ky*dh < h
+      while (kyLo < kh && iyBase + kyLo * dh < 0) kyLo++;
+      while (kyHi > kyLo && iyBase + (kyHi - 1) * dh >= h) kyHi--;
+      // all kx: offsets relative to output column 0 (in index = rowIn[t] + ox*sw*c + ci)
+      int nt = 0;
+      for (int ky = kyLo; ky < kyHi; ky++) {
+        for (int kx = 0; kx < kw; kx++) {
+          rowIn[nt] = ((img * h + iyBase + ky * dh) * w + kx * dw - pl) * c;
+          rowK[nt++] = (ky * kw + kx) * c;
+        }
+      }
+      int ox = 0;
+      for (; ox < lo; ox++) {
+        int np = borderTaps(rowIn, rowK, nt, kw, dw, ox * sw - pl, w, c, pxIn, pxK);
+        pixel(in, c, pxIn, pxK, np, ox * sw * c, kernel, b, out, (u * ow + ox) * c);
+      }
+      for (; ox + 4 <= hi; ox += 4) quad(in, c, rowIn, rowK, nt, ox * sw * c, sw * c, kernel, b, out, (u * ow + ox) * c);
+      for (; ox < ow; ox++) {
+        int np = borderTaps(rowIn, rowK, nt, kw, dw, ox * sw - pl, w, c, pxIn, pxK);
+        pixel(in, c, pxIn, pxK, np, ox * sw * c, kernel, b, out, (u * ow + ox) * c);
+      }
+      if (act != Activation.LINEAR) Sgemm.activate(act, out, u * ow * c, ow * c, s);
+    }
+  }
+
+  /** The taps of the row list ({@code kw} per kernel row) whose column {@code ix0 + kx*dw} is inside the image. */
+  private static int borderTaps(int[] rowIn, int[] rowK, int nt, int kw, int dw, int ix0, int w, int c, int[] pxIn,
+      int[] pxK) {
+    int np = 0;
+    for (int t = 0; t < nt; t++) {
+      int ix = ix0 + (t % kw) * dw;
+      if (ix >= 0 && ix < w) {
+        pxIn[np] = rowIn[t];
+        pxK[np++] = rowK[t];
+      }
+    }
+    return np;
+  }
+
+  /** One output pixel over the listed taps; input index {@code tIn[t] + base + ci}. */
+  private static void pixel(float[] in, int c, int[] tIn, int[] tK, int nt, int base, float[] kernel, float[] bias,
+      float[] out, int o) {
+    int cv = S.loopBound(c);
+    int ci = 0;
+    for (; ci < cv; ci += VL) {
+      FloatVector acc = FloatVector.fromArray(S, bias, ci);
+      for (int t = 0; t < nt; t++) {
+        acc = FloatVector.fromArray(S, in, tIn[t] + base + ci).fma(FloatVector.fromArray(S, kernel, tK[t] + ci), acc);
+      }
+      acc.intoArray(out, o + ci);
+    }
+    for (; ci < c; ci++) {
+      float acc = bias[ci];
+      for (int t = 0; t < nt; t++) acc = Math.fma(in[tIn[t] + base + ci], kernel[tK[t] + ci], acc);
+      out[o + ci] = acc;
+    }
+  }
+
+  /** Four output pixels ({@code step} apart in the input) over the listed taps: four independent FMA chains. */
+  private static void quad(float[] in, int c, int[] tIn, int[] tK, int nt, int base, int step, float[] kernel,
+      float[] bias, float[] out, int o) {
+    int cv = S.loopBound(c);
+    int ci = 0;
+    for (; ci < cv; ci += VL) {
+      FloatVector a0 = FloatVector.fromArray(S, bias, ci);
+      FloatVector a1 = FloatVector.fromArray(S, bias, ci);
+      FloatVector a2 = FloatVector.fromArray(S, bias, ci);
+      FloatVector a3 = FloatVector.fromArray(S, bias, ci);
+      for (int t = 0; t < nt; t++) {
+        int i0 = tIn[t] + base + ci;
+        FloatVector kv = FloatVector.fromArray(S, kernel, tK[t] + ci);
+        a0 = FloatVector.fromArray(S, in, i0).fma(kv, a0);
+        a1 = FloatVector.fromArray(S, in, i0 + step).fma(kv, a1);
+        a2 = FloatVector.fromArray(S, in, i0 + 2 * step).fma(kv, a2);
+        a3 = FloatVector.fromArray(S, in, i0 + 3 * step).fma(kv, a3);
+      }
+      a0.intoArray(out, o + ci);
+      a1.intoArray(out, o + c + ci);
+      a2.intoArray(out, o + 2 * c + ci);
+      a3.intoArray(out, o + 3 * c + ci);
+    }
+    for (; ci < c; ci++) {
+      for (int i = 0; i < 4; i++) {
+        float acc = bias[ci];
+        for (int t = 0; t < nt; t++) acc = Math.fma(in[tIn[t] + base + i * step + ci], kernel[tK[t] + ci], acc);
+        out[o + i * c + ci] = acc;
+      }
+    }
+  }
+}

@@ -1,0 +1,299 @@
+package dev.kiln.vector;
+
+import dev.kiln.Activation;
+import dev.kiln.kernels.Conv;
+import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.Softmax;
+
+/**
+ * Kernels on the Vector API ({@code jdk.incubator.vector}, Java 17+; run with
+ * {@code --add-modules jdk.incubator.vector}). Select them per session:
+ *
+ * <pre>{@code
+ * SessionOptions.defaults().kernels(VectorKernels.FACTORY)
+ * }</pre>
+ *
+ * <p>Computes what {@link dev.kiln.kernels.Gemm#dense}, {@link Conv#conv2d} and {@link Conv#depthwise2d} compute, up
+ * to float rounding (fused multiply-adds, another summation order). Dense layers are a packed, register-blocked SGEMM
+ * (a streaming GEMV for one row); convolutions an implicit GEMM over output positions x output channels (1x1
+ * stride-1 ones a plain GEMM); depthwise convolutions with multiplier 1 are vectorized over channels (other
+ * multipliers run {@link Conv#depthwise2d}). With {@code threads > 1} an op big enough to pay for the hand-over is
+ * split over a fixed pool of {@code threads - 1} daemon workers created here, which {@link #close} stops.
+ */
+public final class VectorKernels implements KernelSet {
+  /** Creates a Vector API kernel set. */
+  public static final KernelSet.Factory FACTORY = VectorKernels::new;
+
+  /**
+   * Multiply-adds per thread below which an op stays on the calling thread (a 1x784x128 GEMV, 100K, does: on the
+   * shared 2-vCPU machine a hand-over cost more than the few microseconds it could save).
+   */
+  static final long MIN_MACS_PER_THREAD = 256 * 1024;
+  /** Chunks per thread: late or slow threads leave their chunks to the others. */
+  private static final int CHUNKS_PER_THREAD = 4;
+
+  private final int threads;
+  private final WorkerPool pool;
+  private final DenseTask denseTask = new DenseTask();
+  private final ConvTask convTask = new ConvTask();
+  private final DepthwiseTask depthwiseTask = new DepthwiseTask();
+
+  private VectorKernels(int threads) {
+    if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    this.threads = threads;
+    this.pool = threads > 1 ? new WorkerPool(threads, "kiln-vector") : null;
+  }
+
+  /** How many threads this kernel set may use. */
+  public int threads() {
+    return threads;
+  }
+
+  @Override
+  public String name() {
+    return "vector";
+  }
+
+  /** Threads to use for {@code macs} multiply-adds over {@code units} independent units (1 = stay on the caller). */
+  private int parts(long macs, int units) {
+    if (pool == null) return 1;
+    long byWork = macs / MIN_MACS_PER_THREAD;
+    return (int) Math.max(1, Math.min(Math.min(threads, units), byWork));
+  }
+
+  /** Runs {@code t} on {@code parts > 1} threads in about {@link #CHUNKS_PER_THREAD} chunks each. */
+  private void runParallel(WorkerPool.Task t, int parts, int units) {
+    pool.run(t, Math.min(units, parts * CHUNKS_PER_THREAD), parts - 1);
+  }
+
+  // ---- dense ---------------------------------------------------------------------------------------------
+
+  @Override
+  public float[] packDenseWeights(float[] b, int k, int n) {
+    if (b.length < k * n) {
+      throw new IllegalArgumentException("VectorKernels.packDenseWeights: " + b.length + " values, expected " + k
+          + "x" + n);
+    }
+    return Sgemm.packDense(b, k, n);
+  }
+
+  @Override
+  public void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c) {
+    if (act == null) act = Activation.LINEAR;
+    Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
+    gemm(a, m, k, packedB, n, bias, null, tileAct, c);
+    if (act == Activation.SOFTMAX) {
+      for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
+    }
+  }
+
+  private void gemm(float[] a, int m, int k, float[] packedB, int n, float[] bias, float[] residual, Activation act,
+      float[] c) {
+    if (m <= 0 || n <= 0) return;
+    int panels = Sgemm.panels(n);
+    int units = m == 1 ? panels : Math.max(panels, (m + Sgemm.MR - 1) / Sgemm.MR);
+    int parts = parts((long) m * n * k, units);
+    if (parts > 1 && pool.tryAcquire()) {
+      DenseTask t = denseTask;
+      t.set(a, m, k, packedB, n, bias, residual, act, c);
+      try {
+        runParallel(t, parts, units);
+      } finally {
+        t.clear();
+        pool.release();
+      }
+    } else {
+      Sgemm.dense(a, m, k, packedB, n, bias, residual, act, c, 0, 1);
+    }
+  }
+
+  private static final class DenseTask implements WorkerPool.Task {
+    float[] a, packed, bias, residual, c;
+    int m, k, n;
+    Activation act;
+
+    void set(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
+        float[] c) {
+      this.a = a;
+      this.m = m;
+      this.k = k;
+      this.packed = packed;
+      this.n = n;
+      this.bias = bias;
+      this.residual = residual;
+      this.act = act;
+      this.c = c;
+    }
+
+    void clear() {
+      a = packed = bias = residual = c = null;
+    }
+
+    @Override
+    public void run(int part, int parts) {
+      Sgemm.dense(a, m, k, packed, n, bias, residual, act, c, part, parts);
+    }
+  }
+
+  // ---- conv2d --------------------------------------------------------------------------------------------
+
+  @Override
+  public float[] packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
+    return VConv.pack(kernel, kh, kw, cPerGroup, f, groups);
+  }
+
+  @Override
+  public void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int strideH,
+      int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
+      float[] residual, Activation act, float[] out) {
+    if (act == null) act = Activation.LINEAR;
+    if (act == Activation.SOFTMAX) throw new IllegalArgumentException("VectorKernels.conv2d: SOFTMAX cannot be fused");
+    if (kh == 1 && kw == 1 && groups == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && oh == h
+        && ow == w) {
+      gemm(in, n * h * w, c, packed, f, bias, residual, act, out);
+      return;
+    }
+    int total = n * oh * ow;
+    if (total <= 0 || f <= 0) return;
+    int tiles = (total + VConv.TILE - 1) / VConv.TILE;
+    int parts = parts((long) total * f * kh * kw * (c / groups), tiles);
+    if (parts > 1 && pool.tryAcquire()) {
+      ConvTask t = convTask;
+      t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
+          residual, act, out);
+      try {
+        runParallel(t, parts, tiles);
+      } finally {
+        t.clear();
+        pool.release();
+      }
+    } else {
+      VConv.conv2d(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups,
+          bias, residual, act, out, 0, 1);
+    }
+  }
+
+  private static final class ConvTask implements WorkerPool.Task {
+    float[] in, packed, bias, residual, out;
+    int n, h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups;
+    Activation act;
+
+    void set(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh, int sw, int dh,
+        int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, float[] residual, Activation act,
+        float[] out) {
+      this.in = in;
+      this.n = n;
+      this.h = h;
+      this.w = w;
+      this.c = c;
+      this.packed = packed;
+      this.kh = kh;
+      this.kw = kw;
+      this.f = f;
+      this.sh = sh;
+      this.sw = sw;
+      this.dh = dh;
+      this.dw = dw;
+      this.pt = pt;
+      this.pl = pl;
+      this.oh = oh;
+      this.ow = ow;
+      this.groups = groups;
+      this.bias = bias;
+      this.residual = residual;
+      this.act = act;
+      this.out = out;
+    }
+
+    void clear() {
+      in = packed = bias = residual = out = null;
+    }
+
+    @Override
+    public void run(int part, int parts) {
+      VConv.conv2d(in, n, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, residual, act, out,
+          part, parts);
+    }
+  }
+
+  // ---- depthwise -------------------------------------------------------------------------------------------
+
+  @Override
+  public void depthwise2d(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int m, int strideH,
+      int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] bias, Activation act,
+      float[] out) {
+    if (act == null) act = Activation.LINEAR;
+    if (act == Activation.SOFTMAX) {
+      throw new IllegalArgumentException("VectorKernels.depthwise2d: SOFTMAX cannot be fused");
+    }
+    if (m != 1) {
+      Conv.depthwise2d(in, n, h, w, c, kernel, kh, kw, m, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias,
+          act, out);
+      return;
+    }
+    int rows = n * oh;
+    if (rows <= 0 || ow <= 0 || c <= 0) return;
+    int parts = parts((long) rows * ow * c * kh * kw, rows);
+    if (parts > 1 && pool.tryAcquire()) {
+      DepthwiseTask t = depthwiseTask;
+      t.set(in, n, h, w, c, kernel, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act, out);
+      try {
+        runParallel(t, parts, rows);
+      } finally {
+        t.clear();
+        pool.release();
+      }
+    } else {
+      VConv.depthwise(in, n, h, w, c, kernel, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act,
+          out, 0, 1);
+    }
+  }
+
+  private static final class DepthwiseTask implements WorkerPool.Task {
+    float[] in, kernel, bias, out;
+    int n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
+    Activation act;
+
+    void set(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int sh, int sw, int dh, int dw,
+        int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out) {
+      this.in = in;
+      this.n = n;
+      this.h = h;
+      this.w = w;
+      this.c = c;
+      this.kernel = kernel;
+      this.kh = kh;
+      this.kw = kw;
+      this.sh = sh;
+      this.sw = sw;
+      this.dh = dh;
+      this.dw = dw;
+      this.pt = pt;
+      this.pl = pl;
+      this.oh = oh;
+      this.ow = ow;
+      this.bias = bias;
+      this.act = act;
+      this.out = out;
+    }
+
+    void clear() {
+      in = kernel = bias = out = null;
+    }
+
+    @Override
+    public void run(int part, int parts) {
+      VConv.depthwise(in, n, h, w, c, kernel, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out, part, parts);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (pool != null) pool.close();
+  }
+
+  @Override
+  public String toString() {
+    return "VectorKernels{threads=" + threads + ", lanes=" + Sgemm.VL + "}";
+  }
+}

@@ -1,0 +1,310 @@
+package dev.kiln.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kiln.Activation;
+import dev.kiln.kernels.JavaKernels;
+import dev.kiln.kernels.KernelSet;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * VectorKernels against JavaKernels on random shapes. Tolerance: {@code |v - j| <= 1e-5 * max(|j|, rms(j))} per
+ * element — relative, except that elements much smaller than the typical output (cancellation) are compared at the
+ * scale of the output: both kernels round differently (fused multiply-adds, another summation order).
+ */
+class VectorKernelsTest {
+  private static final KernelSet JAVA = JavaKernels.FACTORY.create(1);
+  private static KernelSet[] vector;
+
+  @BeforeAll
+  static void open() {
+    vector = new KernelSet[] {VectorKernels.FACTORY.create(1), VectorKernels.FACTORY.create(2),
+        VectorKernels.FACTORY.create(3)};
+  }
+
+  @AfterAll
+  static void close() {
+    for (KernelSet k : vector) k.close();
+  }
+
+  private static float[] random(Random r, int n) {
+    return random(r, n, 1f);
+  }
+
+  /** Uniform in {@code [-scale, scale)}; weights get {@code 1/sqrt(fan-in)} (as Glorot) so outputs are O(1). */
+  private static float[] random(Random r, int n, float scale) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (r.nextFloat() * 2f - 1f) * scale;
+    return x;
+  }
+
+  private static float fanIn(int k) {
+    return (float) (1.0 / Math.sqrt(Math.max(k, 1)));
+  }
+
+  static void assertClose(float[] expected, float[] actual, int n, String what) {
+    double ss = 0;
+    for (int i = 0; i < n; i++) ss += (double) expected[i] * expected[i];
+    double rms = Math.sqrt(ss / Math.max(n, 1));
+    for (int i = 0; i < n; i++) {
+      double e = expected[i], a = actual[i];
+      double tol = 1e-5 * Math.max(Math.abs(e), rms) + 1e-30;
+      if (!(Math.abs(e - a) <= tol)) fail(what + ": element " + i + " expected " + e + " got " + a + " (rms " + rms + ")");
+    }
+  }
+
+  private static final Activation[] ACTS = Activation.values();
+
+  @Test
+  void denseRandomShapes() {
+    Random r = new Random(42);
+    int[][] shapes = {{1, 784, 128}, {1, 1, 1}, {1, 17, 33}, {1, 128, 10}, {2, 3, 5}, {7, 19, 31}, {8, 256, 32},
+        {9, 257, 65}, {13, 300, 47}, {64, 784, 128}, {33, 513, 100}, {1, 1000, 1}, {5, 0, 7}, {3, 600, 16},
+        {100, 40, 3}, {17, 5, 200}, {1, 19, 24}, {1, 787, 64}, {1, 5, 8}, {1, 3, 136}, {1, 0, 16}};
+    int count = 0;
+    for (int[] s : shapes) {
+      for (Activation act : new Activation[] {null, Activation.LINEAR, Activation.RELU, Activation.SOFTMAX,
+          ACTS[count++ % ACTS.length]}) {
+        checkDense(r, s[0], s[1], s[2], act, r.nextBoolean());
+      }
+    }
+    for (int t = 0; t < 40; t++) {
+      checkDense(r, 1 + r.nextInt(40), 1 + r.nextInt(300), 1 + r.nextInt(150), ACTS[r.nextInt(ACTS.length)],
+          r.nextBoolean());
+    }
+  }
+
+  private void checkDense(Random r, int m, int k, int n, Activation act, boolean withBias) {
+    float[] a = random(r, m * k);
+    float[] b = random(r, k * n, fanIn(k));
+    float[] bias = withBias ? random(r, n) : null;
+    float[] expected = new float[m * n];
+    JAVA.dense(a, m, k, JAVA.packDenseWeights(b, k, n), n, bias, act, expected);
+    for (KernelSet v : vector) {
+      float[] packed = v.packDenseWeights(b, k, n);
+      float[] c = new float[m * n + 3];
+      Arrays.fill(c, Float.NaN);
+      v.dense(a, m, k, packed, n, bias, act, c);
+      assertClose(expected, c, m * n, v + " dense " + m + "x" + k + "x" + n + " " + act + " bias " + withBias);
+      assertTrue(Float.isNaN(c[m * n]), "wrote past m*n");
+    }
+  }
+
+  @Test
+  void conv2dRandomShapes() {
+    Random r = new Random(7);
+    // n, h, w, c, kh, kw, f, sh, sw, dh, dw, groups, padding (0 valid, 1 same, 2 odd explicit)
+    int[][] cases = {
+      {1, 8, 8, 3, 3, 3, 16, 1, 1, 1, 1, 1, 1},
+      {1, 56, 56, 64, 3, 3, 64, 1, 1, 1, 1, 1, 1},
+      {2, 7, 9, 5, 3, 3, 7, 1, 1, 1, 1, 1, 0},
+      {1, 10, 11, 6, 3, 3, 9, 2, 2, 1, 1, 3, 1},
+      {1, 12, 12, 8, 3, 3, 40, 2, 1, 2, 2, 2, 1},
+      {2, 6, 6, 4, 1, 1, 33, 1, 1, 1, 1, 1, 0},
+      {1, 9, 9, 4, 1, 1, 20, 2, 2, 1, 1, 1, 0},
+      {1, 5, 5, 6, 1, 1, 6, 1, 1, 1, 1, 2, 0},
+      {1, 7, 7, 3, 5, 5, 17, 1, 1, 1, 1, 1, 2},
+      {1, 15, 13, 35, 3, 3, 31, 1, 2, 1, 3, 1, 1},
+      {1, 4, 4, 300, 3, 3, 5, 1, 1, 1, 1, 1, 1},
+      {3, 5, 6, 2, 2, 3, 3, 1, 1, 1, 1, 1, 2},
+      {1, 3, 3, 2, 5, 5, 4, 1, 1, 1, 1, 1, 1},
+    };
+    int i = 0;
+    for (int[] s : cases) {
+      for (int rep = 0; rep < 3; rep++) {
+        Activation act = ACTS[i++ % ACTS.length];
+        if (act == Activation.SOFTMAX) act = Activation.RELU6;
+        checkConv(r, s, act, rep > 0, rep == 2);
+      }
+    }
+    for (int t = 0; t < 30; t++) {
+      int groups = 1 + r.nextInt(3);
+      int[] s = {1 + r.nextInt(2), 1 + r.nextInt(12), 1 + r.nextInt(12), groups * (1 + r.nextInt(9)), 1 + r.nextInt(3),
+          1 + r.nextInt(3), groups * (1 + r.nextInt(40)), 1 + r.nextInt(2), 1 + r.nextInt(2), 1 + r.nextInt(2),
+          1 + r.nextInt(2), groups, r.nextInt(3)};
+      Activation act = ACTS[r.nextInt(ACTS.length)];
+      if (act == Activation.SOFTMAX) act = null;
+      checkConv(r, s, act, r.nextBoolean(), r.nextBoolean());
+    }
+  }
+
+  /** Output size and padding: VALID, SAME, or an odd explicit padding. */
+  private static int[] geometry(int in, int k, int stride, int dil, int mode) {
+    int eff = (k - 1) * dil + 1;
+    if (mode == 0) return new int[] {0, in >= eff ? (in - eff) / stride + 1 : 0};
+    if (mode == 1) {
+      int out = (in + stride - 1) / stride;
+      int total = Math.max((out - 1) * stride + eff - in, 0);
+      return new int[] {total / 2, out};
+    }
+    int pad = 1 + (k > 1 ? 1 : 0);
+    int padded = in + pad + 1;
+    return new int[] {pad, padded >= eff ? (padded - eff) / stride + 1 : 0};
+  }
+
+  private void checkConv(Random r, int[] s, Activation act, boolean withBias, boolean withResidual) {
+    int n = s[0], h = s[1], w = s[2], c = s[3], kh = s[4], kw = s[5], f = s[6], sh = s[7], sw = s[8], dh = s[9],
+        dw = s[10], groups = s[11];
+    int[] gy = geometry(h, kh, sh, dh, s[12]);
+    int[] gx = geometry(w, kw, sw, dw, s[12]);
+    int oh = gy[1], ow = gx[1];
+    if (oh <= 0 || ow <= 0) return;
+    int cg = c / groups;
+    float[] in = random(r, n * h * w * c);
+    float[] kernel = random(r, kh * kw * cg * f, fanIn(kh * kw * cg));
+    float[] bias = withBias ? random(r, f) : null;
+    int outLen = n * oh * ow * f;
+    float[] residual = withResidual ? random(r, outLen) : null;
+    float[] expected = new float[outLen];
+    JAVA.conv2d(in, n, h, w, c, JAVA.packConvKernel(kernel, kh, kw, cg, f, groups), kh, kw, f, sh, sw, dh, dw, gy[0],
+        gx[0], oh, ow, groups, bias, residual, act, expected);
+    for (KernelSet v : vector) {
+      float[] out = new float[outLen + 2];
+      Arrays.fill(out, Float.NaN);
+      v.conv2d(in, n, h, w, c, v.packConvKernel(kernel, kh, kw, cg, f, groups), kh, kw, f, sh, sw, dh, dw, gy[0], gx[0],
+          oh, ow, groups, bias, residual, act, out);
+      assertClose(expected, out, outLen, v + " conv2d " + Arrays.toString(s) + " " + act + " bias " + withBias
+          + " residual " + withResidual);
+      assertTrue(Float.isNaN(out[outLen]), "wrote past the output");
+    }
+  }
+
+  @Test
+  void depthwiseRandomShapes() {
+    Random r = new Random(11);
+    // n, h, w, c, kh, kw, m, sh, sw, dh, dw, padding
+    int[][] cases = {
+      {1, 112, 112, 32, 3, 3, 1, 1, 1, 1, 1, 1},
+      {1, 14, 14, 96, 3, 3, 1, 2, 2, 1, 1, 1},
+      {2, 9, 10, 17, 3, 3, 1, 1, 1, 1, 1, 1},
+      {1, 11, 13, 40, 5, 5, 1, 2, 1, 1, 1, 1},
+      {1, 12, 12, 16, 3, 3, 1, 1, 1, 2, 2, 1},
+      {1, 8, 9, 5, 3, 2, 2, 1, 1, 1, 1, 0},
+      {1, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 2},
+      {1, 7, 20, 3, 1, 1, 1, 1, 1, 1, 1, 0},
+    };
+    int i = 0;
+    for (int[] s : cases) {
+      for (int rep = 0; rep < 2; rep++) {
+        Activation act = ACTS[i++ % ACTS.length];
+        if (act == Activation.SOFTMAX) act = Activation.RELU;
+        checkDepthwise(r, s, act, rep == 1);
+      }
+    }
+    for (int t = 0; t < 30; t++) {
+      int[] s = {1 + r.nextInt(2), 1 + r.nextInt(15), 1 + r.nextInt(15), 1 + r.nextInt(40), 1 + r.nextInt(4),
+          1 + r.nextInt(4), t % 5 == 0 ? 2 : 1, 1 + r.nextInt(2), 1 + r.nextInt(2), 1 + r.nextInt(2), 1 + r.nextInt(2),
+          r.nextInt(3)};
+      Activation act = ACTS[r.nextInt(ACTS.length)];
+      if (act == Activation.SOFTMAX) act = null;
+      checkDepthwise(r, s, act, r.nextBoolean());
+    }
+  }
+
+  private void checkDepthwise(Random r, int[] s, Activation act, boolean withBias) {
+    int n = s[0], h = s[1], w = s[2], c = s[3], kh = s[4], kw = s[5], m = s[6], sh = s[7], sw = s[8], dh = s[9],
+        dw = s[10];
+    int[] gy = geometry(h, kh, sh, dh, s[11]);
+    int[] gx = geometry(w, kw, sw, dw, s[11]);
+    int oh = gy[1], ow = gx[1];
+    if (oh <= 0 || ow <= 0) return;
+    float[] in = random(r, n * h * w * c);
+    float[] kernel = random(r, kh * kw * c * m, fanIn(kh * kw));
+    float[] bias = withBias ? random(r, c * m) : null;
+    int outLen = n * oh * ow * c * m;
+    float[] expected = new float[outLen];
+    JAVA.depthwise2d(in, n, h, w, c, kernel, kh, kw, m, sh, sw, dh, dw, gy[0], gx[0], oh, ow, bias, act, expected);
+    for (KernelSet v : vector) {
+      float[] out = new float[outLen + 2];
+      Arrays.fill(out, Float.NaN);
+      v.depthwise2d(in, n, h, w, c, kernel, kh, kw, m, sh, sw, dh, dw, gy[0], gx[0], oh, ow, bias, act, out);
+      assertClose(expected, out, outLen, v + " depthwise " + Arrays.toString(s) + " " + act + " bias " + withBias);
+      assertTrue(Float.isNaN(out[outLen]), "wrote past the output");
+    }
+  }
+
+  @Test
+  void speciesOverrideSelectsTheTile() {
+    int bits = Integer.getInteger("kiln.vector.bits", 0);
+    if (bits != 0) assertEquals(bits / 32, Sgemm.VL);
+    assertEquals(Sgemm.VL >= 16 ? 8 : 6, Sgemm.MR);
+    assertEquals(2 * Sgemm.VL, Sgemm.NR);
+    System.out.println("VectorKernelsTest: " + Sgemm.S + ", MR " + Sgemm.MR + ", NR " + Sgemm.NR);
+  }
+
+  @Test
+  void softmaxCannotBeFusedIntoConvolutions() {
+    KernelSet v = vector[0];
+    float[] in = new float[16];
+    float[] packed = v.packConvKernel(new float[4], 1, 1, 1, 4, 1);
+    assertThrows(IllegalArgumentException.class, () -> v.conv2d(in, 1, 2, 2, 1, packed, 1, 1, 4, 1, 1, 1, 1, 0, 0, 2,
+        2, 1, null, null, Activation.SOFTMAX, new float[16]));
+    assertThrows(IllegalArgumentException.class, () -> v.depthwise2d(in, 1, 2, 2, 4, new float[4], 1, 1, 1, 1, 1, 1, 1,
+        0, 0, 2, 2, null, Activation.SOFTMAX, new float[16]));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3})
+  void closeIsIdempotentAndLaterCallsStillWork(int threads) {
+    KernelSet v = VectorKernels.FACTORY.create(threads);
+    assertEquals("vector", v.name());
+    Random r = new Random(threads);
+    int m = 64, k = 300, n = 96;
+    float[] a = random(r, m * k), b = random(r, k * n);
+    float[] expected = new float[m * n];
+    JAVA.dense(a, m, k, JAVA.packDenseWeights(b, k, n), n, null, Activation.RELU, expected);
+    float[] packed = v.packDenseWeights(b, k, n);
+    float[] c = new float[m * n];
+    v.dense(a, m, k, packed, n, null, Activation.RELU, c);
+    assertClose(expected, c, m * n, "before close");
+    v.close();
+    v.close();
+    Arrays.fill(c, 0f);
+    v.dense(a, m, k, packed, n, null, Activation.RELU, c);
+    assertClose(expected, c, m * n, "after close");
+    v.close();
+  }
+
+  @Test
+  void concurrentCallersOnOneKernelSet() throws Exception {
+    KernelSet v = VectorKernels.FACTORY.create(2);
+    try {
+      Random r = new Random(5);
+      int m = 48, k = 500, n = 130;
+      float[] a = random(r, m * k), b = random(r, k * n);
+      float[] expected = new float[m * n];
+      JAVA.dense(a, m, k, JAVA.packDenseWeights(b, k, n), n, null, null, expected);
+      float[] packed = v.packDenseWeights(b, k, n);
+      Thread[] ts = new Thread[3];
+      Throwable[] errors = new Throwable[ts.length];
+      for (int t = 0; t < ts.length; t++) {
+        final int id = t;
+        ts[t] = new Thread(() -> {
+          try {
+            float[] c = new float[m * n];
+            for (int it = 0; it < 200; it++) {
+              v.dense(a, m, k, packed, n, null, null, c);
+              assertClose(expected, c, m * n, "thread " + id);
+            }
+          } catch (Throwable e) {
+            errors[id] = e;
+          }
+        });
+        ts[t].start();
+      }
+      for (Thread t : ts) t.join();
+      for (Throwable e : errors) if (e != null) throw new AssertionError(e);
+    } finally {
+      v.close();
+    }
+  }
+}
