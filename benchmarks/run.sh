@@ -6,5 +6,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 # The processor must be installed: the benchmarks find it through annotationProcessorPaths.
-mvn -q -B ${MVN_FLAGS:-} -Pbench install -DskipTests -pl processor,example-app,benchmarks -am
-exec java -jar benchmarks/target/benchmarks.jar --out benchmarks/target/results.md "$@"
+mvn -q -B ${MVN_FLAGS:-} -Pbench install -DskipTests -pl runtime-vector,processor,example-app,benchmarks -am
+exec java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar --out benchmarks/target/results.md "$@"

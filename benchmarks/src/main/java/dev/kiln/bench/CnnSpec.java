@@ -26,8 +26,8 @@ public final class CnnSpec extends ModelSpec {
   }
 
   @Override
-  public Engine kilnCallInto(Weights w, int batch) {
-    KilnSmallCnn s = KilnSmallCnn.open(w);
+  public Engine kilnCallInto(Weights w, int batch, dev.kiln.SessionOptions options) {
+    KilnSmallCnn s = KilnSmallCnn.open(w, options);
     return new Engine() {
       float[] last;
       Tensor y;

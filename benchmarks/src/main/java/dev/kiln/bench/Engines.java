@@ -24,12 +24,13 @@ public final class Engines {
 
   /** Every engine name, in table order. */
   public static final List<String> ALL =
-      List.of("kiln", "kiln-into", "kiln-eager", "tf-1t", "tf", "ort-1t", "ort");
+      List.of("kiln", "kiln-into", "kiln-vector", "kiln-eager", "tf-1t", "tf", "ort-1t", "ort");
 
   public static String describe(String engine) {
     switch (engine) {
       case "kiln": return "Kiln compiled `call`";
       case "kiln-into": return "Kiln compiled `callInto` (preallocated output)";
+      case "kiln-vector": return "Kiln compiled `callInto` with kiln-runtime-vector's Vector API kernels";
       case "kiln-eager": return "Kiln eager model";
       case "tf-1t": return "TF Java 1.1.0, 1 thread";
       case "tf": return "TF Java 1.1.0, default threads";
@@ -44,6 +45,8 @@ public final class Engines {
     switch (engine) {
       case "kiln": return spec.kilnCall(w, batch);
       case "kiln-into": return spec.kilnCallInto(w, batch);
+      case "kiln-vector":
+        return spec.kilnCallInto(w, batch, dev.kiln.SessionOptions.defaults().kernels(dev.kiln.vector.VectorKernels.FACTORY));
       case "kiln-eager": return spec.kilnEager(w, batch);
       case "tf-1t": return tf(spec, w, batch, true);
       case "tf": return tf(spec, w, batch, false);

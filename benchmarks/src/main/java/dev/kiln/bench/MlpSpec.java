@@ -26,8 +26,8 @@ public final class MlpSpec extends ModelSpec {
   }
 
   @Override
-  public Engine kilnCallInto(Weights w, int batch) {
-    KilnMlp s = KilnMlp.open(w);
+  public Engine kilnCallInto(Weights w, int batch, dev.kiln.SessionOptions options) {
+    KilnMlp s = KilnMlp.open(w, options);
     return new Engine() {
       float[] last;
       Tensor y;

@@ -29,8 +29,8 @@ public final class MobileNetV2Spec extends ModelSpec {
   }
 
   @Override
-  public Engine kilnCallInto(Weights w, int batch) {
-    KilnMobileNetV2 s = KilnMobileNetV2.open(w);
+  public Engine kilnCallInto(Weights w, int batch, dev.kiln.SessionOptions options) {
+    KilnMobileNetV2 s = KilnMobileNetV2.open(w, options);
     return new Engine() {
       float[] last;
       Tensor y;

@@ -25,7 +25,12 @@ public abstract class ModelSpec {
 
   public abstract Engine kilnCall(Weights w, int batch);
 
-  public abstract Engine kilnCallInto(Weights w, int batch);
+  public final Engine kilnCallInto(Weights w, int batch) {
+    return kilnCallInto(w, batch, dev.kiln.SessionOptions.defaults());
+  }
+
+  /** {@code callInto} on a session opened with {@code options} (another kernel set, another thread count). */
+  public abstract Engine kilnCallInto(Weights w, int batch, dev.kiln.SessionOptions options);
 
   public abstract Engine kilnEager(Weights w, int batch);
 

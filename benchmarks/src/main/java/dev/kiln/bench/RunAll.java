@@ -105,7 +105,7 @@ public final class RunAll {
   }
 
   static ChainedOptionsBuilder base(boolean quick) {
-    return new OptionsBuilder().forks(1)
+    return new OptionsBuilder().forks(1).jvmArgsAppend("--add-modules", "jdk.incubator.vector")
         .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
         .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.seconds(1))
         .shouldFailOnError(false);
