@@ -173,6 +173,28 @@ public final class Activations {
     }
   }
 
+  /**
+   * {@code x[i] = act(x[i])} for {@code from <= i < to}. ReLU and ReLU6 run in place; other activations go through
+   * {@code tmp} (at least {@code min(to - from, tmp.length)} long, in chunks) so {@link #apply} indexes from 0.
+   */
+  static void applyInPlace(Activation act, float[] x, int from, int to, float[] tmp) {
+    if (act == null || act == Activation.LINEAR) return;
+    if (act == Activation.RELU) {
+      for (int i = from; i < to; i++) x[i] = Math.max(x[i], 0f);
+      return;
+    }
+    if (act == Activation.RELU6) {
+      for (int i = from; i < to; i++) x[i] = Math.min(Math.max(x[i], 0f), 6f);
+      return;
+    }
+    for (int i = from; i < to; i += tmp.length) {
+      int len = Math.min(tmp.length, to - i);
+      System.arraycopy(x, i, tmp, 0, len);
+      apply(act, tmp, tmp, len);
+      System.arraycopy(tmp, 0, x, i, len);
+    }
+  }
+
   /** {@code out[i] = elu(in[i], alpha)}. */
   public static void elu(float[] in, float[] out, int n, float alpha) {
     for (int i = 0; i < n; i++) out[i] = elu(in[i], alpha);

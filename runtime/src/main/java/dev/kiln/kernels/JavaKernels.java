@@ -5,7 +5,8 @@ import dev.kiln.Activation;
 /**
  * The pure-Java kernel set (Java 8 API, Android-clean): {@link Gemm} and {@link Conv}. The default of every
  * session. With more than one thread it owns a {@link WorkerPool} (created once, with the session) and splits
- * large GEMMs over it; small ones stay on the calling thread.
+ * large GEMMs, convolutions (tiles of output positions) and depthwise convolutions (output rows) over it; small
+ * ones stay on the calling thread.
  */
 public final class JavaKernels implements KernelSet {
   /** Creates the pure-Java kernel set. */
@@ -56,7 +57,7 @@ public final class JavaKernels implements KernelSet {
       int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
       float[] residual, Activation act, float[] out) {
     Conv.conv2d(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
-        residual, act, out);
+        residual, act, out, pool);
   }
 
   @Override
@@ -64,7 +65,7 @@ public final class JavaKernels implements KernelSet {
       int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] bias, Activation act,
       float[] out) {
     Conv.depthwise2d(in, n, h, w, c, kernel, kh, kw, m, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act,
-        out);
+        out, pool);
   }
 
   @Override

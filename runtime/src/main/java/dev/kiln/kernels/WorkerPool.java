@@ -39,6 +39,20 @@ public final class WorkerPool implements AutoCloseable {
   private volatile Throwable error;
   /** Reusable per-pool state of {@link Gemm}'s parallel overloads (guarded by this pool's monitor). */
   Object gemmState;
+  /** Reusable per-pool job of {@link Conv}'s pooled overloads (guarded by its own monitor). */
+  private Conv.Job convJob;
+
+  private Conv.DepthJob depthJob;
+
+  synchronized Conv.DepthJob depthJob() {
+    if (depthJob == null) depthJob = new Conv.DepthJob();
+    return depthJob;
+  }
+
+  synchronized Conv.Job convJob() {
+    if (convJob == null) convJob = new Conv.Job();
+    return convJob;
+  }
 
   private WorkerPool(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
