@@ -13,9 +13,10 @@ import java.util.WeakHashMap;
  * constant; {@code b[p * n + j]} (a run-time offset) stays scalar on JDK 17 and 25 (measured: 1.6-2.6 vs 15-20
  * GFLOPS). So B is held as <em>separate row arrays</em> (one {@code float[]} per k-row of a column panel,
  * {@code float[][]} rows), and the C tile as scratch rows indexed by the panel column: the hot loops are
- * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: two C rows x two k ({@link #rows2}) for
- * row pairs, one row x four k ({@link #row1}) for a single row (GEMV, m = 1). Bigger bodies (2x4, 1x8, 4x2)
- * stay scalar on JDK 17 (C2 loop-size limit) although 2x4 vectorizes on JDK 25.
+ * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: three C rows x two k ({@link #rows3}, the
+ * three rows in one tile array at constant offsets) for row triples, two C rows x two k ({@link #rows2}) for a
+ * last row pair, one row x four k ({@link #row1}) for a single row (GEMV, m = 1). Bigger bodies (2x4, 1x8, 4x2,
+ * 4x1 x2 loops) stay scalar on JDK 17 (C2 loop-size limit) although 2x4 vectorizes on JDK 25.
  *
  * <h2>Packed weights</h2>
  * {@link #packWeights} returns the weights in panel layout (panel {@code q} of width {@code w = panelWidth(k, n)}
@@ -27,13 +28,13 @@ import java.util.WeakHashMap;
  *
  * <h2>Blocking</h2>
  * Panels up to {@link #MAX_PANEL} columns (long inner loops); k-blocks of {@code kc} rows so that a block of B
- * ({@code kc x nb} floats) stays around 512 KB (L2 is 1 MB); the C tile rows are reloaded from C between
- * k-blocks. Epilogue (bias, activation) on the tile before it is written to C.
+ * ({@code kc x nb} floats) stays around 256 KB (L2 is 512 KB per core); the C tile rows are reloaded from C
+ * between k-blocks. Epilogue (bias, activation) on the tile before it is written to C.
  *
  * <h2>Parallelism</h2>
- * The {@link WorkerPool} overloads split rows (pairs) among threads when there are enough, otherwise column ranges
- * of 16; small problems run on the caller. Results are bit-identical to the single-thread overloads (every C
- * element is accumulated in the same order).
+ * The {@link WorkerPool} overloads split rows (triples, so that every row meets the kernel it meets on one
+ * thread) among threads when there are enough, otherwise column ranges of 16; small problems run on the caller.
+ * Results are bit-identical to the single-thread overloads (every C element is accumulated in the same order).
  *
  * <h2>Measured (2026-11-25, this 2-vCPU AMD EPYC VM; {@code GemmBench}, GFLOPS, one JVM per shape)</h2>
  * Note: this VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of
@@ -64,8 +65,11 @@ public final class Gemm {
 
   /** Largest panel width in columns. */
   static final int MAX_PANEL = 512;
-  /** Target size of one block of B rows (floats): about 512 KB. */
-  private static final int BLOCK_FLOATS = 131072;
+  /**
+   * Target size of one block of B rows (floats): about 256 KB, half of L2 (512 KB per core on this Zen 3 VM).
+   * Measured at 512^3 (JDK 17): blocks of 512 KB (all of L2) ran 10-25% slower than 128-256 KB.
+   */
+  private static final int BLOCK_FLOATS = 65536;
 
   /** Panel width (columns) used for a given depth {@code k} and width {@code n}: equal panels of at most 512. */
   public static int panelWidth(int k, int n) {
@@ -203,6 +207,8 @@ public final class Gemm {
 
   /** Per-thread scratch: C tile rows, epilogue rows and B block rows for {@link #matmul}. */
   private static final class Scratch {
+    /** Three C tile rows at a constant stride of {@link #MAX_PANEL} (see {@link #rows3}). */
+    final float[] t3 = new float[3 * MAX_PANEL];
     final float[] t0 = new float[MAX_PANEL];
     final float[] t1 = new float[MAX_PANEL];
     final float[] u = new float[MAX_PANEL];
@@ -261,6 +267,25 @@ public final class Gemm {
         }
         boolean first = p0 == 0, last = p0 + kc >= k;
         int i = i0;
+        float[] t3 = s.t3;
+        for (; i + 3 <= i1; i += 3) {
+          int cp0 = cOff + i * n + j0, cp1 = cp0 + n, cp2 = cp1 + n;
+          if (first) {
+            zero(t3, js, je);
+            zero(t3, MAX_PANEL + js, MAX_PANEL + je);
+            zero(t3, 2 * MAX_PANEL + js, 2 * MAX_PANEL + je);
+          } else {
+            System.arraycopy(c, cp0 + js, t3, js, je - js);
+            System.arraycopy(c, cp1 + js, t3, MAX_PANEL + js, je - js);
+            System.arraycopy(c, cp2 + js, t3, 2 * MAX_PANEL + js, je - js);
+          }
+          if (je - js >= WIDE) rows3(a, aOff + i * k + p0, k, rows, rb, pl, t3, js, je);
+          else rows3Narrow(a, aOff + i * k + p0, k, rows, rb, pl, t3, js, je);
+          if ((pl & 1) != 0) tail3(a, aOff + i * k + p0, k, rows, rb, pl, t3, js, je);
+          store(s, t3, 0, bias, j0, js, je, act, c, cp0, last);
+          store(s, t3, MAX_PANEL, bias, j0, js, je, act, c, cp1, last);
+          store(s, t3, 2 * MAX_PANEL, bias, j0, js, je, act, c, cp2, last);
+        }
         for (; i + 2 <= i1; i += 2) {
           int cp0 = cOff + i * n + j0, cp1 = cp0 + n;
           if (first) {
@@ -273,8 +298,8 @@ public final class Gemm {
           if (je - js >= WIDE) rows2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
           else rows2Narrow(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
           if ((pl & 1) != 0) tail2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
-          store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
-          store(s, s.t1, bias, j0, js, je, act, c, cp1, last);
+          store(s, s.t0, 0, bias, j0, js, je, act, c, cp0, last);
+          store(s, s.t1, 0, bias, j0, js, je, act, c, cp1, last);
         }
         if (i < i1) {
           int cp0 = cOff + i * n + j0;
@@ -283,7 +308,7 @@ public final class Gemm {
           if (je - js >= WIDE) row1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
           else row1Narrow(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
           if ((pl & 3) != 0) tail1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
-          store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
+          store(s, s.t0, 0, bias, j0, js, je, act, c, cp0, last);
         }
       }
     }
@@ -318,6 +343,72 @@ public final class Gemm {
         float x0 = b0[j], x1 = b1[j];
         c0[j] += a00 * x0 + a01 * x1;
         c1[j] += a10 * x0 + a11 * x1;
+      }
+    }
+  }
+
+  /**
+   * Three C rows over {@code pl} k-rows, two k at a time: the main kernel. The three tile rows live in one array
+   * {@code t} at offsets 0, {@link #MAX_PANEL} and {@code 2 * MAX_PANEL} (compile-time constants, so every index is
+   * still the loop variable plus a constant); A row {@code r} is at {@code a[ap + r * lda + p]}.
+   *
+   * <p>Measured (JDK 17, AVX2, 512^3, kernel alone): 3x2 in one tile array 38-44 GFLOPS, 2x2 in one array 34-41,
+   * 2x2 in two arrays ({@link #rows2}) 30-38. One array keeps the tile rows equally aligned (C2 aligns the main
+   * loop to one store), and three rows share each B load. 4x2 and 2x4 bodies stay scalar (4-8 GFLOPS: over C2's
+   * {@code LoopUnrollLimit}; they vectorize with {@code -XX:LoopUnrollLimit=250}, which a library cannot set).
+   */
+  private static void rows3(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
+      int to) {
+    if (from < 0 || to > MAX_PANEL || t.length < 3 * MAX_PANEL || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows3: columns [" + from + ", " + to + ") of a tile of " + t.length
+          + " (3 rows of " + MAX_PANEL + "), k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at "
+          + ap + ", " + (ap + lda) + " and " + (ap + 2 * lda) + " of " + a.length + " (" + (pl / 2) + " k-pairs)");
+    }
+    for (int p = 0; p + 2 <= pl; p += 2) {
+      int x = ap + p, y = x + lda, z = y + lda;
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1], a20 = a[z], a21 = a[z + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        t[j] += a00 * x0 + a01 * x1;
+        t[j + MAX_PANEL] += a10 * x0 + a11 * x1;
+        t[j + 2 * MAX_PANEL] += a20 * x0 + a21 * x1;
+      }
+    }
+  }
+
+  /** {@link #rows3} for column ranges narrower than {@link #WIDE}. */
+  private static void rows3Narrow(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
+      int to) {
+    if (from < 0 || to > MAX_PANEL || t.length < 3 * MAX_PANEL || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows3Narrow: columns [" + from + ", " + to + ") of a tile of " + t.length
+          + " (3 rows of " + MAX_PANEL + "), k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at "
+          + ap + ", " + (ap + lda) + " and " + (ap + 2 * lda) + " of " + a.length + " (" + (pl / 2) + " k-pairs)");
+    }
+    for (int p = 0; p + 2 <= pl; p += 2) {
+      int x = ap + p, y = x + lda, z = y + lda;
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1], a20 = a[z], a21 = a[z + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        t[j] += a00 * x0 + a01 * x1;
+        t[j + MAX_PANEL] += a10 * x0 + a11 * x1;
+        t[j + 2 * MAX_PANEL] += a20 * x0 + a21 * x1;
+      }
+    }
+  }
+
+  /** The last {@code pl % 2} k-row for a row triple (see {@link #tail2}). */
+  private static void tail3(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
+      int to) {
+    for (int p = pl & ~1; p < pl; p++) {
+      float a0 = a[ap + p], a1 = a[ap + lda + p], a2 = a[ap + 2 * lda + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j];
+        t[j] += a0 * x0;
+        t[j + MAX_PANEL] += a1 * x0;
+        t[j + 2 * MAX_PANEL] += a2 * x0;
       }
     }
   }
@@ -406,15 +497,15 @@ public final class Gemm {
    * Writes tile columns {@code [js, je)} to {@code c[cPos + js ..]}: raw if more k-blocks follow, else with
    * bias and activation.
    */
-  private static void store(Scratch s, float[] t, float[] bias, int j0, int js, int je, Activation act, float[] c,
-      int cPos, boolean last) {
+  private static void store(Scratch s, float[] t, int tOff, float[] bias, int j0, int js, int je, Activation act,
+      float[] c, int cPos, boolean last) {
     int w = je - js;
     if (!last || (bias == null && act == Activation.LINEAR)) {
-      System.arraycopy(t, js, c, cPos + js, w);
+      System.arraycopy(t, tOff + js, c, cPos + js, w);
       return;
     }
     float[] u = s.u;
-    System.arraycopy(t, js, u, 0, w);
+    System.arraycopy(t, tOff + js, u, 0, w);
     if (bias != null) {
       float[] v = s.v;
       System.arraycopy(bias, j0 + js, v, 0, w);
@@ -449,10 +540,10 @@ public final class Gemm {
     @Override
     public void run(int t) {
       if (byRows) {
-        // row pairs spread evenly; boundaries on even rows keep the pairing (and the sums) of one thread
-        int pairs = (m + 1) / 2;
-        int p0 = (int) ((long) pairs * t / tasks), p1 = (int) ((long) pairs * (t + 1) / tasks);
-        int i0 = 2 * p0, i1 = Math.min(m, 2 * p1);
+        // row triples spread evenly; boundaries on multiples of 3 keep the grouping (and the sums) of one thread
+        int groups = (m + 2) / 3;
+        int g0 = (int) ((long) groups * t / tasks), g1 = (int) ((long) groups * (t + 1) / tasks);
+        int i0 = 3 * g0, i1 = Math.min(m, 3 * g1);
         if (i0 < i1) compute(a, aOff, i0, i1, k, packed, b, bOff, n, 0, n, bias, act, c, cOff);
       } else {
         int groups = (n + 15) / 16;
@@ -482,7 +573,7 @@ public final class Gemm {
       s.c = c;
       s.cOff = cOff;
       s.byRows = m >= 8 * threads;
-      s.tasks = s.byRows ? Math.min(threads, (m + 1) / 2) : Math.min(threads, (n + 15) / 16);
+      s.tasks = s.byRows ? Math.min(threads, (m + 2) / 3) : Math.min(threads, (n + 15) / 16);
       try {
         pool.parallelFor(s.tasks, s);
       } finally {

@@ -14,7 +14,9 @@ class GemmPathsTest {
   /** m, k, n: m = 1 and 2, odd sizes, k % 4 and k % 2 tails, n not a multiple of 16 / of the panel, k-blocks. */
   private static final int[][] SHAPES = {
     {1, 784, 128}, {1, 5, 3}, {1, 3, 700}, {1, 1030, 17}, {2, 7, 65}, {3, 6, 129}, {5, 700, 512}, {9, 513, 1030},
-    {33, 27, 16}, {31, 144, 32}, {4, 1, 600}, {17, 258, 513}, {64, 784, 128}, {2, 2, 2}, {1, 1, 1}, {6, 600, 63}
+    {33, 27, 16}, {31, 144, 32}, {4, 1, 600}, {17, 258, 513}, {64, 784, 128}, {2, 2, 2}, {1, 1, 1}, {6, 600, 63},
+    // row triples (rows3) with 0, 1 and 2 rows left over, odd k, narrow and wide tiles, several k-blocks
+    {3, 5, 17}, {4, 7, 600}, {5, 301, 530}, {6, 129, 64}, {7, 1, 65}, {12, 27, 16}, {10, 260, 1030}, {11, 33, 512}
   };
 
   private static float[] random(Random r, int n) {
@@ -101,7 +103,7 @@ class GemmPathsTest {
     Random r = new Random(9);
     int[][] shapes = {
       {1, 784, 128}, {64, 784, 128}, {7, 300, 1030}, {200, 50, 33}, {3, 90, 700}, {129, 64, 64}, {2, 1000, 100},
-      {1, 2000, 40}, {15, 100, 200}, {1, 10, 10}
+      {1, 2000, 40}, {15, 100, 200}, {1, 10, 10}, {26, 131, 70}, {50, 33, 600}, {49, 320, 1280}, {25, 7, 16}
     };
     double minFlops = Gemm.parallelMinFlops;
     for (int threads = 1; threads <= 3; threads++) {
