@@ -178,4 +178,37 @@ class GemmPathsTest {
     pool.parallelFor(4, i -> sum[0] += i);
     assertThat(sum[0]).isEqualTo(6);
   }
+
+  /**
+   * The one-k triple kernel that JDK 25 and later use ({@link Gemm#ONE_K_TRIPLES}; the build's JDK 17 never
+   * reaches it through {@code compute}): three tile rows at constant offsets, odd depths, column sub-ranges.
+   */
+  @Test
+  void oneKTripleKernelMatchesReference() {
+    Random r = new Random(11);
+    int w = Gemm.MAX_PANEL;
+    for (int[] s : new int[][] {{1, 0, 16}, {7, 3, 500}, {64, 0, 512}, {33, 17, 40}, {0, 0, 8}}) {
+      int k = s[0], from = s[1], to = s[2];
+      int lda = k + 3;
+      float[] a = random(r, 3 * lda + 2);
+      float[][] rows = new float[k + 2][];
+      for (int p = 0; p < rows.length; p++) rows[p] = random(r, w);
+      float[] t = random(r, 3 * w);
+      float[] start = t.clone();
+      Gemm.rows3By1(a, 2, lda, rows, 1, k, t, from, to);
+      for (int row = 0; row < 3; row++) {
+        for (int j = 0; j < w; j++) {
+          double want = start[row * w + j];
+          if (j >= from && j < to) {
+            for (int p = 0; p < k; p++) want += (double) a[2 + row * lda + p] * rows[1 + p][j];
+          }
+          double tol = 1e-5 * (Math.abs(want) + Math.sqrt(k + 1));
+          if (!(Math.abs(t[row * w + j] - want) <= tol)) {
+            throw new AssertionError("k " + k + " row " + row + " column " + j + ": got " + t[row * w + j]
+                + ", want " + want);
+          }
+        }
+      }
+    }
+  }
 }
