@@ -36,27 +36,33 @@ import java.util.WeakHashMap;
  * thread) among threads when there are enough, otherwise column ranges of 16; small problems run on the caller.
  * Results are bit-identical to the single-thread overloads (every C element is accumulated in the same order).
  *
- * <h2>Measured (2026-11-25, this 2-vCPU AMD EPYC VM; {@code GemmBench}, GFLOPS, one JVM per shape)</h2>
- * Note: this VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of
- * KERNELS.md, and it was shared with other builds (load average 7-13 on 2 CPUs): medians of 9 samples of about
- * 50 ms after 1.5 s warm-up, two runs, ranges are over both runs' medians. Single thread:
+ * <h2>Measured (2026-11-26, this 2-vCPU AMD EPYC (Zen 3) VM, AVX2 only; GFLOPS, one thread)</h2>
+ * This VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of KERNELS.md,
+ * and shares its cores (load average 2.3-3.4 on 2 CPUs, steal up to 40%): the same code measures 28 to 44 at
+ * 512^3 from one minute to the next. A probe outside the repository ran the previous version of this class
+ * (before) and this one (after) interleaved in one JVM: medians of 9 batches of about 25 ms of thread CPU time
+ * after 1.5 s of warm-up, ranges over two runs. Dense is with bias and ReLU.
  * <pre>
- * shape (m x k x n)     JDK 17 matmul  JDK 17 dense  JDK 25 matmul  JDK 25 dense
- * 512 x 512 x 512       24-24          26-29         8              8-10
- * 1 x 784 x 128         7 (copies B)   18 (11 us)    7-9            16-21 (10-12 us)
- * 64 x 784 x 128        18-22          18-25         6.5            6-10
- * 3136 x 27 x 16        6              6             4              4
- * 784 x 144 x 32        11             9             5-8            6-7
- * 16 x 27 x 3136        23             21            7-9            7
- * 32 x 144 x 784        27             25            6-7            6-7
- * 256 x 256 x 256       23             23            6              7-9
+ * shape (m x k x n)    JDK 17 dense      JDK 17 matmul     JDK 25 dense     JDK 25 matmul
+ *                      before   after    before   after    before  after    before  after
+ * 512 x 512 x 512      23-31    27-38    24-26    30-36    7       21       9       26
+ * 128 x 128 x 128      19-21    22-26    19       22-24    8       15       7       15
+ * 1 x 784 x 128        17-19    17       6        7        20      18       7       8   (same path)
+ * 64 x 784 x 128       20-27    23-32    18-23    25-29    8       19       8       17
+ * 3136 x 27 x 16       3-6      8-12     4-7      7-10     4       9        4       9
+ * 784 x 144 x 32       9-10     16       10-11    17-18    7       14       7       14
+ * 12544 x 32 x 16      5-6      10-11    5-6      9-10     4       9        5       10
+ * 3136 x 144 x 24      7-9      13-15    7-8      13-14    6       15       7       14
+ * 784 x 192 x 32       8-10     13-18    10       15-17    6       13       5       11
+ * 196 x 384 x 64       14-19    17-18    12-16    18-20    6       12       7       12
+ * 49 x 960 x 160       20-29    25-35    17-19    22-30    8       19       6       16
+ * 49 x 320 x 1280      28-33    30-32    22-23    26-28    8       22       7       19
  * </pre>
- * Pool of 2 (JDK 17, wall): 512^3 22-27, 64x784x128 19-25, 1x784x128 stays single-threaded (below 1 MFLOP).
- * JDK 25 runs the two-row kernel 3-4x slower than JDK 17 in this form; an earlier form of this class (loops
- * inlined into the driver, tails inside the kernel) measured about 30 at 512^3 and 64x784x128 on JDK 25 but
- * collapsed on JDK 17 for odd k and for several panels: C2 is very sensitive to the method shape. For
- * convolutions, the transposed orientation (channels x k x spatial: 16x27x3136, 32x144x784) is 3-4x faster
- * than spatial x k x channels, as KERNELS.md says.
+ * Per-shape gains in the same JVM (JDK 17): 1.15-1.35x for the wide shapes, 1.5-2.5x for n <= 32; JDK 25
+ * 1.8-2.9x. Kernel alone at 512^3 (JDK 17): 3x2 38-44, 2x2 30-38; with B forced into L1 the 3x2 kernel runs at
+ * 52-55, so streaming B from L2 costs about a quarter. Pool of 2 (wall, same load): 512^3 dense 24 to 33,
+ * 3136x144x24 7 to 13. For convolutions, the transposed orientation (channels x k x spatial) is still the better
+ * one, as KERNELS.md says; {@link #computeTransposed} does it inside for narrow C.
  *
  * @see WorkerPool
  */
