@@ -13,9 +13,10 @@ import java.util.WeakHashMap;
  * constant; {@code b[p * n + j]} (a run-time offset) stays scalar on JDK 17 and 25 (measured: 1.6-2.6 vs 15-20
  * GFLOPS). So B is held as <em>separate row arrays</em> (one {@code float[]} per k-row of a column panel,
  * {@code float[][]} rows), and the C tile as scratch rows indexed by the panel column: the hot loops are
- * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: two C rows x two k ({@link #rows2}) for
- * row pairs, one row x four k ({@link #row1}) for a single row (GEMV, m = 1). Bigger bodies (2x4, 1x8, 4x2)
- * stay scalar on JDK 17 (C2 loop-size limit) although 2x4 vectorizes on JDK 25.
+ * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: three C rows x two k ({@link #rows3}, the
+ * three rows in one tile array at constant offsets) for row triples, two C rows x two k ({@link #rows2}) for a
+ * last row pair, one row x four k ({@link #row1}) for a single row (GEMV, m = 1). Bigger bodies (2x4, 1x8, 4x2,
+ * 4x1 x2 loops) stay scalar on JDK 17 (C2 loop-size limit) although 2x4 vectorizes on JDK 25.
  *
  * <h2>Packed weights</h2>
  * {@link #packWeights} returns the weights in panel layout (panel {@code q} of width {@code w = panelWidth(k, n)}
@@ -27,35 +28,41 @@ import java.util.WeakHashMap;
  *
  * <h2>Blocking</h2>
  * Panels up to {@link #MAX_PANEL} columns (long inner loops); k-blocks of {@code kc} rows so that a block of B
- * ({@code kc x nb} floats) stays around 512 KB (L2 is 1 MB); the C tile rows are reloaded from C between
- * k-blocks. Epilogue (bias, activation) on the tile before it is written to C.
+ * ({@code kc x nb} floats) stays around 256 KB (L2 is 512 KB per core); the C tile rows are reloaded from C
+ * between k-blocks. Epilogue (bias, activation) on the tile before it is written to C.
  *
  * <h2>Parallelism</h2>
- * The {@link WorkerPool} overloads split rows (pairs) among threads when there are enough, otherwise column ranges
- * of 16; small problems run on the caller. Results are bit-identical to the single-thread overloads (every C
- * element is accumulated in the same order).
+ * The {@link WorkerPool} overloads split rows (triples, so that every row meets the kernel it meets on one
+ * thread) among threads when there are enough, otherwise column ranges of 16; small problems run on the caller.
+ * Results are bit-identical to the single-thread overloads (every C element is accumulated in the same order).
  *
- * <h2>Measured (2026-11-25, this 2-vCPU AMD EPYC VM; {@code GemmBench}, GFLOPS, one JVM per shape)</h2>
- * Note: this VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of
- * KERNELS.md, and it was shared with other builds (load average 7-13 on 2 CPUs): medians of 9 samples of about
- * 50 ms after 1.5 s warm-up, two runs, ranges are over both runs' medians. Single thread:
+ * <h2>Measured (2026-11-26, this 2-vCPU AMD EPYC (Zen 3) VM, AVX2 only; GFLOPS, one thread)</h2>
+ * This VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of KERNELS.md,
+ * and shares its cores (load average 2.3-3.4 on 2 CPUs, steal up to 40%): the same code measures 28 to 44 at
+ * 512^3 from one minute to the next. A probe outside the repository ran the previous version of this class
+ * (before) and this one (after) interleaved in one JVM: medians of 9 batches of about 25 ms of thread CPU time
+ * after 1.5 s of warm-up, ranges over two runs. Dense is with bias and ReLU.
  * <pre>
- * shape (m x k x n)     JDK 17 matmul  JDK 17 dense  JDK 25 matmul  JDK 25 dense
- * 512 x 512 x 512       24-24          26-29         8              8-10
- * 1 x 784 x 128         7 (copies B)   18 (11 us)    7-9            16-21 (10-12 us)
- * 64 x 784 x 128        18-22          18-25         6.5            6-10
- * 3136 x 27 x 16        6              6             4              4
- * 784 x 144 x 32        11             9             5-8            6-7
- * 16 x 27 x 3136        23             21            7-9            7
- * 32 x 144 x 784        27             25            6-7            6-7
- * 256 x 256 x 256       23             23            6              7-9
+ * shape (m x k x n)    JDK 17 dense      JDK 17 matmul     JDK 25 dense     JDK 25 matmul
+ *                      before   after    before   after    before  after    before  after
+ * 512 x 512 x 512      23-31    27-38    24-26    30-36    7       21       9       26
+ * 128 x 128 x 128      19-21    22-26    19       22-24    8       15       7       15
+ * 1 x 784 x 128        17-19    17       6        7        20      18       7       8   (same path)
+ * 64 x 784 x 128       20-27    23-32    18-23    25-29    8       19       8       17
+ * 3136 x 27 x 16       3-6      8-12     4-7      7-10     4       9        4       9
+ * 784 x 144 x 32       9-10     16       10-11    17-18    7       14       7       14
+ * 12544 x 32 x 16      5-6      10-11    5-6      9-10     4       9        5       10
+ * 3136 x 144 x 24      7-9      13-15    7-8      13-14    6       15       7       14
+ * 784 x 192 x 32       8-10     13-18    10       15-17    6       13       5       11
+ * 196 x 384 x 64       14-19    17-18    12-16    18-20    6       12       7       12
+ * 49 x 960 x 160       20-29    25-35    17-19    22-30    8       19       6       16
+ * 49 x 320 x 1280      28-33    30-32    22-23    26-28    8       22       7       19
  * </pre>
- * Pool of 2 (JDK 17, wall): 512^3 22-27, 64x784x128 19-25, 1x784x128 stays single-threaded (below 1 MFLOP).
- * JDK 25 runs the two-row kernel 3-4x slower than JDK 17 in this form; an earlier form of this class (loops
- * inlined into the driver, tails inside the kernel) measured about 30 at 512^3 and 64x784x128 on JDK 25 but
- * collapsed on JDK 17 for odd k and for several panels: C2 is very sensitive to the method shape. For
- * convolutions, the transposed orientation (channels x k x spatial: 16x27x3136, 32x144x784) is 3-4x faster
- * than spatial x k x channels, as KERNELS.md says.
+ * Per-shape gains in the same JVM (JDK 17): 1.15-1.35x for the wide shapes, 1.5-2.5x for n <= 32; JDK 25
+ * 1.8-2.9x. Kernel alone at 512^3 (JDK 17): 3x2 38-44, 2x2 30-38; with B forced into L1 the 3x2 kernel runs at
+ * 52-55, so streaming B from L2 costs about a quarter. Pool of 2 (wall, same load): 512^3 dense 24 to 33,
+ * 3136x144x24 7 to 13. For convolutions, the transposed orientation (channels x k x spatial) is still the better
+ * one, as KERNELS.md says; {@link #computeTransposed} does it inside for narrow C.
  *
  * @see WorkerPool
  */
@@ -64,8 +71,11 @@ public final class Gemm {
 
   /** Largest panel width in columns. */
   static final int MAX_PANEL = 512;
-  /** Target size of one block of B rows (floats): about 512 KB. */
-  private static final int BLOCK_FLOATS = 131072;
+  /**
+   * Target size of one block of B rows (floats): about 256 KB, half of L2 (512 KB per core on this Zen 3 VM).
+   * Measured at 512^3 (JDK 17): blocks of 512 KB (all of L2) ran 10-25% slower than 128-256 KB.
+   */
+  private static final int BLOCK_FLOATS = 65536;
 
   /** Panel width (columns) used for a given depth {@code k} and width {@code n}: equal panels of at most 512. */
   public static int panelWidth(int k, int n) {
@@ -95,7 +105,8 @@ public final class Gemm {
   /** As {@link #matmul(float[], float[], float[], int, int, int)} with start offsets (for batched products). */
   public static void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n) {
     if (m <= 0 || n <= 0) return;
-    compute(a, aOff, 0, m, k, null, b, bOff, n, 0, n, null, Activation.LINEAR, c, cOff);
+    if (transposed(m, n)) computeTransposed(a, aOff, 0, m, k, null, b, bOff, n, null, Activation.LINEAR, c, cOff);
+    else compute(a, aOff, 0, m, k, null, b, bOff, n, 0, n, null, Activation.LINEAR, c, cOff);
   }
 
   /** As {@link #matmul(float[], float[], float[], int, int, int)}, spread over {@code pool} when large enough. */
@@ -108,7 +119,7 @@ public final class Gemm {
       WorkerPool pool) {
     if (m <= 0 || n <= 0) return;
     if (pool == null || pool.threads() == 1 || !worthSplitting(m, k, n)) {
-      compute(a, aOff, 0, m, k, null, b, bOff, n, 0, n, null, Activation.LINEAR, c, cOff);
+      matmul(a, aOff, b, bOff, c, cOff, m, k, n);
       return;
     }
     parallel(pool, a, aOff, m, k, null, b, bOff, n, null, Activation.LINEAR, c, cOff);
@@ -139,7 +150,8 @@ public final class Gemm {
     if (m <= 0 || n <= 0) return;
     if (act == null) act = Activation.LINEAR;
     Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    compute(a, 0, 0, m, k, rowsOf(packedB, k, n), null, 0, n, 0, n, bias, tileAct, c, 0);
+    if (transposed(m, n)) computeTransposed(a, 0, 0, m, k, rowsOf(packedB, k, n), null, 0, n, bias, tileAct, c, 0);
+    else compute(a, 0, 0, m, k, rowsOf(packedB, k, n), null, 0, n, 0, n, bias, tileAct, c, 0);
     if (act == Activation.SOFTMAX) {
       for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
     }
@@ -203,11 +215,23 @@ public final class Gemm {
 
   /** Per-thread scratch: C tile rows, epilogue rows and B block rows for {@link #matmul}. */
   private static final class Scratch {
+    /** Three C tile rows at a constant stride of {@link #MAX_PANEL} (see {@link #rows3}). */
+    final float[] t3 = new float[3 * MAX_PANEL];
     final float[] t0 = new float[MAX_PANEL];
     final float[] t1 = new float[MAX_PANEL];
     final float[] u = new float[MAX_PANEL];
     final float[] v = new float[MAX_PANEL];
     float[][] bRows = new float[0][];
+    /** For {@link #computeTransposed}: B transposed, A transposed (k rows), C transposed. */
+    float[] bt = new float[0], ct = new float[0];
+    float[][] at = new float[0][];
+
+    float[][] at(int k, int width) {
+      if (at.length < k || (k > 0 && at[0].length < width)) {
+        at = new float[k][width];
+      }
+      return at;
+    }
 
     float[][] bRows(int kc, int nb) {
       if (bRows.length < kc) {
@@ -261,6 +285,29 @@ public final class Gemm {
         }
         boolean first = p0 == 0, last = p0 + kc >= k;
         int i = i0;
+        float[] t3 = s.t3;
+        for (; i + 3 <= i1; i += 3) {
+          int cp0 = cOff + i * n + j0, cp1 = cp0 + n, cp2 = cp1 + n;
+          if (first) {
+            zero(t3, js, je);
+            zero(t3, MAX_PANEL + js, MAX_PANEL + je);
+            zero(t3, 2 * MAX_PANEL + js, 2 * MAX_PANEL + je);
+          } else {
+            System.arraycopy(c, cp0 + js, t3, js, je - js);
+            System.arraycopy(c, cp1 + js, t3, MAX_PANEL + js, je - js);
+            System.arraycopy(c, cp2 + js, t3, 2 * MAX_PANEL + js, je - js);
+          }
+          if (ONE_K_TRIPLES) {
+            rows3By1(a, aOff + i * k + p0, k, rows, rb, pl, t3, js, je);
+          } else {
+            if (je - js >= WIDE) rows3(a, aOff + i * k + p0, k, rows, rb, pl, t3, js, je);
+            else rows3Narrow(a, aOff + i * k + p0, k, rows, rb, pl, t3, js, je);
+            if ((pl & 1) != 0) tail3(a, aOff + i * k + p0, k, rows, rb, pl, t3, js, je);
+          }
+          store(s, t3, 0, bias, j0, js, je, act, c, cp0, last);
+          store(s, t3, MAX_PANEL, bias, j0, js, je, act, c, cp1, last);
+          store(s, t3, 2 * MAX_PANEL, bias, j0, js, je, act, c, cp2, last);
+        }
         for (; i + 2 <= i1; i += 2) {
           int cp0 = cOff + i * n + j0, cp1 = cp0 + n;
           if (first) {
@@ -273,8 +320,8 @@ public final class Gemm {
           if (je - js >= WIDE) rows2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
           else rows2Narrow(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
           if ((pl & 1) != 0) tail2(a, aOff + i * k + p0, k, rows, rb, pl, s.t0, s.t1, js, je);
-          store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
-          store(s, s.t1, bias, j0, js, je, act, c, cp1, last);
+          store(s, s.t0, 0, bias, j0, js, je, act, c, cp0, last);
+          store(s, s.t1, 0, bias, j0, js, je, act, c, cp1, last);
         }
         if (i < i1) {
           int cp0 = cOff + i * n + j0;
@@ -283,9 +330,85 @@ public final class Gemm {
           if (je - js >= WIDE) row1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
           else row1Narrow(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
           if ((pl & 3) != 0) tail1(a, aOff + i * k + p0, rows, rb, pl, s.t0, js, je);
-          store(s, s.t0, bias, j0, js, je, act, c, cp0, last);
+          store(s, s.t0, 0, bias, j0, js, je, act, c, cp0, last);
         }
       }
+    }
+  }
+
+  /**
+   * Widest C handled by {@link #computeTransposed}, and the fewest rows. Measured (JDK 17, dense): transposed is
+   * faster at n = 48 (128x128x48: 1.38x vs 1.14x of the old direct path) and slower at n = 64 (196x384x64: 1.10x vs
+   * 1.34x direct; 64x784x64: 0.91x vs 1.31x).
+   */
+  static final int NARROW_N = 48, NARROW_MIN_M = 64;
+
+  /** Whether {@code C[m,n]} is computed transposed: few columns, many rows (1x1 convolutions, im2col). */
+  static boolean transposed(int m, int n) {
+    return n <= NARROW_N && m >= NARROW_MIN_M;
+  }
+
+  /**
+   * Rows {@code [i0, i1)} of {@code C = act(A B + bias)} for narrow C ({@link #transposed}), computed as
+   * {@code C^T = B^T A^T} by {@link #compute}: its inner loops then run along blocks of up to 512 rows of A instead
+   * of {@code n <= 32} columns (which C2's unrolled vector loop mostly leaves to its scalar pre/post loops).
+   * Costs a copy of A transposed and a scatter of C, both O(m(k + n)). Every C element is accumulated as in the
+   * direct path's two-k kernels, and does not depend on how rows are split among threads.
+   *
+   * <p>Measured (JDK 17, dense with bias and ReLU, GFLOPS, direct then transposed, same JVM): 3136x27x16 4.1 to
+   * 7.0, 12544x32x16 4.4 to 8.1, 3136x144x24 8.1 to 14.4, 784x144x32 8.7 to 15.6, 784x192x32 9.7 to 14.9.
+   */
+  static void computeTransposed(float[] a, int aOff, int i0, int i1, int k, float[][] packed, float[] b, int bOff,
+      int n, float[] bias, Activation act, float[] c, int cOff) {
+    Scratch s = SCRATCH.get();
+    int mbMax = Math.min(MAX_PANEL, Math.max(64, BLOCK_FLOATS / Math.max(k, 1)) & ~15);
+    if (s.bt.length < n * k) s.bt = new float[n * k];
+    if (s.ct.length < n * mbMax) s.ct = new float[n * mbMax];
+    float[] bt = s.bt, ct = s.ct;
+    float[][] at = s.at(k, mbMax);
+    for (int p = 0; p < k; p++) {
+      if (packed != null) {
+        float[] row = packed[p]; // n <= NARROW_N: a single panel
+        for (int j = 0; j < n; j++) bt[j * k + p] = row[j];
+      } else {
+        for (int j = 0; j < n; j++) bt[j * k + p] = b[bOff + p * n + j];
+      }
+    }
+    for (int ib = i0; ib < i1; ib += mbMax) {
+      int mb = Math.min(mbMax, i1 - ib);
+      for (int i = 0; i < mb; i++) {
+        int src = aOff + (ib + i) * k;
+        for (int p = 0; p < k; p++) at[p][i] = a[src + p];
+      }
+      compute(bt, 0, 0, n, k, at, null, 0, mb, 0, mb, null, Activation.LINEAR, ct, 0);
+      float[] u = s.u;
+      for (int j = 0; j < n; j++) {
+        System.arraycopy(ct, j * mb, u, 0, mb);
+        if (bias != null) {
+          float bj = bias[j];
+          for (int i = 0; i < mb; i++) u[i] += bj;
+        }
+        if (act != Activation.LINEAR) Activations.apply(act, u, u, mb);
+        int dst = cOff + ib * n + j;
+        for (int i = 0; i < mb; i++) c[dst + i * n] = u[i];
+      }
+    }
+  }
+
+  /**
+   * Row triples take one k per step ({@link #rows3By1}) instead of two ({@link #rows3}) on JDK 25 and later.
+   * Measured at 512^3 (kernel alone, AVX2): JDK 25 runs the two-k body at 11 GFLOPS and the one-k body at 23-25;
+   * JDK 17 the other way round (30-44 vs 22). Versions between 17 and 25 were not measured and keep the JDK 17
+   * choice; Android reports a specification version that is not a number and does too.
+   */
+  static final boolean ONE_K_TRIPLES = javaFeatureVersion() >= 25;
+
+  private static int javaFeatureVersion() {
+    String v = System.getProperty("java.specification.version", "");
+    try {
+      return v.startsWith("1.") ? 8 : Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 
@@ -318,6 +441,93 @@ public final class Gemm {
         float x0 = b0[j], x1 = b1[j];
         c0[j] += a00 * x0 + a01 * x1;
         c1[j] += a10 * x0 + a11 * x1;
+      }
+    }
+  }
+
+  /**
+   * Three C rows over {@code pl} k-rows, two k at a time: the main kernel. The three tile rows live in one array
+   * {@code t} at offsets 0, {@link #MAX_PANEL} and {@code 2 * MAX_PANEL} (compile-time constants, so every index is
+   * still the loop variable plus a constant); A row {@code r} is at {@code a[ap + r * lda + p]}.
+   *
+   * <p>Measured (JDK 17, AVX2, 512^3, kernel alone): 3x2 in one tile array 38-44 GFLOPS, 2x2 in one array 34-41,
+   * 2x2 in two arrays ({@link #rows2}) 30-38. One array keeps the tile rows equally aligned (C2 aligns the main
+   * loop to one store), and three rows share each B load. 4x2 and 2x4 bodies stay scalar (4-8 GFLOPS: over C2's
+   * {@code LoopUnrollLimit}; they vectorize with {@code -XX:LoopUnrollLimit=250}, which a library cannot set).
+   */
+  private static void rows3(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
+      int to) {
+    if (from < 0 || to > MAX_PANEL || t.length < 3 * MAX_PANEL || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows3: columns [" + from + ", " + to + ") of a tile of " + t.length
+          + " (3 rows of " + MAX_PANEL + "), k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at "
+          + ap + ", " + (ap + lda) + " and " + (ap + 2 * lda) + " of " + a.length + " (" + (pl / 2) + " k-pairs)");
+    }
+    for (int p = 0; p + 2 <= pl; p += 2) {
+      int x = ap + p, y = x + lda, z = y + lda;
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1], a20 = a[z], a21 = a[z + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        t[j] += a00 * x0 + a01 * x1;
+        t[j + MAX_PANEL] += a10 * x0 + a11 * x1;
+        t[j + 2 * MAX_PANEL] += a20 * x0 + a21 * x1;
+      }
+    }
+  }
+
+  /** {@link #rows3} one k at a time, all {@code pl} k-rows: the triple kernel on JDK 25 ({@link #ONE_K_TRIPLES}). */
+  static void rows3By1(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
+      int to) {
+    if (from < 0 || to > MAX_PANEL || t.length < 3 * MAX_PANEL || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows3By1: columns [" + from + ", " + to + ") of a tile of " + t.length
+          + " (3 rows of " + MAX_PANEL + "), k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at "
+          + ap + ", " + (ap + lda) + " and " + (ap + 2 * lda) + " of " + a.length + " (" + pl + " k-rows)");
+    }
+    for (int p = 0; p < pl; p++) {
+      int x = ap + p;
+      float a0 = a[x], a1 = a[x + lda], a2 = a[x + 2 * lda];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j];
+        t[j] += a0 * x0;
+        t[j + MAX_PANEL] += a1 * x0;
+        t[j + 2 * MAX_PANEL] += a2 * x0;
+      }
+    }
+  }
+
+  /** {@link #rows3} for column ranges narrower than {@link #WIDE}. */
+  private static void rows3Narrow(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
+      int to) {
+    if (from < 0 || to > MAX_PANEL || t.length < 3 * MAX_PANEL || pl < 0 || rb < 0 || rb + pl > rows.length) {
+      throw new IllegalArgumentException("rows3Narrow: columns [" + from + ", " + to + ") of a tile of " + t.length
+          + " (3 rows of " + MAX_PANEL + "), k-rows [" + rb + ", " + (rb + pl) + ") of " + rows.length + ", A at "
+          + ap + ", " + (ap + lda) + " and " + (ap + 2 * lda) + " of " + a.length + " (" + (pl / 2) + " k-pairs)");
+    }
+    for (int p = 0; p + 2 <= pl; p += 2) {
+      int x = ap + p, y = x + lda, z = y + lda;
+      float a00 = a[x], a01 = a[x + 1], a10 = a[y], a11 = a[y + 1], a20 = a[z], a21 = a[z + 1];
+      float[] b0 = rows[rb + p], b1 = rows[rb + p + 1];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j], x1 = b1[j];
+        t[j] += a00 * x0 + a01 * x1;
+        t[j + MAX_PANEL] += a10 * x0 + a11 * x1;
+        t[j + 2 * MAX_PANEL] += a20 * x0 + a21 * x1;
+      }
+    }
+  }
+
+  /** The last {@code pl % 2} k-row for a row triple (see {@link #tail2}). */
+  private static void tail3(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
+      int to) {
+    for (int p = pl & ~1; p < pl; p++) {
+      float a0 = a[ap + p], a1 = a[ap + lda + p], a2 = a[ap + 2 * lda + p];
+      float[] b0 = rows[rb + p];
+      for (int j = from; j < to; j++) {
+        float x0 = b0[j];
+        t[j] += a0 * x0;
+        t[j + MAX_PANEL] += a1 * x0;
+        t[j + 2 * MAX_PANEL] += a2 * x0;
       }
     }
   }
@@ -406,15 +616,15 @@ public final class Gemm {
    * Writes tile columns {@code [js, je)} to {@code c[cPos + js ..]}: raw if more k-blocks follow, else with
    * bias and activation.
    */
-  private static void store(Scratch s, float[] t, float[] bias, int j0, int js, int je, Activation act, float[] c,
-      int cPos, boolean last) {
+  private static void store(Scratch s, float[] t, int tOff, float[] bias, int j0, int js, int je, Activation act,
+      float[] c, int cPos, boolean last) {
     int w = je - js;
     if (!last || (bias == null && act == Activation.LINEAR)) {
-      System.arraycopy(t, js, c, cPos + js, w);
+      System.arraycopy(t, tOff + js, c, cPos + js, w);
       return;
     }
     float[] u = s.u;
-    System.arraycopy(t, js, u, 0, w);
+    System.arraycopy(t, tOff + js, u, 0, w);
     if (bias != null) {
       float[] v = s.v;
       System.arraycopy(bias, j0 + js, v, 0, w);
@@ -443,17 +653,18 @@ public final class Gemm {
     float[] a, b, c, bias;
     float[][] packed;
     int aOff, bOff, cOff, m, k, n, tasks;
-    boolean byRows;
+    boolean byRows, transposed;
     Activation act;
 
     @Override
     public void run(int t) {
       if (byRows) {
-        // row pairs spread evenly; boundaries on even rows keep the pairing (and the sums) of one thread
-        int pairs = (m + 1) / 2;
-        int p0 = (int) ((long) pairs * t / tasks), p1 = (int) ((long) pairs * (t + 1) / tasks);
-        int i0 = 2 * p0, i1 = Math.min(m, 2 * p1);
-        if (i0 < i1) compute(a, aOff, i0, i1, k, packed, b, bOff, n, 0, n, bias, act, c, cOff);
+        // row triples spread evenly; boundaries on multiples of 3 keep the grouping (and the sums) of one thread
+        int groups = (m + 2) / 3;
+        int g0 = (int) ((long) groups * t / tasks), g1 = (int) ((long) groups * (t + 1) / tasks);
+        int i0 = 3 * g0, i1 = Math.min(m, 3 * g1);
+        if (i0 < i1 && transposed) computeTransposed(a, aOff, i0, i1, k, packed, b, bOff, n, bias, act, c, cOff);
+        else if (i0 < i1) compute(a, aOff, i0, i1, k, packed, b, bOff, n, 0, n, bias, act, c, cOff);
       } else {
         int groups = (n + 15) / 16;
         int g0 = (int) ((long) groups * t / tasks), g1 = (int) ((long) groups * (t + 1) / tasks);
@@ -481,8 +692,9 @@ public final class Gemm {
       s.act = act;
       s.c = c;
       s.cOff = cOff;
-      s.byRows = m >= 8 * threads;
-      s.tasks = s.byRows ? Math.min(threads, (m + 1) / 2) : Math.min(threads, (n + 15) / 16);
+      s.transposed = transposed(m, n);
+      s.byRows = s.transposed || m >= 8 * threads;
+      s.tasks = s.byRows ? Math.min(threads, (m + 2) / 3) : Math.min(threads, (n + 15) / 16);
       try {
         pool.parallelFor(s.tasks, s);
       } finally {

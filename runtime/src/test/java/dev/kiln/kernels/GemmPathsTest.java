@@ -14,7 +14,11 @@ class GemmPathsTest {
   /** m, k, n: m = 1 and 2, odd sizes, k % 4 and k % 2 tails, n not a multiple of 16 / of the panel, k-blocks. */
   private static final int[][] SHAPES = {
     {1, 784, 128}, {1, 5, 3}, {1, 3, 700}, {1, 1030, 17}, {2, 7, 65}, {3, 6, 129}, {5, 700, 512}, {9, 513, 1030},
-    {33, 27, 16}, {31, 144, 32}, {4, 1, 600}, {17, 258, 513}, {64, 784, 128}, {2, 2, 2}, {1, 1, 1}, {6, 600, 63}
+    {33, 27, 16}, {31, 144, 32}, {4, 1, 600}, {17, 258, 513}, {64, 784, 128}, {2, 2, 2}, {1, 1, 1}, {6, 600, 63},
+    // row triples (rows3) with 0, 1 and 2 rows left over, odd k, narrow and wide tiles, several k-blocks
+    {3, 5, 17}, {4, 7, 600}, {5, 301, 530}, {6, 129, 64}, {7, 1, 65}, {12, 27, 16}, {10, 260, 1030}, {11, 33, 512},
+    // narrow C computed transposed (n <= 48, m >= 64): one and several row blocks, odd sizes, k = 1, deep k
+    {64, 27, 16}, {97, 33, 17}, {130, 144, 32}, {65, 1, 48}, {600, 5, 3}, {70, 1030, 20}, {1000, 7, 9}, {63, 9, 16}
   };
 
   private static float[] random(Random r, int n) {
@@ -101,7 +105,8 @@ class GemmPathsTest {
     Random r = new Random(9);
     int[][] shapes = {
       {1, 784, 128}, {64, 784, 128}, {7, 300, 1030}, {200, 50, 33}, {3, 90, 700}, {129, 64, 64}, {2, 1000, 100},
-      {1, 2000, 40}, {15, 100, 200}, {1, 10, 10}
+      {1, 2000, 40}, {15, 100, 200}, {1, 10, 10}, {26, 131, 70}, {50, 33, 600}, {49, 320, 1280}, {25, 7, 16},
+      {97, 33, 17}, {700, 27, 16}, {64, 300, 48}
     };
     double minFlops = Gemm.parallelMinFlops;
     for (int threads = 1; threads <= 3; threads++) {
@@ -175,5 +180,38 @@ class GemmPathsTest {
     final int[] sum = new int[1];
     pool.parallelFor(4, i -> sum[0] += i);
     assertThat(sum[0]).isEqualTo(6);
+  }
+
+  /**
+   * The one-k triple kernel that JDK 25 and later use ({@link Gemm#ONE_K_TRIPLES}; the build's JDK 17 never
+   * reaches it through {@code compute}): three tile rows at constant offsets, odd depths, column sub-ranges.
+   */
+  @Test
+  void oneKTripleKernelMatchesReference() {
+    Random r = new Random(11);
+    int w = Gemm.MAX_PANEL;
+    for (int[] s : new int[][] {{1, 0, 16}, {7, 3, 500}, {64, 0, 512}, {33, 17, 40}, {0, 0, 8}}) {
+      int k = s[0], from = s[1], to = s[2];
+      int lda = k + 3;
+      float[] a = random(r, 3 * lda + 2);
+      float[][] rows = new float[k + 2][];
+      for (int p = 0; p < rows.length; p++) rows[p] = random(r, w);
+      float[] t = random(r, 3 * w);
+      float[] start = t.clone();
+      Gemm.rows3By1(a, 2, lda, rows, 1, k, t, from, to);
+      for (int row = 0; row < 3; row++) {
+        for (int j = 0; j < w; j++) {
+          double want = start[row * w + j];
+          if (j >= from && j < to) {
+            for (int p = 0; p < k; p++) want += (double) a[2 + row * lda + p] * rows[1 + p][j];
+          }
+          double tol = 1e-5 * (Math.abs(want) + Math.sqrt(k + 1));
+          if (!(Math.abs(t[row * w + j] - want) <= tol)) {
+            throw new AssertionError("k " + k + " row " + row + " column " + j + ": got " + t[row * w + j]
+                + ", want " + want);
+          }
+        }
+      }
+    }
   }
 }
