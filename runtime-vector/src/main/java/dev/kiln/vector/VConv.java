@@ -5,24 +5,32 @@ import static dev.kiln.vector.Sgemm.S;
 import static dev.kiln.vector.Sgemm.VL;
 
 import dev.kiln.Activation;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
  * Convolutions on NHWC arrays with the {@link Sgemm} micro-kernels.
  *
  * <p>{@link #conv2d} is an implicit GEMM with the register tile over {@link Sgemm#MR} output positions x
- * {@link Sgemm#NR} output channels: for a tile of {@link #TILE} positions and a block of reduction indices
- * {@code k = (ky, kx, ci)}, the patch rows are copied (runs of {@code ci}, zeros outside the image) into a per-thread
- * {@code [positions, k]} scratch, multiplied by the packed kernel panels, and the result is written straight into the
- * NHWC output (channels are the vector lanes), then bias, residual and activation in place while the tile is hot.
+ * {@link Sgemm#NR} output channels: for a tile of {@link #tileRows} positions and a block of reduction indices
+ * {@code k = (ky, kx, ci)}, the patch rows are copied (whole kernel rows where contiguous, zeros outside the image)
+ * into a per-thread {@code [positions, k]} scratch, multiplied by the packed kernel panels, and the result is written
+ * straight into the NHWC output (channels are the vector lanes). Bias and RELU are fused into the micro-kernel;
+ * a residual or another activation is applied in place while the tile is hot.
  * Packed layout ({@link #pack}): per group, the {@code [kh*kw*cPerGroup, f/groups]} matrix in {@link Sgemm} panels.
  */
 final class VConv {
   private VConv() {}
 
-  /** Output positions per tile (rows of the A scratch). */
-  static final int TILE = Sgemm.MR == 8 ? 64 : 60;
+  /** Floats of the A scratch tile: 16 KB, so that it stays in L1 next to the B panel block it meets. */
+  private static final int TILE_FLOATS = 4096;
+  /** Most output positions per tile. */
+  private static final int MAX_TILE = 20 * Sgemm.MR;
+
+  /** Output positions per tile (rows of the A scratch) for a reduction of {@code kk}: a multiple of {@link Sgemm#MR}. */
+  static int tileRows(int kk) {
+    int rows = TILE_FLOATS / (kk > 0 ? kBlock(kk) : 1) / Sgemm.MR * Sgemm.MR;
+    return Math.max(Sgemm.MR, Math.min(MAX_TILE, rows));
+  }
 
   static int groupStride(int kh, int kw, int cg, int fg) {
     return Sgemm.packedLength(kh * kw * cg, fg);
@@ -59,70 +67,167 @@ final class VConv {
     int kk = kh * kw * cg;
     int gs = groupStride(kh, kw, cg, fg);
     int total = n * oh * ow;
-    int tiles = (total + TILE - 1) / TILE;
+    int tile = tileRows(kk);
+    int tiles = (total + tile - 1) / tile;
     int t0 = Sgemm.split(tiles, part, parts), t1 = Sgemm.split(tiles, part + 1, parts);
     int kb = kBlock(kk);
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
-    float[] at = s.aTile(TILE * kb);
+    float[] at = s.aTile(tile * kb);
     int qs = Sgemm.panels(fg);
+    boolean fused = Sgemm.fusesAct(act, residual);
+    boolean relu = fused && act == Activation.RELU;
     for (int t = t0; t < t1; t++) {
-      int p0 = t * TILE;
-      int np = Math.min(TILE, total - p0);
+      int p0 = t * tile;
+      int np = Math.min(tile, total - p0);
       for (int g = 0; g < groups; g++) {
         for (int k0 = 0; k0 < kk; k0 += kb) {
           int kc = Math.min(kb, kk - k0);
           boolean last = k0 + kc == kk;
-          gather(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
+          if (kw * cg < SHORT_RUN) {
+            gatherByTap(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
+          } else {
+            gather(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
+          }
           for (int q = 0; q < qs; q++) {
             int j0 = q * NR;
             int wq = Math.min(NR, fg - j0);
             int cOff = p0 * f + g * fg + j0;
-            Sgemm.block(at, 0, kc, np, packed, g * gs + q * kk * NR + k0 * NR, kc, k0 > 0, out, cOff, f, wq, s);
-            if (last) Sgemm.epilogue(out, cOff, f, np, wq, bias, g * fg + j0, residual, act, s);
+            // bias enters as the first k block's start values, RELU as the last one's store
+            Sgemm.block(at, 0, kc, np, packed, g * gs + q * kk * NR + k0 * NR, kc, k0 > 0, bias, g * fg + j0,
+                last && relu, out, cOff, f, wq, s);
+            if (last && !fused) Sgemm.epilogue(out, cOff, f, np, wq, null, 0, residual, act, s);
           }
         }
       }
     }
   }
 
-  /** {@code at[r * kc + k - k0] = in[img, oy*sh + ky*dh - pt, ox*sw + kx*dw - pl, cOff + ci]}, zero outside. */
-  private static void gather(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
+  /**
+   * {@code at[r * kc + k - k0] = in[img, oy*sh + ky*dh - pt, ox*sw + kx*dw - pl, cOff + ci]} for the positions
+   * {@code p0 + r} ({@code r < np}) and {@code k0 <= k = (ky*kw + kx)*cg + ci < k1}, zero outside the image.
+   * Positions are walked incrementally and the work is split by kernel row: with one group and no horizontal
+   * dilation a kernel row's {@code kw*c} values are one contiguous run of the NHWC input (one copy, not {@code kw*c}
+   * copies when c = 1); at the left and right borders, with groups or dilation, it is copied in runs of {@code cg}.
+   */
+  static void gather(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
       int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at) {
     int kc = k1 - k0;
+    int rowLen = kw * cg; // k values per kernel row
+    int ky0 = k0 / rowLen, ky1 = (k1 - 1) / rowLen + 1; // the kernel rows in this k block
+    boolean contiguous = cg == c && dw == 1;
+    int span = (kw - 1) * dw; // columns from a kernel row's first tap to its last
     int spatial = oh * ow;
     int img = p0 / spatial;
     int rem = p0 - img * spatial;
     int oy = rem / ow;
     int ox = rem - oy * ow;
+    int imgRow = img * h; // row of image img's first pixel row
+    int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
     for (int r = 0; r < np; r++) {
-      int iy0 = oy * sh - pt;
-      int ix0 = ox * sw - pl;
-      int imgBase = img * h;
-      int k = k0;
-      int row = r * kc - k0;
-      while (k < k1) {
-        int tap = k / cg;
-        int ci = k - tap * cg;
-        int ky = tap / kw;
-        int kx = tap - ky * kw;
-        int len = Math.min(cg - ci, k1 - k);
+      int dst = r * kc - k0; // at index of k for this position
+      boolean insideX = ix0 >= 0 && ix0 + span < w;
+      for (int ky = ky0; ky < ky1; ky++) {
+        int rk = ky * rowLen; // k of the row's first value
+        int lo = Math.max(k0, rk), hi = Math.min(k1, rk + rowLen);
         int iy = iy0 + ky * dh;
-        int ix = ix0 + kx * dw;
-        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-          System.arraycopy(in, ((imgBase + iy) * w + ix) * c + cOff + ci, at, row + k, len);
+        if (iy < 0 || iy >= h) {
+          zero(at, dst + lo, hi - lo);
+        } else if (contiguous && insideX) {
+          copy(in, ((imgRow + iy) * w + ix0) * c - rk + lo, at, dst + lo, hi - lo);
         } else {
-          Arrays.fill(at, row + k, row + k + len, 0f);
+          int pix = (imgRow + iy) * w + ix0; // pixel of tap kx = 0 (may be outside the row)
+          for (int kx = 0, ix = ix0, kr = rk; kx < kw; kx++, ix += dw, pix += dw, kr += cg) {
+            int a = Math.max(lo, kr), b = Math.min(hi, kr + cg);
+            if (a >= b) continue;
+            if (ix >= 0 && ix < w) {
+              copy(in, pix * c + cOff - kr + a, at, dst + a, b - a);
+            } else {
+              zero(at, dst + a, b - a);
+            }
+          }
         }
-        k += len;
       }
-      if (++ox == ow) {
+      if (++ox < ow) {
+        ix0 += sw;
+      } else {
         ox = 0;
+        ix0 = -pl;
+        iy0 += sh;
         if (++oy == oh) {
           oy = 0;
-          img++;
+          iy0 = -pt;
+          imgRow += h;
         }
       }
     }
+  }
+
+  /**
+   * {@link #gather} for few channels per group ({@code kw*cg < SHORT_RUN}), where copying per position and kernel row
+   * moves only a few floats per copy: here the positions of one output row are walked once per tap instead, a strided
+   * loop with no per-value call (c = 1: one load and one store per value).
+   */
+  static void gatherByTap(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
+      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at) {
+    int kc = k1 - k0;
+    int rowLen = kw * cg;
+    int ky0 = k0 / rowLen, ky1 = (k1 - 1) / rowLen + 1;
+    int step = sw * c; // input floats from one output position to the next in a row
+    int spatial = oh * ow;
+    int img = p0 / spatial;
+    int rem = p0 - img * spatial;
+    int oy = rem / ow;
+    int ox = rem - oy * ow;
+    int imgRow = img * h;
+    for (int r = 0; r < np; ) {
+      int seg = Math.min(np - r, ow - ox); // positions r .. r+seg share the image and output row
+      int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+      for (int ky = ky0; ky < ky1; ky++) {
+        int iy = iy0 + ky * dh;
+        boolean rowInside = iy >= 0 && iy < h;
+        for (int kx = 0; kx < kw; kx++) {
+          int kr = (ky * kw + kx) * cg; // k of the tap's first channel
+          int a = Math.max(k0, kr), b = Math.min(k1, kr + cg);
+          if (a >= b) continue;
+          int len = b - a;
+          int d = r * kc - k0 + a; // at index of (position r, k = a)
+          int ix = ix0 + kx * dw;
+          int src = ((imgRow + iy) * w + ix) * c + cOff - kr + a; // in index of (position r, k = a)
+          for (int i = 0; i < seg; i++, d += kc, ix += sw, src += step) {
+            if (rowInside && ix >= 0 && ix < w) {
+              if (len == 1) {
+                at[d] = in[src];
+              } else {
+                copy(in, src, at, d, len);
+              }
+            } else {
+              zero(at, d, len);
+            }
+          }
+        }
+      }
+      r += seg;
+      ox = 0;
+      if (++oy == oh) {
+        oy = 0;
+        imgRow += h;
+      }
+    }
+  }
+
+  /** Runs shorter than this are copied by a plain loop: {@code System.arraycopy} costs more for a few floats. */
+  private static final int SHORT_RUN = 16;
+
+  private static void copy(float[] src, int from, float[] dst, int to, int len) {
+    if (len < SHORT_RUN) {
+      for (int i = 0; i < len; i++) dst[to + i] = src[from + i];
+    } else {
+      System.arraycopy(src, from, dst, to, len);
+    }
+  }
+
+  private static void zero(float[] dst, int to, int len) {
+    for (int i = 0; i < len; i++) dst[to + i] = 0f;
   }
 
   // ---- depthwise -----------------------------------------------------------------------------------------

@@ -155,7 +155,8 @@ public final class VectorKernels implements KernelSet {
     }
     int total = n * oh * ow;
     if (total <= 0 || f <= 0) return;
-    int tiles = (total + VConv.TILE - 1) / VConv.TILE;
+    int tile = VConv.tileRows(kh * kw * (c / groups));
+    int tiles = (total + tile - 1) / tile;
     int parts = parts((long) total * f * kh * kw * (c / groups), tiles);
     if (parts > 1 && pool.tryAcquire()) {
       ConvTask t = convTask;
