@@ -228,22 +228,38 @@ final class Sgemm {
       return;
     }
     // partial panel: compute into the scratch tile, copy the w real columns
+    for (int r0 = 0; r0 < rows; r0 += MR) {
+      int rr = Math.min(MR, rows - r0);
+      viaTile(a, aOff + r0 * lda, lda, rr, rr, b, bOff, kc, acc, bias, biasOff, relu, c, cOff + r0 * ldc, ldc, w, s);
+    }
+  }
+
+  /**
+   * {@link #block} for {@code rows < MR} rows whose A has {@code MR} readable rows (the extra ones are computed and
+   * dropped): one full-height micro-kernel into the scratch tile. Convolution tiles end this way so that they only
+   * ever run the MR-row kernel: a kernel4 or kernel1 called once per op stays in C1 long after warm-up, and C1
+   * allocates every vector (tens of microseconds per call).
+   */
+  static void blockPadded(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc, boolean acc,
+      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
+    viaTile(a, aOff, lda, rows, MR, b, bOff, kc, acc, bias, biasOff, relu, c, cOff, ldc, w, s);
+  }
+
+  /** {@link #block} of {@code computed <= MR} rows into the scratch tile, of which the first {@code rows} are kept. */
+  private static void viaTile(float[] a, int aOff, int lda, int rows, int computed, float[] b, int bOff, int kc,
+      boolean acc, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
     float[] t = s.tile;
-    if (!acc && bias != null) { // the kernels read NR bias values: pad with zeros
+    if (acc) {
+      for (int r = 0; r < rows; r++) System.arraycopy(c, cOff + r * ldc, t, r * NR, w);
+    } else if (bias != null && w < NR) { // the kernels read NR bias values: pad with zeros
       float[] padded = s.bias;
       System.arraycopy(bias, biasOff, padded, 0, w);
       java.util.Arrays.fill(padded, w, NR, 0f);
       bias = padded;
       biasOff = 0;
     }
-    for (int r0 = 0; r0 < rows; r0 += MR) {
-      int rr = Math.min(MR, rows - r0);
-      if (acc) {
-        for (int r = 0; r < rr; r++) System.arraycopy(c, cOff + (r0 + r) * ldc, t, r * NR, w);
-      }
-      block(a, aOff + r0 * lda, lda, rr, b, bOff, kc, acc, bias, biasOff, relu, t, 0, NR, NR, s);
-      for (int r = 0; r < rr; r++) System.arraycopy(t, r * NR, c, cOff + (r0 + r) * ldc, w);
-    }
+    block(a, aOff, lda, computed, b, bOff, kc, acc, bias, biasOff, relu, t, 0, NR, NR, s);
+    for (int r = 0; r < rows; r++) System.arraycopy(t, r * NR, c, cOff + r * ldc, w);
   }
 
   /**

@@ -79,22 +79,28 @@ final class VConv {
     for (int t = t0; t < t1; t++) {
       int p0 = t * tile;
       int np = Math.min(tile, total - p0);
+      int full = np / Sgemm.MR * Sgemm.MR, tail = np - full;
       for (int g = 0; g < groups; g++) {
         for (int k0 = 0; k0 < kk; k0 += kb) {
           int kc = Math.min(kb, kk - k0);
           boolean last = k0 + kc == kk;
-          if (kw * cg < SHORT_RUN) {
+          if (kw * cg < BY_TAP) {
             gatherByTap(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
           } else {
             gather(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
           }
+          if (tail > 0) zero(at, np * kc, (Sgemm.MR - tail) * kc); // rows computed by the padded tail, then dropped
           for (int q = 0; q < qs; q++) {
             int j0 = q * NR;
             int wq = Math.min(NR, fg - j0);
             int cOff = p0 * f + g * fg + j0;
+            int bOff = g * gs + q * kk * NR + k0 * NR;
             // bias enters as the first k block's start values, RELU as the last one's store
-            Sgemm.block(at, 0, kc, np, packed, g * gs + q * kk * NR + k0 * NR, kc, k0 > 0, bias, g * fg + j0,
-                last && relu, out, cOff, f, wq, s);
+            Sgemm.block(at, 0, kc, full, packed, bOff, kc, k0 > 0, bias, g * fg + j0, last && relu, out, cOff, f, wq, s);
+            if (tail > 0) {
+              Sgemm.blockPadded(at, full * kc, kc, tail, packed, bOff, kc, k0 > 0, bias, g * fg + j0, last && relu,
+                  out, cOff + full * f, f, wq, s);
+            }
             if (last && !fused) Sgemm.epilogue(out, cOff, f, np, wq, null, 0, residual, act, s);
           }
         }
@@ -162,8 +168,11 @@ final class VConv {
     }
   }
 
+  /** Kernel rows ({@code kw*cg} values) shorter than this are gathered by tap. */
+  private static final int BY_TAP = 16;
+
   /**
-   * {@link #gather} for few channels per group ({@code kw*cg < SHORT_RUN}), where copying per position and kernel row
+   * {@link #gather} for few channels per group ({@code kw*cg < BY_TAP}), where copying per position and kernel row
    * moves only a few floats per copy: here the positions of one output row are walked once per tap instead, a strided
    * loop with no per-value call (c = 1: one load and one store per value).
    */
@@ -191,19 +200,22 @@ final class VConv {
           if (a >= b) continue;
           int len = b - a;
           int d = r * kc - k0 + a; // at index of (position r, k = a)
-          int ix = ix0 + kx * dw;
+          int ix = ix0 + kx * dw; // input column of position r
           int src = ((imgRow + iy) * w + ix) * c + cOff - kr + a; // in index of (position r, k = a)
-          for (int i = 0; i < seg; i++, d += kc, ix += sw, src += step) {
-            if (rowInside && ix >= 0 && ix < w) {
-              if (len == 1) {
-                at[d] = in[src];
-              } else {
-                copy(in, src, at, d, len);
-              }
-            } else {
-              zero(at, d, len);
-            }
+          // positions iLo <= i < iHi read inside the image (one division per tap and row, none per value)
+          int iLo = seg, iHi = seg;
+          if (rowInside) {
+            iLo = ix >= 0 ? 0 : Math.min(seg, (sw - 1 - ix) / sw);
+            iHi = ix >= w ? 0 : Math.min(seg, (w - ix + sw - 1) / sw);
+            if (iHi < iLo) iHi = iLo;
           }
+          for (int i = 0; i < iLo; i++) zero(at, d + i * kc, len);
+          if (len == 1) {
+            for (int i = iLo; i < iHi; i++) at[d + i * kc] = in[src + i * step];
+          } else {
+            for (int i = iLo; i < iHi; i++) copy(in, src + i * step, at, d + i * kc, len);
+          }
+          for (int i = iHi; i < seg; i++) zero(at, d + i * kc, len);
         }
       }
       r += seg;
@@ -215,15 +227,18 @@ final class VConv {
     }
   }
 
-  /** Runs shorter than this are copied by a plain loop: {@code System.arraycopy} costs more for a few floats. */
-  private static final int SHORT_RUN = 16;
-
+  /**
+   * Copies {@code len} floats: a plain loop for runs shorter than a vector ({@code System.arraycopy} costs more for a
+   * few floats), else vector moves, the last one overlapping the previous one instead of a scalar tail.
+   */
   private static void copy(float[] src, int from, float[] dst, int to, int len) {
-    if (len < SHORT_RUN) {
+    if (len < VL) {
       for (int i = 0; i < len; i++) dst[to + i] = src[from + i];
-    } else {
-      System.arraycopy(src, from, dst, to, len);
+      return;
     }
+    int i = 0;
+    for (; i + VL <= len; i += VL) FloatVector.fromArray(S, src, from + i).intoArray(dst, to + i);
+    if (i < len) FloatVector.fromArray(S, src, from + len - VL).intoArray(dst, to + len - VL);
   }
 
   private static void zero(float[] dst, int to, int len) {
