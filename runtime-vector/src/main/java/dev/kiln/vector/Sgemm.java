@@ -94,6 +94,8 @@ final class Sgemm {
   /** Per-thread scratch: the C tile of a partial panel, activation rows, the conv im2col tile. */
   static final class Scratch {
     final float[] tile = new float[8 * NR];
+    /** The output positions of a convolution tile. */
+    final VConv.Walk walk = new VConv.Walk();
     /** A partial panel's bias, zero-padded to {@code NR}. */
     final float[] bias = new float[NR];
     float[] tmp = new float[NR];

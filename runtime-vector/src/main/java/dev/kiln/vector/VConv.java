@@ -24,12 +24,15 @@ final class VConv {
   /** Floats of the A scratch tile: 16 KB, so that it stays in L1 next to the B panel block it meets. */
   private static final int TILE_FLOATS = 4096;
   /** Most output positions per tile. */
-  private static final int MAX_TILE = 20 * Sgemm.MR;
+  private static final int MAX_TILE = 120;
 
-  /** Output positions per tile (rows of the A scratch) for a reduction of {@code kk}: a multiple of {@link Sgemm#MR}. */
+  /** Tiles are a multiple of this many positions: of {@link Sgemm#MR} and of {@link #DR}. */
+  private static final int ROW_STEP = Sgemm.MR == 8 ? 24 : 6;
+
+  /** Output positions per tile (rows of the A scratch) for a reduction of {@code kk}. */
   static int tileRows(int kk) {
-    int rows = TILE_FLOATS / (kk > 0 ? kBlock(kk) : 1) / Sgemm.MR * Sgemm.MR;
-    return Math.max(Sgemm.MR, Math.min(MAX_TILE, rows));
+    int rows = TILE_FLOATS / (kk > 0 ? kBlock(kk) : 1) / ROW_STEP * ROW_STEP;
+    return Math.max(ROW_STEP, Math.min(MAX_TILE, rows));
   }
 
   static int groupStride(int kh, int kw, int cg, int fg) {
@@ -76,36 +79,147 @@ final class VConv {
     int qs = Sgemm.panels(fg);
     boolean fused = Sgemm.fusesAct(act, residual);
     boolean relu = fused && act == Activation.RELU;
+    // the direct kernel stores whole panels; it needs the input offset of every k
+    boolean direct = fg % NR == 0;
+    int[] koff = direct ? tapOffsets(w, c, kh, kw, cg, dh, dw, s.ints(0, kk)) : null;
+    int[] base = direct ? s.ints(1, tile) : null;
     for (int t = t0; t < t1; t++) {
       int p0 = t * tile;
       int np = Math.min(tile, total - p0);
-      int full = np / Sgemm.MR * Sgemm.MR, tail = np - full;
+      // rows [0, dRows) read the input directly, rows [dRows, np) from the gathered A tile
+      int dRows = direct && interiorBases(h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, base, s.walk)
+          ? np / DR * DR : 0;
+      int aRows = np - dRows;
+      int full = aRows / Sgemm.MR * Sgemm.MR, tail = aRows - full;
       for (int g = 0; g < groups; g++) {
         for (int k0 = 0; k0 < kk; k0 += kb) {
           int kc = Math.min(kb, kk - k0);
           boolean last = k0 + kc == kk;
-          if (kw * cg < BY_TAP) {
-            gatherByTap(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
-          } else {
-            gather(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, k0, k0 + kc, at);
+          if (aRows > 0) {
+            if (kw * cg < BY_TAP) {
+              gatherByTap(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0 + dRows, aRows, k0, k0 + kc,
+                  at, s.walk);
+            } else {
+              gather(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0 + dRows, aRows, k0, k0 + kc, at,
+                  s.walk);
+            }
+            if (tail > 0) zero(at, aRows * kc, (Sgemm.MR - tail) * kc); // rows computed by the padded tail, dropped
           }
-          if (tail > 0) zero(at, np * kc, (Sgemm.MR - tail) * kc); // rows computed by the padded tail, then dropped
           for (int q = 0; q < qs; q++) {
             int j0 = q * NR;
             int wq = Math.min(NR, fg - j0);
             int cOff = p0 * f + g * fg + j0;
             int bOff = g * gs + q * kk * NR + k0 * NR;
+            int biasOff = g * fg + j0;
+            boolean storeRelu = last && relu;
             // bias enters as the first k block's start values, RELU as the last one's store
-            Sgemm.block(at, 0, kc, full, packed, bOff, kc, k0 > 0, bias, g * fg + j0, last && relu, out, cOff, f, wq, s);
+            if (dRows > 0) {
+              boolean acc = k0 > 0;
+              float[] from = acc ? out : bias != null ? bias : Sgemm.ZEROS;
+              int fOff = acc ? cOff : bias != null ? biasOff : 0;
+              int fld = acc ? f : 0;
+              float lo = storeRelu ? 0f : Float.NEGATIVE_INFINITY;
+              for (int r = 0; r < dRows; r += DR) {
+                direct6(in, base, r, g * cg, koff, k0, packed, bOff, kc, from, fOff + r * fld, fld, lo, out,
+                    cOff + r * f, f);
+              }
+            }
+            int aOff = cOff + dRows * f;
+            Sgemm.block(at, 0, kc, full, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu, out, aOff, f, wq, s);
             if (tail > 0) {
-              Sgemm.blockPadded(at, full * kc, kc, tail, packed, bOff, kc, k0 > 0, bias, g * fg + j0, last && relu,
-                  out, cOff + full * f, f, wq, s);
+              Sgemm.blockPadded(at, full * kc, kc, tail, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu, out,
+                  aOff + full * f, f, wq, s);
             }
             if (last && !fused) Sgemm.epilogue(out, cOff, f, np, wq, null, 0, residual, act, s);
           }
         }
       }
     }
+  }
+
+  /** Rows of the direct kernel. */
+  static final int DR = 6;
+
+  /** {@code koff[k]}: input offset of reduction index {@code k = (ky*kw + kx)*cg + ci} from its position's tap (0, 0). */
+  private static int[] tapOffsets(int w, int c, int kh, int kw, int cg, int dh, int dw, int[] koff) {
+    int k = 0;
+    for (int ky = 0; ky < kh; ky++) {
+      for (int kx = 0; kx < kw; kx++) {
+        int o = (ky * dh * w + kx * dw) * c;
+        for (int ci = 0; ci < cg; ci++) koff[k++] = o + ci;
+      }
+    }
+    return koff;
+  }
+
+  /**
+   * Whether every tap of positions {@code p0 .. p0+np} is inside the image (then {@code base[r]} is the input index of
+   * position {@code p0 + r}'s tap (0, 0), channel 0).
+   */
+  private static boolean interiorBases(int h, int w, int c, int kh, int kw, int sh, int sw, int dh, int dw, int pt,
+      int pl, int oh, int ow, int p0, int np, int[] base, Walk walk) {
+    Walk pos = walk.start(p0, h, oh, ow, sh, sw, pt, pl);
+    int spanY = (kh - 1) * dh, spanX = (kw - 1) * dw;
+    for (int r = 0; r < np; r++, pos.next()) {
+      if (pos.iy < 0 || pos.iy + spanY >= h || pos.ix < 0 || pos.ix + spanX >= w) return false;
+      base[r] = ((pos.imgRow + pos.iy) * w + pos.ix) * c;
+    }
+    return true;
+  }
+
+  /**
+   * {@link Sgemm#kernel6} with A read straight from the input, for interior positions: row {@code r}'s value at k is
+   * {@code in[base[r0 + r] + off + koff[k0 + p]]}. No A tile is gathered (with c = 1 the gather cost more than the
+   * multiply-adds); the price is an index load per k and bounds checks C2 cannot hoist.
+   */
+  static void direct6(float[] in, int[] base, int r0, int off, int[] koff, int k0, float[] b, int bOff, int kc,
+      float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+    int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+    int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
+    FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
+    FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
+    FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
+    FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
+    FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
+    FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
+    int a0 = base[r0] + off, a1 = base[r0 + 1] + off, a2 = base[r0 + 2] + off, a3 = base[r0 + 3] + off,
+        a4 = base[r0 + 4] + off, a5 = base[r0 + 5] + off;
+    for (int p = 0; p < kc; p++) {
+      int bi = bOff + p * NR;
+      int o = koff[k0 + p];
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+      FloatVector x = FloatVector.broadcast(S, in[a0 + o]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, in[a1 + o]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, in[a2 + o]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, in[a3 + o]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, in[a4 + o]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, in[a5 + o]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    c00.max(lo).intoArray(c, o0);
+    c01.max(lo).intoArray(c, o0 + VL);
+    c10.max(lo).intoArray(c, o1);
+    c11.max(lo).intoArray(c, o1 + VL);
+    c20.max(lo).intoArray(c, o2);
+    c21.max(lo).intoArray(c, o2 + VL);
+    c30.max(lo).intoArray(c, o3);
+    c31.max(lo).intoArray(c, o3 + VL);
+    c40.max(lo).intoArray(c, o4);
+    c41.max(lo).intoArray(c, o4 + VL);
+    c50.max(lo).intoArray(c, o5);
+    c51.max(lo).intoArray(c, o5 + VL);
   }
 
   /**
@@ -116,20 +230,15 @@ final class VConv {
    * copies when c = 1); at the left and right borders, with groups or dilation, it is copied in runs of {@code cg}.
    */
   static void gather(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
-      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at) {
+      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at, Walk walk) {
     int kc = k1 - k0;
     int rowLen = kw * cg; // k values per kernel row
     int ky0 = k0 / rowLen, ky1 = (k1 - 1) / rowLen + 1; // the kernel rows in this k block
     boolean contiguous = cg == c && dw == 1;
     int span = (kw - 1) * dw; // columns from a kernel row's first tap to its last
-    int spatial = oh * ow;
-    int img = p0 / spatial;
-    int rem = p0 - img * spatial;
-    int oy = rem / ow;
-    int ox = rem - oy * ow;
-    int imgRow = img * h; // row of image img's first pixel row
-    int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
-    for (int r = 0; r < np; r++) {
+    Walk pos = walk.start(p0, h, oh, ow, sh, sw, pt, pl);
+    for (int r = 0; r < np; r++, pos.next()) {
+      int iy0 = pos.iy, ix0 = pos.ix, imgRow = pos.imgRow;
       int dst = r * kc - k0; // at index of k for this position
       boolean insideX = ix0 >= 0 && ix0 + span < w;
       for (int ky = ky0; ky < ky1; ky++) {
@@ -153,18 +262,6 @@ final class VConv {
           }
         }
       }
-      if (++ox < ow) {
-        ix0 += sw;
-      } else {
-        ox = 0;
-        ix0 = -pl;
-        iy0 += sh;
-        if (++oy == oh) {
-          oy = 0;
-          iy0 = -pt;
-          imgRow += h;
-        }
-      }
     }
   }
 
@@ -177,20 +274,15 @@ final class VConv {
    * loop with no per-value call (c = 1: one load and one store per value).
    */
   static void gatherByTap(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
-      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at) {
+      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at, Walk walk) {
     int kc = k1 - k0;
     int rowLen = kw * cg;
     int ky0 = k0 / rowLen, ky1 = (k1 - 1) / rowLen + 1;
     int step = sw * c; // input floats from one output position to the next in a row
-    int spatial = oh * ow;
-    int img = p0 / spatial;
-    int rem = p0 - img * spatial;
-    int oy = rem / ow;
-    int ox = rem - oy * ow;
-    int imgRow = img * h;
+    Walk pos = walk.start(p0, h, oh, ow, sh, sw, pt, pl);
     for (int r = 0; r < np; ) {
-      int seg = Math.min(np - r, ow - ox); // positions r .. r+seg share the image and output row
-      int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+      int seg = Math.min(np - r, ow - pos.ox); // positions r .. r+seg share the image and output row
+      int iy0 = pos.iy, ix0 = pos.ix, imgRow = pos.imgRow;
       for (int ky = ky0; ky < ky1; ky++) {
         int iy = iy0 + ky * dh;
         boolean rowInside = iy >= 0 && iy < h;
@@ -219,11 +311,7 @@ final class VConv {
         }
       }
       r += seg;
-      ox = 0;
-      if (++oy == oh) {
-        oy = 0;
-        imgRow += h;
-      }
+      pos.nextRow();
     }
   }
 
@@ -243,6 +331,55 @@ final class VConv {
 
   private static void zero(float[] dst, int to, int len) {
     for (int i = 0; i < len; i++) dst[to + i] = 0f;
+  }
+
+  /**
+   * Output positions in order (image, row {@code oy}, column {@code ox}) with the input row {@code iy} and column
+   * {@code ix} of their tap (0, 0) and the first input row {@code imgRow} of their image (in rows of the whole batch):
+   * divisions only in {@link #start}. Kept in the per-thread scratch.
+   */
+  static final class Walk {
+    int ox, oy, ix, iy, imgRow;
+    private int h, oh, ow, sh, pt, sw, pl;
+
+    Walk start(int p, int h, int oh, int ow, int sh, int sw, int pt, int pl) {
+      this.h = h;
+      this.oh = oh;
+      this.ow = ow;
+      this.sh = sh;
+      this.sw = sw;
+      this.pt = pt;
+      this.pl = pl;
+      int spatial = oh * ow;
+      int img = p / spatial;
+      int rem = p - img * spatial;
+      oy = rem / ow;
+      ox = rem - oy * ow;
+      imgRow = img * h;
+      iy = oy * sh - pt;
+      ix = ox * sw - pl;
+      return this;
+    }
+
+    void next() {
+      if (++ox < ow) {
+        ix += sw;
+      } else {
+        nextRow();
+      }
+    }
+
+    /** To column 0 of the next output row. */
+    void nextRow() {
+      ox = 0;
+      ix = -pl;
+      iy += sh;
+      if (++oy == oh) {
+        oy = 0;
+        iy = -pt;
+        imgRow += h;
+      }
+    }
   }
 
   // ---- depthwise -----------------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ class VectorKernelsTest {
 
   /**
    * The two gathers of the implicit GEMM (by tap for {@code kw*cg < 16}, else by kernel row, contiguous or in runs of
-   * {@code cg}), at image borders, with strides, dilations, groups, batches whose tiles span images, and reductions
+   * {@code cg}) and the direct kernel of interior tiles, at image borders, with strides, dilations, groups, batches whose tiles span images, and reductions
    * split into k blocks (kk > 256) mid kernel row; the fused bias and RELU with and without a residual.
    */
   @Test
@@ -164,6 +164,13 @@ class VectorKernelsTest {
       {5, 4, 4, 1, 3, 3, 16, 1, 1, 1, 1, 1, 1}, // many images per tile
       {2, 30, 30, 3, 3, 3, 16, 2, 2, 1, 1, 1, 1},
       {1, 6, 40, 1, 1, 7, 9, 1, 3, 1, 2, 1, 1},
+      // whole panels (f/groups a multiple of 16 or 32): the direct kernel on interior tiles
+      {1, 9, 9, 40, 3, 3, 32, 1, 1, 1, 1, 1, 0}, // two k blocks
+      {1, 8, 8, 4, 3, 3, 64, 1, 1, 1, 1, 2, 0},
+      {2, 15, 15, 3, 3, 3, 32, 2, 2, 1, 1, 1, 0},
+      {1, 14, 14, 2, 3, 3, 16, 1, 1, 2, 2, 1, 0},
+      {1, 10, 64, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1}, // SAME: interior and border tiles
+      {3, 7, 7, 1, 3, 3, 32, 1, 1, 1, 1, 1, 0},
     };
     for (int[] s : cases) {
       checkConv(r, s, Activation.RELU, true, false);
