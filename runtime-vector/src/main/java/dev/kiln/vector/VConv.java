@@ -82,13 +82,15 @@ final class VConv {
     // the direct kernel stores whole panels; it needs the input offset of every k
     boolean direct = fg % NR == 0;
     int[] koff = direct ? tapOffsets(w, c, kh, kw, cg, dh, dw, s.ints(0, kk)) : null;
-    int[] base = direct ? s.ints(1, tile) : null;
+    int[] base = direct ? s.ints(1, tile + DR) : null;
     for (int t = t0; t < t1; t++) {
       int p0 = t * tile;
       int np = Math.min(tile, total - p0);
       // rows [0, dRows) read the input directly, rows [dRows, np) from the gathered A tile
       int dRows = direct && interiorBases(h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, base, s.walk)
-          ? np / DR * DR : 0;
+          ? np : 0;
+      int dFull = dRows / DR * DR, dTail = dRows - dFull;
+      for (int r = dRows; r < dFull + (dTail > 0 ? DR : 0); r++) base[r] = base[dRows - 1]; // padding rows: dropped
       int aRows = np - dRows;
       int full = aRows / Sgemm.MR * Sgemm.MR, tail = aRows - full;
       for (int g = 0; g < groups; g++) {
@@ -119,9 +121,19 @@ final class VConv {
               int fOff = acc ? cOff : bias != null ? biasOff : 0;
               int fld = acc ? f : 0;
               float lo = storeRelu ? 0f : Float.NEGATIVE_INFINITY;
-              for (int r = 0; r < dRows; r += DR) {
+              for (int r = 0; r < dFull; r += DR) {
                 direct6(in, base, r, g * cg, koff, k0, packed, bOff, kc, from, fOff + r * fld, fld, lo, out,
                     cOff + r * f, f);
+              }
+              if (dTail > 0) { // six rows into the scratch tile, as the rarely run kernel4/kernel1 would stay in C1
+                float[] tt = s.tile;
+                int o = cOff + dFull * f;
+                if (acc) {
+                  for (int r = 0; r < dTail; r++) System.arraycopy(out, o + r * f, tt, r * NR, NR);
+                }
+                direct6(in, base, dFull, g * cg, koff, k0, packed, bOff, kc, acc ? tt : from, acc ? 0 : fOff,
+                    acc ? NR : 0, lo, tt, 0, NR);
+                for (int r = 0; r < dTail; r++) System.arraycopy(tt, r * NR, out, o + r * f, NR);
               }
             }
             int aOff = cOff + dRows * f;
