@@ -1,5 +1,7 @@
 package dev.kiln.vector;
 
+import static jdk.incubator.vector.VectorOperators.LE;
+
 import dev.kiln.Activation;
 import dev.kiln.kernels.Activations;
 import jdk.incubator.vector.FloatVector;
@@ -282,7 +284,9 @@ final class Sgemm {
 
   /**
    * The kernels store {@code max(x, lo)}: {@code lo} = 0 is a fused RELU, {@code -infinity} changes nothing. A branch
-   * between two stores made C2 box the accumulators.
+   * between two stores made C2 box the accumulators. Written as {@code x <= lo ? lo : x} (a compare and a blend), which
+   * is {@code Math.max} for these two bounds (NaN stays, -0 becomes 0) and cheaper than the vector max, which has to
+   * order NaN and signed zeros for any operands.
    */
   private static final float NO_RELU = Float.NEGATIVE_INFINITY;
 
@@ -388,22 +392,22 @@ final class Sgemm {
       c70 = x.fma(b0, c70);
       c71 = x.fma(b1, c71);
     }
-    c00.max(lo).intoArray(c, o0);
-    c01.max(lo).intoArray(c, o0 + VL);
-    c10.max(lo).intoArray(c, o1);
-    c11.max(lo).intoArray(c, o1 + VL);
-    c20.max(lo).intoArray(c, o2);
-    c21.max(lo).intoArray(c, o2 + VL);
-    c30.max(lo).intoArray(c, o3);
-    c31.max(lo).intoArray(c, o3 + VL);
-    c40.max(lo).intoArray(c, o4);
-    c41.max(lo).intoArray(c, o4 + VL);
-    c50.max(lo).intoArray(c, o5);
-    c51.max(lo).intoArray(c, o5 + VL);
-    c60.max(lo).intoArray(c, o6);
-    c61.max(lo).intoArray(c, o6 + VL);
-    c70.max(lo).intoArray(c, o7);
-    c71.max(lo).intoArray(c, o7 + VL);
+    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
+    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
+    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
+    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
+    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
+    c60.blend(lo, c60.compare(LE, lo)).intoArray(c, o6);
+    c61.blend(lo, c61.compare(LE, lo)).intoArray(c, o6 + VL);
+    c70.blend(lo, c70.compare(LE, lo)).intoArray(c, o7);
+    c71.blend(lo, c71.compare(LE, lo)).intoArray(c, o7 + VL);
   }
 
   static void kernel6(float[] a, int aOff, int lda, float[] b, int bOff, int kc, float[] from, int fOff,
@@ -485,18 +489,18 @@ final class Sgemm {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
-    c00.max(lo).intoArray(c, o0);
-    c01.max(lo).intoArray(c, o0 + VL);
-    c10.max(lo).intoArray(c, o1);
-    c11.max(lo).intoArray(c, o1 + VL);
-    c20.max(lo).intoArray(c, o2);
-    c21.max(lo).intoArray(c, o2 + VL);
-    c30.max(lo).intoArray(c, o3);
-    c31.max(lo).intoArray(c, o3 + VL);
-    c40.max(lo).intoArray(c, o4);
-    c41.max(lo).intoArray(c, o4 + VL);
-    c50.max(lo).intoArray(c, o5);
-    c51.max(lo).intoArray(c, o5 + VL);
+    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
+    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
+    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
+    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
+    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
   }
 
   static void kernel4(float[] a, int aOff, int lda, float[] b, int bOff, int kc, float[] from, int fOff,
@@ -558,14 +562,14 @@ final class Sgemm {
       c30 = x.fma(b0, c30);
       c31 = x.fma(b1, c31);
     }
-    c00.max(lo).intoArray(c, o0);
-    c01.max(lo).intoArray(c, o0 + VL);
-    c10.max(lo).intoArray(c, o1);
-    c11.max(lo).intoArray(c, o1 + VL);
-    c20.max(lo).intoArray(c, o2);
-    c21.max(lo).intoArray(c, o2 + VL);
-    c30.max(lo).intoArray(c, o3);
-    c31.max(lo).intoArray(c, o3 + VL);
+    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
   }
 
   /** One row, k unrolled by two so that four FMA chains are in flight. */
@@ -589,8 +593,10 @@ final class Sgemm {
       c0 = x.fma(FloatVector.fromArray(S, b, bi), c0);
       c1 = x.fma(FloatVector.fromArray(S, b, bi + VL), c1);
     }
-    c0.add(d0).max(lo).intoArray(c, cOff);
-    c1.add(d1).max(lo).intoArray(c, cOff + VL);
+    c0 = c0.add(d0);
+    c1 = c1.add(d1);
+    c0.blend(lo, c0.compare(LE, lo)).intoArray(c, cOff);
+    c1.blend(lo, c1.compare(LE, lo)).intoArray(c, cOff + VL);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.kiln.vector;
 import static dev.kiln.vector.Sgemm.NR;
 import static dev.kiln.vector.Sgemm.S;
 import static dev.kiln.vector.Sgemm.VL;
+import static jdk.incubator.vector.VectorOperators.LE;
 
 import dev.kiln.Activation;
 import jdk.incubator.vector.FloatVector;
@@ -220,18 +221,18 @@ final class VConv {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
-    c00.max(lo).intoArray(c, o0);
-    c01.max(lo).intoArray(c, o0 + VL);
-    c10.max(lo).intoArray(c, o1);
-    c11.max(lo).intoArray(c, o1 + VL);
-    c20.max(lo).intoArray(c, o2);
-    c21.max(lo).intoArray(c, o2 + VL);
-    c30.max(lo).intoArray(c, o3);
-    c31.max(lo).intoArray(c, o3 + VL);
-    c40.max(lo).intoArray(c, o4);
-    c41.max(lo).intoArray(c, o4 + VL);
-    c50.max(lo).intoArray(c, o5);
-    c51.max(lo).intoArray(c, o5 + VL);
+    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
+    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
+    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
+    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
+    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
   }
 
   /**
