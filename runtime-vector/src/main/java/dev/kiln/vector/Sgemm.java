@@ -123,6 +123,14 @@ final class Sgemm {
       return zeros;
     }
 
+    private float[] padded = new float[0];
+
+    /** A convolution's padded input ({@link VConv#pad}). */
+    float[] padded(int n) {
+      if (padded.length < n) padded = new float[n];
+      return padded;
+    }
+
     float[] aTile(int n) {
       if (aTile.length < n) aTile = new float[n];
       return aTile;

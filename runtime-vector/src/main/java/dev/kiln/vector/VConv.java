@@ -80,8 +80,7 @@ final class VConv {
     int qs = Sgemm.panels(fg);
     boolean fused = Sgemm.fusesAct(act, residual);
     boolean relu = fused && act == Activation.RELU;
-    // the direct kernel stores whole panels; it needs the input offset of every k
-    boolean direct = fg % NR == 0;
+    boolean direct = direct(fg);
     int[] koff = direct ? tapOffsets(w, c, kh, kw, cg, dh, dw, s.ints(0, kk)) : null;
     int[] base = direct ? s.ints(1, tile + DR) : null;
     for (int t = t0; t < t1; t++) {
@@ -148,6 +147,34 @@ final class VConv {
         }
       }
     }
+  }
+
+  /** Whether tiles whose taps are all inside the image take {@link #direct6}: it stores whole panels. */
+  static boolean direct(int fg) {
+    return fg % NR == 0;
+  }
+
+  /**
+   * The input with its padding made real, {@code [n, hp, wp, c]} with each image at row {@code pt}, column {@code pl}
+   * and zeros around it, in the caller's scratch ({@code hp >= h + pt}, {@code wp >= w + pl}). Then every tap of
+   * every output position is inside and all tiles take {@link #direct6}; the copy is one pass over the input, small
+   * next to the convolution (k multiply-adds per output value).
+   */
+  static float[] pad(float[] in, int n, int h, int w, int c, int pt, int pl, int hp, int wp, Sgemm.Scratch s) {
+    float[] p = s.padded(n * hp * wp * c);
+    int row = w * c, rowP = wp * c;
+    for (int img = 0; img < n; img++) {
+      int base = img * hp * rowP;
+      java.util.Arrays.fill(p, base, base + pt * rowP, 0f);
+      for (int y = 0; y < h; y++) {
+        int o = base + (pt + y) * rowP;
+        java.util.Arrays.fill(p, o, o + pl * c, 0f);
+        System.arraycopy(in, (img * h + y) * row, p, o + pl * c, row);
+        java.util.Arrays.fill(p, o + pl * c + row, o + rowP, 0f);
+      }
+      java.util.Arrays.fill(p, base + (pt + h) * rowP, base + hp * rowP, 0f);
+    }
+    return p;
   }
 
   /** Rows of the direct kernel. */

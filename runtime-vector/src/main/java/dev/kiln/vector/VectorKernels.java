@@ -155,6 +155,17 @@ public final class VectorKernels implements KernelSet {
     }
     int total = n * oh * ow;
     if (total <= 0 || f <= 0) return;
+    if (VConv.direct(f / groups) && padTop >= 0 && padLeft >= 0) {
+      // rows and columns the output reaches, from -padTop and -padLeft
+      int hp = Math.max(h + padTop, (oh - 1) * strideH + (kh - 1) * dilH + 1);
+      int wp = Math.max(w + padLeft, (ow - 1) * strideW + (kw - 1) * dilW + 1);
+      if (hp > h || wp > w) {
+        in = VConv.pad(in, n, h, w, c, padTop, padLeft, hp, wp, Sgemm.SCRATCH.get());
+        h = hp;
+        w = wp;
+        padTop = padLeft = 0;
+      }
+    }
     int tile = VConv.tileRows(kh * kw * (c / groups));
     int tiles = (total + tile - 1) / tile;
     int parts = parts((long) total * f * kh * kw * (c / groups), tiles);

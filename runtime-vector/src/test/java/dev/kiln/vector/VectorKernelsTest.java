@@ -139,7 +139,7 @@ class VectorKernelsTest {
 
   /**
    * The two gathers of the implicit GEMM (by tap for {@code kw*cg < 16}, else by kernel row, contiguous or in runs of
-   * {@code cg}) and the direct kernel of interior tiles, at image borders, with strides, dilations, groups, batches whose tiles span images, and reductions
+   * {@code cg}) and the direct kernel of interior tiles (all tiles once the input is padded), at image borders, with strides, dilations, groups, batches whose tiles span images, and reductions
    * split into k blocks (kk > 256) mid kernel row; the fused bias and RELU with and without a residual.
    */
   @Test
@@ -171,6 +171,11 @@ class VectorKernelsTest {
       {1, 14, 14, 2, 3, 3, 16, 1, 1, 2, 2, 1, 0},
       {1, 10, 64, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1}, // SAME: interior and border tiles
       {3, 7, 7, 1, 3, 3, 32, 1, 1, 1, 1, 1, 0},
+      // padded: the input copied with its padding made real, then all tiles direct
+      {1, 10, 10, 4, 3, 3, 16, 2, 2, 1, 1, 1, 1}, // SAME, stride 2: padding only at the bottom and right
+      {2, 9, 8, 3, 3, 3, 32, 2, 1, 1, 2, 1, 2},
+      {2, 6, 7, 2, 3, 3, 32, 1, 1, 1, 1, 2, 1},
+      {2, 13, 13, 16, 3, 3, 24, 1, 1, 1, 1, 1, 1}, // partial panels: gathered at the borders
     };
     for (int[] s : cases) {
       checkConv(r, s, Activation.RELU, true, false);
