@@ -121,18 +121,15 @@ final class VConv {
               int fOff = acc ? cOff : bias != null ? biasOff : 0;
               int fld = acc ? f : 0;
               float lo = storeRelu ? 0f : Float.NEGATIVE_INFINITY;
-              for (int r = 0; r < dFull; r += DR) {
-                direct6(in, base, r, g * cg, koff, k0, packed, bOff, kc, from, fOff + r * fld, fld, lo, out,
-                    cOff + r * f, f);
-              }
+              direct6(in, base, 0, dFull, g * cg, koff, k0, packed, bOff, kc, from, fOff, fld, lo, out, cOff, f);
               if (dTail > 0) { // six rows into the scratch tile, as the rarely run kernel4/kernel1 would stay in C1
                 float[] tt = s.tile;
                 int o = cOff + dFull * f;
                 if (acc) {
                   for (int r = 0; r < dTail; r++) System.arraycopy(out, o + r * f, tt, r * NR, NR);
                 }
-                direct6(in, base, dFull, g * cg, koff, k0, packed, bOff, kc, acc ? tt : from, acc ? 0 : fOff,
-                    acc ? NR : 0, lo, tt, 0, NR);
+                direct6(in, base, dFull, dFull + DR, g * cg, koff, k0, packed, bOff, kc, acc ? tt : from,
+                    acc ? 0 : fOff, acc ? NR : 0, lo, tt, 0, NR);
                 for (int r = 0; r < dTail; r++) System.arraycopy(tt, r * NR, out, o + r * f, NR);
               }
             }
@@ -208,58 +205,62 @@ final class VConv {
   }
 
   /**
-   * {@link Sgemm#kernel6} with A read straight from the input, for interior positions: row {@code r}'s value at k is
-   * {@code in[base[r0 + r] + off + koff[k0 + p]]}. No A tile is gathered (with c = 1 the gather cost more than the
+   * {@link Sgemm#kernel6} with A read straight from the input, for interior positions: rows {@code r0 <= r < r1} (a
+   * multiple of 6 apart; C row {@code r - r0} at {@code c[cOff + (r - r0) * ldc]}) have value
+   * {@code in[base[r] + off + koff[k0 + p]]} at k. Looping over the row groups here rather than in the caller saves a
+   * call per group, which counts when k is 9. No A tile is gathered (with c = 1 the gather cost more than the
    * multiply-adds); the price is an index load per k and bounds checks C2 cannot hoist.
    */
-  static void direct6(float[] in, int[] base, int r0, int off, int[] koff, int k0, float[] b, int bOff, int kc,
-      float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
-    int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-    int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
-    FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
-    FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
-    FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
-    FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
-    FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
-    FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
-    int a0 = base[r0] + off, a1 = base[r0 + 1] + off, a2 = base[r0 + 2] + off, a3 = base[r0 + 3] + off,
-        a4 = base[r0 + 4] + off, a5 = base[r0 + 5] + off;
-    for (int p = 0; p < kc; p++) {
-      int bi = bOff + p * NR;
-      int o = koff[k0 + p];
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, in[a0 + o]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, in[a1 + o]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, in[a2 + o]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, in[a3 + o]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, in[a4 + o]);
-      c40 = x.fma(b0, c40);
-      c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, in[a5 + o]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
+  static void direct6(float[] in, int[] base, int r0, int r1, int off, int[] koff, int k0, float[] b, int bOff,
+      int kc, float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+    for (int r = r0; r < r1; r += DR) {
+      int o0 = cOff + (r - r0) * ldc, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+      int f0 = fOff + (r - r0) * fld, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
+      FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
+      FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
+      FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
+      FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
+      FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
+      FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
+      int a0 = base[r] + off, a1 = base[r + 1] + off, a2 = base[r + 2] + off, a3 = base[r + 3] + off,
+          a4 = base[r + 4] + off, a5 = base[r + 5] + off;
+      for (int p = 0; p < kc; p++) {
+        int bi = bOff + p * NR;
+        int o = koff[k0 + p];
+        FloatVector b0 = FloatVector.fromArray(S, b, bi);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+        FloatVector x = FloatVector.broadcast(S, in[a0 + o]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, in[a1 + o]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, in[a2 + o]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, in[a3 + o]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, in[a4 + o]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, in[a5 + o]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+      }
+      c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+      c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+      c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+      c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+      c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+      c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+      c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+      c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
+      c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
+      c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
+      c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
+      c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
     }
-    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
-    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
-    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
-    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
   }
 
   /**
