@@ -11,12 +11,13 @@ import jdk.incubator.vector.FloatVector;
 /**
  * Convolutions on NHWC arrays with the {@link Sgemm} micro-kernels.
  *
- * <p>{@link #conv2d} is an implicit GEMM with the register tile over {@link Sgemm#MR} output positions x
- * {@link Sgemm#NR} output channels: for a tile of {@link #tileRows} positions and a block of reduction indices
- * {@code k = (ky, kx, ci)}, the patch rows are copied (whole kernel rows where contiguous, zeros outside the image)
- * into a per-thread {@code [positions, k]} scratch, multiplied by the packed kernel panels, and the result is written
- * straight into the NHWC output (channels are the vector lanes). Bias and RELU are fused into the micro-kernel;
- * a residual or another activation is applied in place while the tile is hot.
+ * <p>{@link #conv2d} is an implicit GEMM over output positions x output channels (channels are the vector lanes),
+ * in tiles of {@link #tileRows} positions written straight into the NHWC output. When {@code f/groups} fills whole
+ * {@link Sgemm#NR} panels, a tile whose taps are all inside the image (all tiles once {@link #pad} has made the
+ * padding real) runs {@link #direct6}, which reads A from the input through a per-k offset table. Other tiles copy
+ * their patch rows (whole kernel rows where contiguous, zeros outside the image) into a per-thread
+ * {@code [positions, k]} scratch for the {@link Sgemm} micro-kernels. Bias and RELU are fused into the kernels; a
+ * residual or another activation is applied in place while the tile is hot.
  * Packed layout ({@link #pack}): per group, the {@code [kh*kw*cPerGroup, f/groups]} matrix in {@link Sgemm} panels.
  */
 final class VConv {
@@ -177,7 +178,7 @@ final class VConv {
   /** Rows of the direct kernel. */
   static final int DR = 6;
 
-  /** {@code koff[k]}: input offset of reduction index {@code k = (ky*kw + kx)*cg + ci} from its position's tap (0, 0). */
+  /** {@code koff[k]}: input offset of reduction index {@code k = (ky*kw + kx)*cg + ci} from its position's tap 0. */
   private static int[] tapOffsets(int w, int c, int kh, int kw, int cg, int dh, int dw, int[] koff) {
     int k = 0;
     for (int ky = 0; ky < kh; ky++) {
@@ -270,8 +271,8 @@ final class VConv {
    * dilation a kernel row's {@code kw*c} values are one contiguous run of the NHWC input (one copy, not {@code kw*c}
    * copies when c = 1); at the left and right borders, with groups or dilation, it is copied in runs of {@code cg}.
    */
-  static void gather(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
-      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at, Walk walk) {
+  private static void gather(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh,
+      int dw, int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at, Walk walk) {
     int kc = k1 - k0;
     int rowLen = kw * cg; // k values per kernel row
     int ky0 = k0 / rowLen, ky1 = (k1 - 1) / rowLen + 1; // the kernel rows in this k block
@@ -314,8 +315,8 @@ final class VConv {
    * moves only a few floats per copy: here the positions of one output row are walked once per tap instead, a strided
    * loop with no per-value call (c = 1: one load and one store per value).
    */
-  static void gatherByTap(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw, int dh, int dw,
-      int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at, Walk walk) {
+  private static void gatherByTap(float[] in, int h, int w, int c, int kw, int cg, int cOff, int sh, int sw,
+      int dh, int dw, int pt, int pl, int oh, int ow, int p0, int np, int k0, int k1, float[] at, Walk walk) {
     int kc = k1 - k0;
     int rowLen = kw * cg;
     int ky0 = k0 / rowLen, ky1 = (k1 - 1) / rowLen + 1;

@@ -16,9 +16,10 @@ import dev.kiln.kernels.Softmax;
  * <p>Computes what {@link dev.kiln.kernels.Gemm#dense}, {@link Conv#conv2d} and {@link Conv#depthwise2d} compute, up
  * to float rounding (fused multiply-adds, another summation order). Dense layers are a packed, register-blocked SGEMM
  * (a streaming GEMV for one row); convolutions an implicit GEMM over output positions x output channels (1x1
- * stride-1 ones a plain GEMM); depthwise convolutions with multiplier 1 are vectorized over channels (other
- * multipliers run {@link Conv#depthwise2d}). With {@code threads > 1} an op big enough to pay for the hand-over is
- * split over a fixed pool of {@code threads - 1} daemon workers created here, which {@link #close} stops.
+ * stride-1 ones a plain GEMM; padded ones on a copy of the input with the padding made real); depthwise convolutions
+ * with multiplier 1 are vectorized over channels (other multipliers run {@link Conv#depthwise2d}). With
+ * {@code threads > 1} an op big enough to pay for the hand-over is split over a fixed pool of {@code threads - 1}
+ * daemon workers created here, which {@link #close} stops.
  */
 public final class VectorKernels implements KernelSet {
   /** Creates a Vector API kernel set. */

@@ -139,8 +139,9 @@ class VectorKernelsTest {
 
   /**
    * The two gathers of the implicit GEMM (by tap for {@code kw*cg < 16}, else by kernel row, contiguous or in runs of
-   * {@code cg}) and the direct kernel of interior tiles (all tiles once the input is padded), at image borders, with strides, dilations, groups, batches whose tiles span images, and reductions
-   * split into k blocks (kk > 256) mid kernel row; the fused bias and RELU with and without a residual.
+   * {@code cg}) and the direct kernel of interior tiles (all tiles once the input is padded), at image borders, with
+   * strides, dilations, groups, batches whose tiles span images, and reductions split into k blocks (kk > 256) mid
+   * kernel row; the fused bias and RELU with and without a residual.
    */
   @Test
   void conv2dGatherPaths() {
