@@ -30,6 +30,11 @@ public final class VectorKernels implements KernelSet {
    * shared 2-vCPU machine a hand-over cost more than the few microseconds it could save).
    */
   static final long MIN_MACS_PER_THREAD = 256 * 1024;
+  /**
+   * The same for {@link #conv2d}, whose kernels do a multiply-add in about half the time of the GEMV: the small CNN's
+   * conv2 at batch 1 (557K, about 20 us on one thread) ran slower on two (in-JVM A/B on the shared machine).
+   */
+  static final long MIN_CONV_MACS_PER_THREAD = 1024 * 1024;
   /** Chunks per thread: late or slow threads leave their chunks to the others. */
   private static final int CHUNKS_PER_THREAD = 4;
 
@@ -57,8 +62,12 @@ public final class VectorKernels implements KernelSet {
 
   /** Threads to use for {@code macs} multiply-adds over {@code units} independent units (1 = stay on the caller). */
   private int parts(long macs, int units) {
+    return parts(macs, units, MIN_MACS_PER_THREAD);
+  }
+
+  private int parts(long macs, int units, long minMacsPerThread) {
     if (pool == null) return 1;
-    long byWork = macs / MIN_MACS_PER_THREAD;
+    long byWork = macs / minMacsPerThread;
     return (int) Math.max(1, Math.min(Math.min(threads, units), byWork));
   }
 
@@ -169,7 +178,7 @@ public final class VectorKernels implements KernelSet {
     }
     int tile = VConv.tileRows(kh * kw * (c / groups));
     int tiles = (total + tile - 1) / tile;
-    int parts = parts((long) total * f * kh * kw * (c / groups), tiles);
+    int parts = parts((long) total * f * kh * kw * (c / groups), tiles, MIN_CONV_MACS_PER_THREAD);
     if (parts > 1 && pool.tryAcquire()) {
       ConvTask t = convTask;
       t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
