@@ -16,9 +16,10 @@ import dev.kiln.kernels.Softmax;
  * <p>Computes what {@link dev.kiln.kernels.Gemm#dense}, {@link Conv#conv2d} and {@link Conv#depthwise2d} compute, up
  * to float rounding (fused multiply-adds, another summation order). Dense layers are a packed, register-blocked SGEMM
  * (a streaming GEMV for one row); convolutions an implicit GEMM over output positions x output channels (1x1
- * stride-1 ones a plain GEMM); depthwise convolutions with multiplier 1 are vectorized over channels (other
- * multipliers run {@link Conv#depthwise2d}). With {@code threads > 1} an op big enough to pay for the hand-over is
- * split over a fixed pool of {@code threads - 1} daemon workers created here, which {@link #close} stops.
+ * stride-1 ones a plain GEMM; padded ones on a copy of the input with the padding made real); depthwise convolutions
+ * with multiplier 1 are vectorized over channels (other multipliers run {@link Conv#depthwise2d}). With
+ * {@code threads > 1} an op big enough to pay for the hand-over is split over a fixed pool of {@code threads - 1}
+ * daemon workers created here, which {@link #close} stops.
  */
 public final class VectorKernels implements KernelSet {
   /** Creates a Vector API kernel set. */
@@ -29,6 +30,11 @@ public final class VectorKernels implements KernelSet {
    * shared 2-vCPU machine a hand-over cost more than the few microseconds it could save).
    */
   static final long MIN_MACS_PER_THREAD = 256 * 1024;
+  /**
+   * The same for {@link #conv2d}, whose kernels do a multiply-add in about half the time of the GEMV: the small CNN's
+   * conv2 at batch 1 (557K, about 20 us on one thread) ran slower on two (in-JVM A/B on the shared machine).
+   */
+  static final long MIN_CONV_MACS_PER_THREAD = 1024 * 1024;
   /** Chunks per thread: late or slow threads leave their chunks to the others. */
   private static final int CHUNKS_PER_THREAD = 4;
 
@@ -56,8 +62,12 @@ public final class VectorKernels implements KernelSet {
 
   /** Threads to use for {@code macs} multiply-adds over {@code units} independent units (1 = stay on the caller). */
   private int parts(long macs, int units) {
+    return parts(macs, units, MIN_MACS_PER_THREAD);
+  }
+
+  private int parts(long macs, int units, long minMacsPerThread) {
     if (pool == null) return 1;
-    long byWork = macs / MIN_MACS_PER_THREAD;
+    long byWork = macs / minMacsPerThread;
     return (int) Math.max(1, Math.min(Math.min(threads, units), byWork));
   }
 
@@ -155,8 +165,20 @@ public final class VectorKernels implements KernelSet {
     }
     int total = n * oh * ow;
     if (total <= 0 || f <= 0) return;
-    int tiles = (total + VConv.TILE - 1) / VConv.TILE;
-    int parts = parts((long) total * f * kh * kw * (c / groups), tiles);
+    if (VConv.direct(f / groups) && padTop >= 0 && padLeft >= 0) {
+      // rows and columns the output reaches, from -padTop and -padLeft
+      int hp = Math.max(h + padTop, (oh - 1) * strideH + (kh - 1) * dilH + 1);
+      int wp = Math.max(w + padLeft, (ow - 1) * strideW + (kw - 1) * dilW + 1);
+      if (hp > h || wp > w) {
+        in = VConv.pad(in, n, h, w, c, padTop, padLeft, hp, wp, Sgemm.SCRATCH.get());
+        h = hp;
+        w = wp;
+        padTop = padLeft = 0;
+      }
+    }
+    int tile = VConv.tileRows(kh * kw * (c / groups));
+    int tiles = (total + tile - 1) / tile;
+    int parts = parts((long) total * f * kh * kw * (c / groups), tiles, MIN_CONV_MACS_PER_THREAD);
     if (parts > 1 && pool.tryAcquire()) {
       ConvTask t = convTask;
       t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,

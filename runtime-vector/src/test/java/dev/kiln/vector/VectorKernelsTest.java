@@ -137,6 +137,55 @@ class VectorKernelsTest {
     }
   }
 
+  /**
+   * The two gathers of the implicit GEMM (by tap for {@code kw*cg < 16}, else by kernel row, contiguous or in runs of
+   * {@code cg}) and the direct kernel of interior tiles (all tiles once the input is padded), at image borders, with
+   * strides, dilations, groups, batches whose tiles span images, and reductions split into k blocks (kk > 256) mid
+   * kernel row; the fused bias and RELU with and without a residual.
+   */
+  @Test
+  void conv2dGatherPaths() {
+    Random r = new Random(3);
+    // n, h, w, c, kh, kw, f, sh, sw, dh, dw, groups, padding (0 valid, 1 same, 2 odd explicit)
+    int[][] cases = {
+      {1, 28, 28, 1, 3, 3, 16, 1, 1, 1, 1, 1, 0}, // the small CNN's conv1
+      {3, 28, 28, 1, 3, 3, 16, 1, 1, 1, 1, 1, 1},
+      {2, 13, 13, 16, 3, 3, 32, 1, 1, 1, 1, 1, 0}, // its conv2, tiles across images
+      {2, 13, 13, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1},
+      {2, 11, 10, 3, 3, 3, 8, 2, 2, 1, 1, 1, 1},
+      {3, 9, 9, 1, 5, 5, 5, 2, 2, 1, 1, 1, 1},
+      {2, 12, 12, 1, 3, 3, 16, 1, 1, 2, 2, 1, 1},
+      {2, 12, 12, 16, 3, 3, 16, 1, 1, 2, 2, 1, 1},
+      {2, 10, 10, 2, 3, 3, 6, 1, 1, 1, 1, 2, 1},
+      {2, 10, 10, 32, 3, 3, 20, 2, 1, 1, 1, 2, 1},
+      {2, 9, 8, 6, 3, 3, 12, 1, 2, 2, 1, 3, 2},
+      {2, 9, 8, 3, 3, 3, 12, 2, 1, 1, 2, 1, 2},
+      {1, 7, 7, 40, 3, 3, 24, 1, 1, 1, 1, 1, 1}, // kk = 360: two k blocks, by kernel row
+      {2, 25, 6, 5, 19, 3, 10, 1, 1, 1, 1, 1, 1}, // kk = 285: two k blocks, by tap
+      {5, 4, 4, 1, 3, 3, 16, 1, 1, 1, 1, 1, 1}, // many images per tile
+      {2, 30, 30, 3, 3, 3, 16, 2, 2, 1, 1, 1, 1},
+      {1, 6, 40, 1, 1, 7, 9, 1, 3, 1, 2, 1, 1},
+      // whole panels (f/groups a multiple of 16 or 32): the direct kernel on interior tiles
+      {1, 9, 9, 40, 3, 3, 32, 1, 1, 1, 1, 1, 0}, // two k blocks
+      {1, 8, 8, 4, 3, 3, 64, 1, 1, 1, 1, 2, 0},
+      {2, 15, 15, 3, 3, 3, 32, 2, 2, 1, 1, 1, 0},
+      {1, 14, 14, 2, 3, 3, 16, 1, 1, 2, 2, 1, 0},
+      {1, 10, 64, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1}, // SAME: interior and border tiles
+      {3, 7, 7, 1, 3, 3, 32, 1, 1, 1, 1, 1, 0},
+      // padded: the input copied with its padding made real, then all tiles direct
+      {1, 10, 10, 4, 3, 3, 16, 2, 2, 1, 1, 1, 1}, // SAME, stride 2: padding only at the bottom and right
+      {2, 9, 8, 3, 3, 3, 32, 2, 1, 1, 2, 1, 2},
+      {2, 6, 7, 2, 3, 3, 32, 1, 1, 1, 1, 2, 1},
+      {2, 13, 13, 16, 3, 3, 24, 1, 1, 1, 1, 1, 1}, // partial panels: gathered at the borders
+    };
+    for (int[] s : cases) {
+      checkConv(r, s, Activation.RELU, true, false);
+      checkConv(r, s, Activation.RELU, true, true);
+      checkConv(r, s, null, false, false);
+      checkConv(r, s, Activation.RELU6, true, true);
+    }
+  }
+
   /** Output size and padding: VALID, SAME, or an odd explicit padding. */
   private static int[] geometry(int in, int k, int stride, int dil, int mode) {
     int eff = (k - 1) * dil + 1;
