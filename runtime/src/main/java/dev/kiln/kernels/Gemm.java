@@ -227,8 +227,10 @@ public final class Gemm {
     float[][] at = new float[0][];
 
     float[][] at(int k, int width) {
-      if (at.length < k || (k > 0 && at[0].length < width)) {
-        at = new float[k][width];
+      int have = at.length == 0 ? 0 : at[0].length;
+      if (at.length < k || have < width) {
+        // grow both ways: shapes alternate between deep-narrow and shallow-wide, and must not reallocate per call
+        at = new float[Math.max(k, at.length)][Math.max(width, have)];
       }
       return at;
     }
