@@ -3,6 +3,7 @@ package dev.kiln.vector;
 import dev.kiln.Activation;
 import dev.kiln.kernels.Conv;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.Pooling;
 import dev.kiln.kernels.Softmax;
 
 /**
@@ -43,6 +44,7 @@ public final class VectorKernels implements KernelSet {
   private final DenseTask denseTask = new DenseTask();
   private final ConvTask convTask = new ConvTask();
   private final DepthwiseTask depthwiseTask = new DepthwiseTask();
+  private final PoolingTask poolingTask = new PoolingTask();
 
   private VectorKernels(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -268,6 +270,36 @@ public final class VectorKernels implements KernelSet {
     } else {
       VConv.depthwise(in, n, h, w, c, kernel, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act,
           out, 0, 1);
+    }
+  }
+
+  // ---- pooling -------------------------------------------------------------------------------------------
+
+  @Override
+  public void pool2d(boolean max, float[] in, int n, int h, int w, int c, int kh, int kw, int strideH, int strideW,
+      int padTop, int padLeft, int oh, int ow, float[] out) {
+    int rows = n * oh;
+    if (pool != null && Pooling.worthSplitting(n, oh, ow, c, kh, kw) && pool.tryAcquire()) {
+      PoolingTask t = poolingTask;
+      t.call.set(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out);
+      try {
+        runParallel(t, Math.min(threads, rows), rows);
+      } finally {
+        t.call.clear();
+        pool.release();
+      }
+    } else {
+      Pooling.pool2dRows(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out, 0, rows);
+    }
+  }
+
+  /** A pooling split by output rows. */
+  private static final class PoolingTask implements WorkerPool.Task {
+    final Pooling.Call call = new Pooling.Call();
+
+    @Override
+    public void run(int chunk, int chunks) {
+      call.runPart(chunk, chunks);
     }
   }
 

@@ -281,6 +281,26 @@ class VectorKernelsTest {
     }
   }
 
+  /** Pooling through the vector kernel sets (split over threads at batch 64) equals the pure-Java pooling. */
+  @Test
+  void poolingSplitOverThreadsEqualsOneThread() {
+    Random r = new Random(12);
+    float[] x = new float[64 * 26 * 26 * 16];
+    for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() * 2 - 1;
+    float[] expectedMax = new float[64 * 13 * 13 * 16];
+    float[] expectedAvg = new float[expectedMax.length];
+    JAVA.maxPool2d(x, 64, 26, 26, 16, 2, 2, 2, 2, 0, 0, 13, 13, expectedMax);
+    JAVA.avgPool2d(x, 64, 26, 26, 16, 3, 3, 2, 2, 1, 1, 13, 13, expectedAvg);
+    for (KernelSet v : vector) {
+      float[] max = new float[expectedMax.length];
+      float[] avg = new float[expectedAvg.length];
+      v.maxPool2d(x, 64, 26, 26, 16, 2, 2, 2, 2, 0, 0, 13, 13, max);
+      v.avgPool2d(x, 64, 26, 26, 16, 3, 3, 2, 2, 1, 1, 13, 13, avg);
+      assertTrue(java.util.Arrays.equals(expectedMax, max), "max pooling differs");
+      assertTrue(java.util.Arrays.equals(expectedAvg, avg), "average pooling differs");
+    }
+  }
+
   @Test
   void speciesOverrideSelectsTheTile() {
     int bits = Integer.getInteger("kiln.vector.bits", 0);

@@ -69,6 +69,36 @@ public final class JavaKernels implements KernelSet {
   }
 
   @Override
+  public void pool2d(boolean max, float[] in, int n, int h, int w, int c, int kh, int kw, int strideH, int strideW,
+      int padTop, int padLeft, int oh, int ow, float[] out) {
+    if (pool == null || !Pooling.worthSplitting(n, oh, ow, c, kh, kw)) {
+      Pooling.pool2dRows(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out, 0, n * oh);
+      return;
+    }
+    PoolingJob job = pool.poolingJob();
+    synchronized (job) {
+      job.call.set(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out);
+      job.tasks = Math.min(threads, n * oh);
+      try {
+        pool.parallelFor(job.tasks, job);
+      } finally {
+        job.call.clear();
+      }
+    }
+  }
+
+  /** One pooled pooling call: output rows split evenly over the tasks. Reused per pool, guarded by its monitor. */
+  static final class PoolingJob implements WorkerPool.Task {
+    final Pooling.Call call = new Pooling.Call();
+    int tasks;
+
+    @Override
+    public void run(int task) {
+      call.runPart(task, tasks);
+    }
+  }
+
+  @Override
   public void close() {
     if (pool != null) pool.close();
   }

@@ -3,7 +3,7 @@ package dev.kiln.kernels;
 import dev.kiln.Activation;
 
 /**
- * The heavy kernels a compiled session calls on its hot path (GEMM and convolutions), behind an interface so
+ * The heavy kernels a compiled session calls on its hot path (GEMM, convolutions and pooling), behind an interface so
  * that a session can run faster implementations — the Vector API kernels of {@code kiln-runtime-vector}, say —
  * chosen through {@link dev.kiln.SessionOptions#kernels(Factory)}, without reflection or service loading. One
  * instance belongs to one session (it may own worker threads) and is closed with it. Packed weights are only
@@ -39,6 +39,28 @@ public interface KernelSet {
   void depthwise2d(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int m, int strideH,
       int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] bias, Activation act,
       float[] out);
+
+  /**
+   * Max ({@code max}) or average pooling, as {@link Pooling#maxPool2d} and {@link Pooling#avgPool2d}. The default
+   * runs on the calling thread; kernel sets with threads split large ones by output rows
+   * ({@link Pooling#pool2dRows}).
+   */
+  default void pool2d(boolean max, float[] in, int n, int h, int w, int c, int kh, int kw, int strideH, int strideW,
+      int padTop, int padLeft, int oh, int ow, float[] out) {
+    Pooling.pool2dRows(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out, 0, n * oh);
+  }
+
+  /** Max pooling, as {@link Pooling#maxPool2d}: {@link #pool2d} with {@code max} true. */
+  default void maxPool2d(float[] in, int n, int h, int w, int c, int kh, int kw, int strideH, int strideW,
+      int padTop, int padLeft, int oh, int ow, float[] out) {
+    pool2d(true, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out);
+  }
+
+  /** Average pooling, as {@link Pooling#avgPool2d}: {@link #pool2d} with {@code max} false. */
+  default void avgPool2d(float[] in, int n, int h, int w, int c, int kh, int kw, int strideH, int strideW,
+      int padTop, int padLeft, int oh, int ow, float[] out) {
+    pool2d(false, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out);
+  }
 
   /** Stops any worker threads. */
   void close();

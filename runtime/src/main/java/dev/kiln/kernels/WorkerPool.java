@@ -43,6 +43,12 @@ public final class WorkerPool implements AutoCloseable {
   private Conv.Job convJob;
 
   private Conv.DepthJob depthJob;
+  private JavaKernels.PoolingJob poolingJob;
+
+  synchronized JavaKernels.PoolingJob poolingJob() {
+    if (poolingJob == null) poolingJob = new JavaKernels.PoolingJob();
+    return poolingJob;
+  }
 
   synchronized Conv.DepthJob depthJob() {
     if (depthJob == null) depthJob = new Conv.DepthJob();

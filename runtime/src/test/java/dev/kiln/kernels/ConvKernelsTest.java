@@ -99,6 +99,30 @@ class ConvKernelsTest {
   }
 
   @Test
+  void pooledPoolingIsBitIdenticalToOneThread() {
+    Random rnd = new Random(11);
+    KernelSet pooled = JavaKernels.FACTORY.create(2);
+    try {
+      // batch 64 of the small CNN's first pool (split over threads) and a SAME average pool
+      float[] x = random(rnd, 64 * 26 * 26 * 16);
+      float[] one = new float[64 * 13 * 13 * 16];
+      float[] two = new float[one.length];
+      Pooling.maxPool2d(x, 64, 26, 26, 16, 2, 2, 2, 2, 0, 0, 13, 13, one);
+      pooled.maxPool2d(x, 64, 26, 26, 16, 2, 2, 2, 2, 0, 0, 13, 13, two);
+      assertThat(Pooling.worthSplitting(64, 13, 13, 16, 2, 2)).isTrue();
+      assertThat(two).isEqualTo(one);
+      float[] y = random(rnd, 8 * 27 * 27 * 32);
+      float[] avgOne = new float[8 * 14 * 14 * 32];
+      float[] avgTwo = new float[avgOne.length];
+      Pooling.avgPool2d(y, 8, 27, 27, 32, 3, 3, 2, 2, 1, 1, 14, 14, avgOne);
+      pooled.avgPool2d(y, 8, 27, 27, 32, 3, 3, 2, 2, 1, 1, 14, 14, avgTwo);
+      assertThat(avgTwo).isEqualTo(avgOne);
+    } finally {
+      pooled.close();
+    }
+  }
+
+  @Test
   void poolingMatchesDirectLoops() {
     Random rnd = new Random(9);
     int[][] cases = {

@@ -58,7 +58,6 @@ public final class SessionEmitter {
   private static final ClassName REDUCTIONS = ClassName.get("dev.kiln.kernels", "Reductions");
   private static final ClassName SHAPING = ClassName.get("dev.kiln.kernels", "Shaping");
   private static final ClassName CONV = ClassName.get("dev.kiln.kernels", "Conv");
-  private static final ClassName POOLING = ClassName.get("dev.kiln.kernels", "Pooling");
   private static final ClassName NORMALIZATION = ClassName.get("dev.kiln.kernels", "Normalization");
   private static final ClassName RESIZE = ClassName.get("dev.kiln.kernels", "Resize");
   private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
@@ -703,7 +702,7 @@ public final class SessionEmitter {
           padTop = samePadding(in[1], ks[0], st[0], 1, outShape[1])[0];
           padLeft = samePadding(in[2], ks[1], st[1], 1, outShape[2])[0];
         }
-        b.addStatement("$T.$L($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", POOLING,
+        b.addStatement("kernels.$L($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
             n.op().equals("MaxPool") ? "maxPool2d" : "avgPool2d", buf(n.input(0)), dimExpr(in, 0), in[1], in[2], in[3],
             ks[0], ks[1], st[0], st[1], padTop, padLeft, outShape[1], outShape[2], buf(out));
         return;
