@@ -215,7 +215,7 @@ public final class RunAll {
     }
     StringBuilder sb = new StringBuilder("### GEMM, GFLOPS, one thread (C[M,N] = A[M,K] B[K,N])\n\n");
     sb.append("`kiln-matmul` = `Gemm.matmul` (B as given), `kiln-dense` = `Gemm.dense` (B packed once, linear), "
-        + "`ejml` = `CommonOps_FDRM.mult`; median and min–max of the iterations; ratio = GFLOPS / Kiln `matmul` GFLOPS.\n\n");
+        + "`kiln-vector-dense` = kiln-runtime-vector's `dense` on one thread (B packed once by it), `ejml` = `CommonOps_FDRM.mult`; median and min–max of the iterations; ratio = GFLOPS / Kiln `matmul` GFLOPS.\n\n");
     sb.append("| M×K×N | kernel | median GFLOPS | min–max | ratio to Kiln matmul |\n|---|---|---:|---:|---:|\n");
     for (Map.Entry<String, Map<String, double[]>> e : gflops.entrySet()) {
       double[] kiln = e.getValue().get("kiln-matmul");
