@@ -2,6 +2,7 @@ package dev.kiln.vector;
 
 import dev.kiln.Activation;
 import dev.kiln.kernels.Conv;
+import dev.kiln.kernels.ConvCall;
 import dev.kiln.kernels.KernelSet;
 import dev.kiln.kernels.Pooling;
 import dev.kiln.kernels.Softmax;
@@ -197,42 +198,7 @@ public final class VectorKernels implements KernelSet {
     }
   }
 
-  private static final class ConvTask implements WorkerPool.Task {
-    float[] in, packed, bias, residual, out;
-    int n, h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups;
-    Activation act;
-
-    void set(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh, int sw, int dh,
-        int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, float[] residual, Activation act,
-        float[] out) {
-      this.in = in;
-      this.n = n;
-      this.h = h;
-      this.w = w;
-      this.c = c;
-      this.packed = packed;
-      this.kh = kh;
-      this.kw = kw;
-      this.f = f;
-      this.sh = sh;
-      this.sw = sw;
-      this.dh = dh;
-      this.dw = dw;
-      this.pt = pt;
-      this.pl = pl;
-      this.oh = oh;
-      this.ow = ow;
-      this.groups = groups;
-      this.bias = bias;
-      this.residual = residual;
-      this.act = act;
-      this.out = out;
-    }
-
-    void clear() {
-      in = packed = bias = residual = out = null;
-    }
-
+  private static final class ConvTask extends ConvCall implements WorkerPool.Task {
     @Override
     public void run(int part, int parts) {
       VConv.conv2d(in, n, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, residual, act, out,

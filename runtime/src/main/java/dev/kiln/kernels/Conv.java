@@ -137,8 +137,9 @@ public final class Conv {
     }
     Job job = pool == null ? SCRATCH.get().job : pool.convJob();
     synchronized (job) {
-      job.set(in, n, h, w, c, packed, gemm ? kk * f : 0, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh,
-          ow, groups, bias, residual, act, out);
+      job.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
+          residual, act, out);
+      job.prepare(gemm ? kk * f : 0);
       try {
         int units = job.units();
         int tasks = pool == null ? 1 : Math.min(pool.threads(), units);
@@ -167,40 +168,15 @@ public final class Conv {
    * columns past the output's edge, which are computed and dropped), so that every B row is one
    * {@code arraycopy} from the planar copy. Other convolutions gather tiles of {@link #TILE} real positions.
    */
-  static final class Job implements WorkerPool.Task {
-    float[] in, packed, bias, residual, out;
-    int n, h, w, c, wOff, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, tasks;
-    Activation act;
+  static final class Job extends ConvCall implements WorkerPool.Task {
+    int wOff, tasks;
     boolean wide;
     int hp, wp, wideLen, tilesPerImage, tileLen;
     float[] planar;
 
-    void set(float[] in, int n, int h, int w, int c, float[] packed, int wOff, int kh, int kw, int f, int sh, int sw,
-        int dh, int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, float[] residual, Activation act,
-        float[] out) {
-      this.in = in;
-      this.n = n;
-      this.h = h;
-      this.w = w;
-      this.c = c;
-      this.packed = packed;
+    /** After {@link #set}: the packed kernel's offset, and the choice of path (copying the input if wide). */
+    void prepare(int wOff) {
       this.wOff = wOff;
-      this.kh = kh;
-      this.kw = kw;
-      this.f = f;
-      this.sh = sh;
-      this.sw = sw;
-      this.dh = dh;
-      this.dw = dw;
-      this.pt = pt;
-      this.pl = pl;
-      this.oh = oh;
-      this.ow = ow;
-      this.groups = groups;
-      this.bias = bias;
-      this.residual = residual;
-      this.act = act;
-      this.out = out;
       hp = Math.max(h + pt, (oh - 1) + kh - 1 + 1);
       wp = Math.max(w + pl, (ow - 1) + kw - 1 + 1);
       long planarLen = (long) c * n * hp * wp;
@@ -214,8 +190,10 @@ public final class Conv {
       }
     }
 
-    void clear() {
-      in = packed = bias = residual = out = planar = null;
+    @Override
+    public void clear() {
+      super.clear();
+      planar = null;
     }
 
     int units() {
