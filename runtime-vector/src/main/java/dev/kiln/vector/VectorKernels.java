@@ -226,7 +226,8 @@ public final class VectorKernels implements KernelSet {
     int parts = parts((long) rows * ow * c * kh * kw, rows);
     if (parts > 1 && pool.tryAcquire()) {
       DepthwiseTask t = depthwiseTask;
-      t.set(in, n, h, w, c, kernel, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act, out);
+      t.set(in, n, h, w, c, kernel, kh, kw, c, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, c, bias, null, act,
+          out);
       try {
         runParallel(t, parts, rows);
       } finally {
@@ -269,41 +270,11 @@ public final class VectorKernels implements KernelSet {
     }
   }
 
-  private static final class DepthwiseTask implements WorkerPool.Task {
-    float[] in, kernel, bias, out;
-    int n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
-    Activation act;
-
-    void set(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int sh, int sw, int dh, int dw,
-        int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out) {
-      this.in = in;
-      this.n = n;
-      this.h = h;
-      this.w = w;
-      this.c = c;
-      this.kernel = kernel;
-      this.kh = kh;
-      this.kw = kw;
-      this.sh = sh;
-      this.sw = sw;
-      this.dh = dh;
-      this.dw = dw;
-      this.pt = pt;
-      this.pl = pl;
-      this.oh = oh;
-      this.ow = ow;
-      this.bias = bias;
-      this.act = act;
-      this.out = out;
-    }
-
-    void clear() {
-      in = kernel = bias = out = null;
-    }
-
+  /** A depthwise convolution (multiplier 1) held as the grouped convolution it is: one group per channel. */
+  private static final class DepthwiseTask extends ConvCall implements WorkerPool.Task {
     @Override
     public void run(int part, int parts) {
-      VConv.depthwise(in, n, h, w, c, kernel, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out, part, parts);
+      VConv.depthwise(in, n, h, w, c, packed, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out, part, parts);
     }
   }
 

@@ -522,11 +522,6 @@ public final class Conv {
   }
 
   /**
-   * Multiplier 1: one output row at a time. The row accumulator ({@code ow * c}, from index 0) gets, for every
-   * tap, the input row's values times the tap's weights repeated along the row; the input values the tap reads (zero outside
-   * the image) are first copied to a scratch row, so the hot loop indexes every array from 0.
-   */
-  /**
    * {@link #depthwise2d} with the output rows spread over {@code pool} (null: the calling thread only); results do
    * not depend on the pool.
    */
@@ -543,41 +538,38 @@ public final class Conv {
     if (act == Activation.SOFTMAX) throw new IllegalArgumentException("Conv.depthwise2d: SOFTMAX cannot be fused");
     DepthJob job = pool.depthJob();
     synchronized (job) {
-      job.in = in;
-      job.kernel = kernel;
-      job.bias = bias;
-      job.out = out;
-      job.act = act;
-      int[] d = job.dims;
-      d[0] = n; d[1] = h; d[2] = w; d[3] = c; d[4] = kh; d[5] = kw; d[6] = strideH; d[7] = strideW; d[8] = dilH;
-      d[9] = dilW; d[10] = padTop; d[11] = padLeft; d[12] = oh; d[13] = ow;
+      job.set(in, n, h, w, c, kernel, kh, kw, c, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, c, bias, null,
+          act, out);
       job.tasks = Math.min(pool.threads(), n * oh);
       try {
         pool.parallelFor(job.tasks, job);
       } finally {
-        job.in = job.kernel = job.bias = job.out = null;
+        job.clear();
       }
     }
   }
 
-  /** One pooled depthwise call (multiplier 1): output rows split evenly over the tasks. Reused per pool. */
-  static final class DepthJob implements WorkerPool.Task {
-    float[] in, kernel, bias, out;
-    Activation act;
-    final int[] dims = new int[14];
+  /**
+   * One pooled depthwise call (multiplier 1), held as the grouped convolution it is (one group per channel, the
+   * kernel in {@code packed}): output rows split evenly over the tasks. Reused per pool.
+   */
+  static final class DepthJob extends ConvCall implements WorkerPool.Task {
     int tasks;
 
     @Override
     public void run(int task) {
-      int[] d = dims;
-      int rows = d[0] * d[12];
+      int rows = n * oh;
       int u0 = (int) ((long) rows * task / tasks), u1 = (int) ((long) rows * (task + 1) / tasks);
-      depthwiseM1(in, d[0], d[1], d[2], d[3], kernel, d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13],
-          bias, act, out, u0, u1);
+      depthwiseM1(in, n, h, w, c, packed, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out, u0, u1);
     }
   }
 
-  /** Output rows {@code [u0, u1)} (over batch and rows) of the multiplier-1 depthwise convolution. */
+  /**
+   * Output rows {@code [u0, u1)} (over batch and rows) of the multiplier-1 depthwise convolution, one row at a time.
+   * The row accumulator ({@code ow * c}, from index 0) gets, for every tap, the input row's values times the tap's
+   * weights repeated along the row; the input values the tap reads (zero outside the image) are first copied to a
+   * scratch row, so the hot loop indexes every array from 0.
+   */
   private static void depthwiseM1(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw,
       int sh, int sw, int dh, int dw, int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out,
       int u0, int u1) {
