@@ -12,7 +12,7 @@ import java.util.Random;
  * Where the small CNN's time goes, kernel by kernel, outside JMH: each of its five heavy calls (conv 3x3x16 + ReLU,
  * max-pool, conv 3x3x32 + ReLU, max-pool, dense + softmax) timed on its own through a kernel set, median of seven
  * batches after warm-up, with GFLOPS for the convolutions. Run it several times: on this VM the same kernels vary
- * from JVM to JVM with what C2 compiles (see benchmarks/README.md).
+ * by up to 40% from one measurement to the next (see benchmarks/README.md).
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.kiln.bench.CnnKernelProbe [batch [java|vector
  * [threads]]]}
  */
