@@ -1,7 +1,5 @@
 package dev.kiln.layers;
 
-import dev.kiln.AbstractLayer;
-import dev.kiln.Activation;
 import dev.kiln.ConvOps;
 import dev.kiln.Initializer;
 import dev.kiln.Initializers;
@@ -17,18 +15,11 @@ import dev.kiln.TensorShape;
  *
  * <pre>{@code new Conv2D(32, 3).strides(2).padding(Padding.SAME).useBias(false)}</pre>
  */
-public final class Conv2D extends AbstractLayer {
+public final class Conv2D extends ConvLayer2D<Conv2D> {
   private final int filters;
-  private final int kh;
-  private final int kw;
-  private int[] strides = {1, 1};
   private int[] dilationRate = {1, 1};
-  private Padding padding = Padding.VALID;
   private int groups = 1;
-  private boolean useBias = true;
-  private Activation activation = Activation.LINEAR;
   private Initializer kernelInitializer = Initializers.glorotUniform();
-  private Initializer biasInitializer = Initializers.zeros();
   private Tensor kernel;
   private Tensor bias;
 
@@ -37,22 +28,12 @@ public final class Conv2D extends AbstractLayer {
   }
 
   public Conv2D(int filters, int kh, int kw) {
+    super("Conv2D", kh, kw);
     this.filters = ConvLayerChecks.positive("Conv2D", "filters", filters);
-    this.kh = ConvLayerChecks.positive("Conv2D", "kernel height", kh);
-    this.kw = ConvLayerChecks.positive("Conv2D", "kernel width", kw);
   }
 
-  public Conv2D strides(int s) {
-    return strides(s, s);
-  }
-
-  public Conv2D strides(int sh, int sw) {
-    strides = new int[] {ConvLayerChecks.positive("Conv2D", "stride", sh), ConvLayerChecks.positive("Conv2D", "stride", sw)};
-    return this;
-  }
-
-  public Conv2D padding(Padding padding) {
-    this.padding = padding;
+  @Override
+  protected Conv2D self() {
     return this;
   }
 
@@ -71,23 +52,8 @@ public final class Conv2D extends AbstractLayer {
     return this;
   }
 
-  public Conv2D useBias(boolean useBias) {
-    this.useBias = useBias;
-    return this;
-  }
-
-  public Conv2D activation(Activation activation) {
-    this.activation = activation == null ? Activation.LINEAR : activation;
-    return this;
-  }
-
   public Conv2D kernelInitializer(Initializer kernelInitializer) {
     this.kernelInitializer = kernelInitializer;
-    return this;
-  }
-
-  public Conv2D biasInitializer(Initializer biasInitializer) {
-    this.biasInitializer = biasInitializer;
     return this;
   }
 

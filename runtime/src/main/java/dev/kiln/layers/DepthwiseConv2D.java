@@ -1,12 +1,9 @@
 package dev.kiln.layers;
 
-import dev.kiln.AbstractLayer;
-import dev.kiln.Activation;
 import dev.kiln.ConvOps;
 import dev.kiln.Initializer;
 import dev.kiln.Initializers;
 import dev.kiln.Ops;
-import dev.kiln.Padding;
 import dev.kiln.Tensor;
 import dev.kiln.TensorShape;
 
@@ -15,17 +12,10 @@ import dev.kiln.TensorShape;
  * (output channel {@code c * multiplier + m}). Weights {@code depthwise_kernel [kh, kw, in, multiplier]} and
  * {@code bias [in * multiplier]}; nodes {@code scope/DepthwiseConv2dNative}, {@code scope/BiasAdd}, activation.
  */
-public final class DepthwiseConv2D extends AbstractLayer {
-  private final int kh;
-  private final int kw;
-  private int[] strides = {1, 1};
+public final class DepthwiseConv2D extends ConvLayer2D<DepthwiseConv2D> {
   private int[] dilationRate = {1, 1};
-  private Padding padding = Padding.VALID;
   private int depthMultiplier = 1;
-  private boolean useBias = true;
-  private Activation activation = Activation.LINEAR;
   private Initializer depthwiseInitializer = Initializers.glorotUniform();
-  private Initializer biasInitializer = Initializers.zeros();
   private Tensor kernel;
   private Tensor bias;
 
@@ -34,22 +24,11 @@ public final class DepthwiseConv2D extends AbstractLayer {
   }
 
   public DepthwiseConv2D(int kh, int kw) {
-    this.kh = ConvLayerChecks.positive("DepthwiseConv2D", "kernel height", kh);
-    this.kw = ConvLayerChecks.positive("DepthwiseConv2D", "kernel width", kw);
+    super("DepthwiseConv2D", kh, kw);
   }
 
-  public DepthwiseConv2D strides(int s) {
-    return strides(s, s);
-  }
-
-  public DepthwiseConv2D strides(int sh, int sw) {
-    strides = new int[] {ConvLayerChecks.positive("DepthwiseConv2D", "stride", sh),
-        ConvLayerChecks.positive("DepthwiseConv2D", "stride", sw)};
-    return this;
-  }
-
-  public DepthwiseConv2D padding(Padding padding) {
-    this.padding = padding;
+  @Override
+  protected DepthwiseConv2D self() {
     return this;
   }
 
@@ -68,23 +47,8 @@ public final class DepthwiseConv2D extends AbstractLayer {
     return this;
   }
 
-  public DepthwiseConv2D useBias(boolean useBias) {
-    this.useBias = useBias;
-    return this;
-  }
-
-  public DepthwiseConv2D activation(Activation activation) {
-    this.activation = activation == null ? Activation.LINEAR : activation;
-    return this;
-  }
-
   public DepthwiseConv2D depthwiseInitializer(Initializer depthwiseInitializer) {
     this.depthwiseInitializer = depthwiseInitializer;
-    return this;
-  }
-
-  public DepthwiseConv2D biasInitializer(Initializer biasInitializer) {
-    this.biasInitializer = biasInitializer;
     return this;
   }
 

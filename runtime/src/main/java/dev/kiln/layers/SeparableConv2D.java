@@ -1,7 +1,5 @@
 package dev.kiln.layers;
 
-import dev.kiln.AbstractLayer;
-import dev.kiln.Activation;
 import dev.kiln.ConvOps;
 import dev.kiln.Initializer;
 import dev.kiln.Initializers;
@@ -16,19 +14,12 @@ import dev.kiln.TensorShape;
  * {@code depthwise_kernel [kh, kw, in, multiplier]}, {@code pointwise_kernel [1, 1, in * multiplier, filters]},
  * {@code bias [filters]}; nodes {@code scope/DepthwiseConv2dNative}, {@code scope/Conv2D}, {@code scope/BiasAdd}.
  */
-public final class SeparableConv2D extends AbstractLayer {
+public final class SeparableConv2D extends ConvLayer2D<SeparableConv2D> {
   private final int filters;
-  private final int kh;
-  private final int kw;
-  private int[] strides = {1, 1};
   private int[] dilationRate = {1, 1};
-  private Padding padding = Padding.VALID;
   private int depthMultiplier = 1;
-  private boolean useBias = true;
-  private Activation activation = Activation.LINEAR;
   private Initializer depthwiseInitializer = Initializers.glorotUniform();
   private Initializer pointwiseInitializer = Initializers.glorotUniform();
-  private Initializer biasInitializer = Initializers.zeros();
   private Tensor depthwise;
   private Tensor pointwise;
   private Tensor bias;
@@ -38,23 +29,12 @@ public final class SeparableConv2D extends AbstractLayer {
   }
 
   public SeparableConv2D(int filters, int kh, int kw) {
+    super("SeparableConv2D", kh, kw);
     this.filters = ConvLayerChecks.positive("SeparableConv2D", "filters", filters);
-    this.kh = ConvLayerChecks.positive("SeparableConv2D", "kernel height", kh);
-    this.kw = ConvLayerChecks.positive("SeparableConv2D", "kernel width", kw);
   }
 
-  public SeparableConv2D strides(int s) {
-    return strides(s, s);
-  }
-
-  public SeparableConv2D strides(int sh, int sw) {
-    strides = new int[] {ConvLayerChecks.positive("SeparableConv2D", "stride", sh),
-        ConvLayerChecks.positive("SeparableConv2D", "stride", sw)};
-    return this;
-  }
-
-  public SeparableConv2D padding(Padding padding) {
-    this.padding = padding;
+  @Override
+  protected SeparableConv2D self() {
     return this;
   }
 
@@ -73,16 +53,6 @@ public final class SeparableConv2D extends AbstractLayer {
     return this;
   }
 
-  public SeparableConv2D useBias(boolean useBias) {
-    this.useBias = useBias;
-    return this;
-  }
-
-  public SeparableConv2D activation(Activation activation) {
-    this.activation = activation == null ? Activation.LINEAR : activation;
-    return this;
-  }
-
   public SeparableConv2D depthwiseInitializer(Initializer depthwiseInitializer) {
     this.depthwiseInitializer = depthwiseInitializer;
     return this;
@@ -90,11 +60,6 @@ public final class SeparableConv2D extends AbstractLayer {
 
   public SeparableConv2D pointwiseInitializer(Initializer pointwiseInitializer) {
     this.pointwiseInitializer = pointwiseInitializer;
-    return this;
-  }
-
-  public SeparableConv2D biasInitializer(Initializer biasInitializer) {
-    this.biasInitializer = biasInitializer;
     return this;
   }
 

@@ -1072,7 +1072,9 @@ final class Interpreter {
       return bridge.invoke(m, receiver, args);
     } catch (RuntimeBridge.RuntimeFailure f) {
       String scope = Tracer.active() == null ? "" : Tracer.active().scope();
-      String owner = m.getEnclosingElement().getSimpleName().toString();
+      // the receiver's class, not the declaring one: Conv2D.strides, not ConvLayer2D.strides
+      String owner = receiver != null && receiver.getClass().getName().startsWith("dev.kiln.")
+          ? receiver.getClass().getSimpleName() : m.getEnclosingElement().getSimpleName().toString();
       String prefix = scope.isEmpty() ? "" : scope + ": ";
       throw frame.error(prefix + owner + "." + m.getSimpleName() + ": " + f.getMessage(), site);
     }
