@@ -248,25 +248,39 @@ public final class VectorKernels implements KernelSet {
     int rows = n * oh;
     if (pool != null && Pooling.worthSplitting(n, oh, ow, c, kh, kw) && pool.tryAcquire()) {
       PoolingTask t = poolingTask;
-      t.call.set(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out);
+      t.set(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out);
       try {
         runParallel(t, Math.min(threads, rows), rows);
       } finally {
-        t.call.clear();
+        t.clear();
         pool.release();
       }
     } else {
-      Pooling.pool2dRows(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out, 0, rows);
+      poolRows(max, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out, 0, rows);
+    }
+  }
+
+  /** Output rows {@code [u0, u1)}: max pooling over a vector of channels or more by {@link VPool}, else Pooling's. */
+  private static void poolRows(boolean max, float[] in, int n, int h, int w, int c, int kh, int kw, int sh, int sw,
+      int pt, int pl, int oh, int ow, float[] out, int u0, int u1) {
+    if (max && VPool.takes(c)) {
+      VPool.maxRows(in, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, u0, u1);
+    } else {
+      Pooling.pool2dRows(max, in, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, u0, u1);
     }
   }
 
   /** A pooling split by output rows. */
-  private static final class PoolingTask implements WorkerPool.Task {
-    final Pooling.Call call = new Pooling.Call();
-
+  private static final class PoolingTask extends Pooling.Call implements WorkerPool.Task {
     @Override
     public void run(int chunk, int chunks) {
-      call.runPart(chunk, chunks);
+      runPart(chunk, chunks);
+    }
+
+    @Override
+    protected void pool(boolean max, float[] in, int n, int h, int w, int c, int kh, int kw, int sh, int sw, int pt,
+        int pl, int oh, int ow, float[] out, int u0, int u1) {
+      poolRows(max, in, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, u0, u1);
     }
   }
 

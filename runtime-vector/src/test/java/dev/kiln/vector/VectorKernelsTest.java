@@ -301,6 +301,40 @@ class VectorKernelsTest {
     }
   }
 
+  /**
+   * Max pooling by channel vectors ({@link VPool}) equals the pure-Java pooling bit for bit, NaN and signed zeros
+   * included: channel counts below, at and between vector widths (masked tail), SAME padding whose windows are cut at
+   * every border, overlapping windows, strides above the kernel, and padding that leaves a window empty (-inf).
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {3, 8, 16, 19, 37})
+  void maxPoolingByChannelVectorsEqualsPureJava(int c) {
+    Random r = new Random(c);
+    int n = 2, h = 9, w = 7;
+    float[] x = random(r, n * h * w * c);
+    for (int i = 0; i < x.length; i += 11) x[i] = i % 3 == 0 ? Float.NaN : i % 3 == 1 ? -0f : 0f;
+    int[][] cases = { // kh, kw, sh, sw, padTop, padLeft, oh, ow
+        {2, 2, 2, 2, 0, 0, 4, 3}, {3, 3, 1, 1, 1, 1, 9, 7}, {3, 2, 2, 3, 1, 0, 5, 2}, {1, 1, 3, 3, 0, 0, 3, 3},
+        {2, 2, 2, 2, 2, 2, 5, 4}};
+    for (int[] k : cases) {
+      int outLen = n * k[6] * k[7] * c;
+      float[] expected = new float[outLen];
+      JAVA.maxPool2d(x, n, h, w, c, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], expected);
+      for (KernelSet v : vector) {
+        float[] out = new float[outLen + 1];
+        out[outLen] = Float.NaN;
+        v.maxPool2d(x, n, h, w, c, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], out);
+        for (int i = 0; i < outLen; i++) {
+          if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(out[i])
+              && !(Float.isNaN(expected[i]) && Float.isNaN(out[i]))) {
+            fail(v + " c=" + c + " window " + Arrays.toString(k) + " at " + i + ": " + out[i] + " != " + expected[i]);
+          }
+        }
+        assertTrue(Float.isNaN(out[outLen]), "wrote past the output");
+      }
+    }
+  }
+
   @Test
   void speciesOverrideSelectsTheTile() {
     int bits = Integer.getInteger("kiln.vector.bits", 0);

@@ -56,9 +56,10 @@ public final class Pooling {
 
   /**
    * The arguments of one pooling call, held so that a kernel set can hand a range of its output rows to each of its
-   * threads ({@link #runRows}) without allocating: one instance per kernel set, reused.
+   * threads ({@link #runRows}) without allocating: one instance per kernel set, reused. A kernel set with its own
+   * pooling kernels overrides {@link #pool}.
    */
-  public static final class Call {
+  public static class Call {
     private boolean max;
     private float[] in, out;
     private int n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow;
@@ -94,6 +95,12 @@ public final class Pooling {
     }
 
     public void runRows(int u0, int u1) {
+      pool(max, in, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, u0, u1);
+    }
+
+    /** Output rows {@code [u0, u1)} of the pooling held: {@link #pool2dRows} unless overridden. */
+    protected void pool(boolean max, float[] in, int n, int h, int w, int c, int kh, int kw, int sh, int sw, int pt,
+        int pl, int oh, int ow, float[] out, int u0, int u1) {
       pool2dRows(max, in, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, u0, u1);
     }
 
