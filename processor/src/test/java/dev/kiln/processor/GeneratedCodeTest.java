@@ -39,12 +39,17 @@ class GeneratedCodeTest {
     return c.generatedSourceFile(name).orElseThrow().getCharContent(true).toString();
   }
 
+  /** The generated session's fused fast path. */
+  private static String computeMethod(String code) {
+    return code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
+  }
+
   @Test
   void denseLayersBecomeOneFusedKernelCallEachWithTheirSourceLine() throws Exception {
     Compilation c = javac().withProcessors(new KilnProcessor()).compile(MLP);
     assertThat(c).succeeded();
     String code = generated(c, "com.example.KilnMlp");
-    String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
+    String compute = computeMethod(code);
     assertThat(compute).contains("// Mlp.java:10  Tensor h = hidden.apply(x)");
     assertThat(compute).contains("// Mlp.java:12  return out.apply(h);");
     assertThat(compute).contains("kernels.dense(x, batch, 784, hiddenKernelPacked, 128, hiddenBias, Activation.RELU, ws.f0);");
@@ -81,11 +86,46 @@ class GeneratedCodeTest {
     Compilation c = javac().withProcessors(new KilnProcessor()).compile(src);
     assertThat(c).succeeded();
     String code = generated(c, "com.example.KilnRes");
-    String compute = code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
+    String compute = computeMethod(code);
     assertThat(compute).contains("// pad/Pad + conv/Conv2D + bn/BatchNorm + Add + Relu");
     assertThat(compute).contains(
         "kernels.conv2d(x, batch, 16, 16, 8, convKernelPacked, 3, 3, 8, 1, 1, 1, 1, 1, 1, 16, 16, 1, convBiasFolded, x, Activation.RELU, out0);");
     assertThat(code).contains("// bn/BatchNorm folded into conv/kernel");
+  }
+
+  /**
+   * A convolution whose result only feeds a max pooling becomes one call with the pooling, named with both source
+   * lines; the convolution's result gets an arena slot of its own for the call (the default kernels write it there).
+   * A convolution whose result is also read elsewhere keeps separate calls.
+   */
+  @Test
+  void convolutionThenMaxPoolingIsOneCall() throws Exception {
+    JavaFileObject src = JavaFileObjects.forSourceLines("com.example.Pooled",
+        "package com.example;", "import dev.kiln.*;", "import dev.kiln.layers.*;",
+        "public final class Pooled extends Model {",
+        "  @Layer final Conv2D conv = new Conv2D(16, 3).activation(Activation.RELU);",
+        "  @Layer final MaxPooling2D pool = new MaxPooling2D(2);",
+        "  @Layer final Conv2D conv2 = new Conv2D(8, 3, 3).padding(Padding.SAME);",
+        "  @Layer final MaxPooling2D pool2 = new MaxPooling2D(2);",
+        "  @Call public Tensor call(@Shape({-1, 12, 12, 3}) Tensor x) {",
+        "    Tensor y = conv.apply(x);",
+        "    Tensor p = pool.apply(y);",
+        "    Tensor z = conv2.apply(p);",
+        "    return Ops.add(pool2.apply(z), pool2.apply(Ops.relu(z)));",
+        "  }",
+        "}");
+    Compilation c = javac().withProcessors(new KilnProcessor()).compile(src);
+    assertThat(c).succeeded();
+    String code = generated(c, "com.example.KilnPooled");
+    String compute = computeMethod(code);
+    assertThat(compute).contains("// conv/Conv2D + conv/BiasAdd + conv/Relu + pool/MaxPool");
+    assertThat(compute).contains("// and Pooled.java:11  Tensor p = pool.apply(y)\n");
+    assertThat(compute).containsMatch(
+        "kernels\\.conv2dMaxPool\\(x, batch, 12, 12, 3, convKernelPacked, 3, 3, 16, 1, 1, 1, 1, 0, 0, 10, 10, 1, "
+            + "convBias, null, Activation\\.RELU, ws\\.f\\d+,\\s+2, 2, 2, 2, 0, 0, 5, 5, ws\\.f\\d+\\);");
+    // conv2's result is read by two poolings (through the relu too): no fusion
+    assertThat(compute).contains("kernels.conv2d(");
+    assertThat(compute).contains("kernels.maxPool2d(");
   }
 
   /** A deep model's graph table is split over several methods (the JVM limits a method to 64 KB). */

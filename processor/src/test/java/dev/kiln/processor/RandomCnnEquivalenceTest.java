@@ -37,6 +37,41 @@ class RandomCnnEquivalenceTest {
     System.out.printf("random cnns: %d, worst relative error %.3g%n", generated.size(), worst);
   }
 
+  /**
+   * Convolutions fused with the max pooling that reads them ({@code KernelSet.conv2dMaxPool}): VALID and SAME,
+   * strided, overlapping 3x3 windows, and with a residual add in the convolution's epilogue.
+   */
+  @Test
+  void convolutionThenMaxPoolingEqualsEager() throws Exception {
+    String[][] models = {
+        {"P1", "new Conv2D(6, 3).activation(Activation.RELU)", "new MaxPooling2D(2)", "-1, 9, 11, 2"},
+        {"P2", "new Conv2D(5, 3).padding(Padding.SAME)", "new MaxPooling2D(3, 2).padding(Padding.SAME)", "-1, 8, 7, 3"},
+        {"P3", "new Conv2D(4, 3, 2).activation(Activation.TANH)", "new MaxPooling2D(3, 1)", "-1, 13, 12, 1"},
+        {"P4", "new Conv2D(3, 1)", "new MaxPooling2D(2).padding(Padding.SAME)", "-1, 5, 5, 3"}};
+    List<JavaFileObject> sources = new ArrayList<>();
+    for (String[] m : models) {
+      // P4: a 1x1 convolution with a residual add of its input, fused into its epilogue
+      String body = m[0].equals("P4") ? "pool.apply(Ops.add(conv.apply(x), x))" : "pool.apply(conv.apply(x))";
+      sources.add(JavaFileObjects.forSourceString("com.example." + m[0], String.join("\n",
+          "package com.example;", "import dev.kiln.*;", "import dev.kiln.layers.*;",
+          "public final class " + m[0] + " extends Model {",
+          "  @Layer final Conv2D conv = " + m[1] + ";",
+          "  @Layer final MaxPooling2D pool = " + m[2] + ";",
+          "  @Call public Tensor call(@Shape({" + m[3] + "}) Tensor x) {",
+          "    return " + body + ";",
+          "  }",
+          "}")));
+    }
+    CompiledModels compiled = CompiledModels.compile(sources.toArray(new JavaFileObject[0]));
+    for (int i = 0; i < models.length; i++) {
+      String[] m = models[i];
+      int[] shape = java.util.Arrays.stream(m[3].split(", ")).mapToInt(Integer::parseInt).toArray();
+      for (long seed = 1; seed <= 3; seed++) {
+        compiled.assertCompiledEqualsEager(m[0], shape, seed, 4, 1e-5, sources.get(i).getCharContent(true).toString());
+      }
+    }
+  }
+
   /** Java source of a random convolutional Kiln model {@code C<seed>} on an NHWC input {@code x}. */
   static final class RandomCnn {
     final long seed;

@@ -35,6 +35,23 @@ public interface KernelSet {
       int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias, float[] residual,
       Activation act, float[] out);
 
+  /**
+   * A fused convolution whose result only feeds a max pooling: {@link #conv2d} into {@code convOut} (room for its
+   * {@code [n, oh, ow, f]} result), then {@link #maxPool2d} of that ({@code poolH x poolW} windows, strides, padding,
+   * {@code [n, poolOh, poolOw, f]} into {@code out}). The default does exactly that. A kernel set may instead compute
+   * the convolution a band of rows at a time and pool each band while it is in cache, leaving {@code convOut}
+   * unspecified; {@code out} must equal what the default computes, to within the convolution's float rounding.
+   */
+  default void conv2dMaxPool(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f,
+      int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
+      float[] residual, Activation act, float[] convOut, int poolH, int poolW, int poolStrideH, int poolStrideW,
+      int poolPadTop, int poolPadLeft, int poolOh, int poolOw, float[] out) {
+    conv2d(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
+        residual, act, convOut);
+    maxPool2d(convOut, n, oh, ow, f, poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw,
+        out);
+  }
+
   /** A fused depthwise convolution, as {@link Conv#depthwise2d}. */
   void depthwise2d(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int m, int strideH,
       int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] bias, Activation act,

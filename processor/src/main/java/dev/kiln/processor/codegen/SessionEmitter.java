@@ -506,9 +506,30 @@ public final class SessionEmitter {
               .build());
           preparation.addStatement("$N = kernels.packConvKernel($L, $L, $L, $L, $L, $L)", packed, prepared[0], k[0], k[1], k[2], k[3], groups);
         }
-        b.addStatement("kernels.conv2d($L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
+        CodeBlock convArgs = CodeBlock.of("$L, $L, $L, $L, $L, $N, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L",
             buf(c.input), dimExpr(in, 0), in[1], in[2], in[3], packed, k[0], k[1], k[3], strides[0], strides[1], dil[0], dil[1],
-            padTop, padLeft, out[1], out[2], groups, prepared[1], residual, activationRef(e.activation), buf(c.output()));
+            padTop, padLeft, out[1], out[2], groups, prepared[1], residual, activationRef(e.activation), buf(c.convOutput()));
+        if (c.pool == null) {
+          b.addStatement("kernels.conv2d($L)", convArgs);
+          return;
+        }
+        NodeDef pool = c.pool;
+        String poolOrigin = pool.origin();
+        if (poolOrigin != null && !poolOrigin.equals(c.origin())) {
+          String text = ir.sourceText.get(poolOrigin);
+          b.add("// and $L$L\n", poolOrigin, text == null ? "" : "  " + text.replace("\n", " "));
+        }
+        int[] pooled = pool.outputShape(0);
+        int[] ks = pool.attrs().getInts("ksize");
+        int[] st = pool.attrs().getInts("strides");
+        int[] poolPad = {0, 0};
+        if ("SAME".equals(pool.attrs().getString("padding", "VALID"))) {
+          poolPad[0] = samePadding(out[1], ks[0], st[0], 1, pooled[1])[0];
+          poolPad[1] = samePadding(out[2], ks[1], st[1], 1, pooled[2])[0];
+        }
+        // the convolution's result is the pooling's input only: kernel sets may pool it band by band, in cache
+        b.addStatement("kernels.conv2dMaxPool($L,\n$L, $L, $L, $L, $L, $L, $L, $L, $L)", convArgs, ks[0], ks[1], st[0],
+            st[1], poolPad[0], poolPad[1], pooled[1], pooled[2], buf(c.output()));
         return;
       }
       case "DepthwiseConv2dNative": {

@@ -66,7 +66,17 @@ public final class Fusion {
         }
         Schedule.Epilogue epilogue = epilogue(graph, n, nodes, readers, outputs, consumers, done, order, true);
         done.add(n.name());
-        steps.add(new Schedule.Conv(nodes, n, input, extra, epilogue));
+        NodeDef pool = null;
+        if (op.equals("Conv2D")) {
+          NodeDef last = nodes.get(nodes.size() - 1);
+          NodeDef next = soleReader(last, readers, outputs, consumers);
+          if (next != null && next.op().equals("MaxPool") && next.input(0).equals(last.name() + ":0")) {
+            pool = next;
+            nodes.add(next);
+            done.add(next.name());
+          }
+        }
+        steps.add(new Schedule.Conv(nodes, n, input, extra, epilogue, pool));
         continue;
       }
       if (op.equals("Placeholder") || op.equals("Variable") || op.equals("Const")) continue;

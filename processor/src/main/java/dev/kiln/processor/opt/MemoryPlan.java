@@ -115,14 +115,12 @@ public final class MemoryPlan {
         }
       }
       plan.buffers.put(out, buffer);
-      if (buffer.kind == Kind.SLOT) {
-        slotValues.computeIfAbsent(buffer.index, k -> new HashSet<>()).add(out);
-        Slot slot = plan.slots.get(buffer.index);
-        int[] shape = schedule.shape(out);
-        long per = 1;
-        for (int d = 1; d < shape.length; d++) per *= shape[d];
-        if (shape.length > 0 && shape[0] == -1) slot.perBatch = Math.max(slot.perBatch, per);
-        else slot.fixed = Math.max(slot.fixed, shape.length == 0 ? 1 : per * shape[0]);
+      if (buffer.kind == Kind.SLOT) occupy(plan, slotValues, buffer.index, out, schedule.shape(out));
+      // a temporary is read by no later step: its slot is released below, after this step
+      for (String t : step.temporaries()) {
+        int slot = takeFree(plan, free, schedule.dtype(t));
+        plan.buffers.put(t, new Buffer(Kind.SLOT, slot, null, schedule.dtype(t)));
+        occupy(plan, slotValues, slot, t, schedule.shape(t));
       }
       // Release slots whose values are all dead after this step.
       for (Map.Entry<Integer, Set<String>> e : slotValues.entrySet()) {
@@ -139,6 +137,17 @@ public final class MemoryPlan {
       if (b.kind != Kind.OUTPUT || b.index != i) plan.outputCopies.put(i, outputs.get(i));
     }
     return plan;
+  }
+
+  /** Records {@code value} in slot {@code index} and grows the slot to hold its shape. */
+  private static void occupy(MemoryPlan plan, Map<Integer, Set<String>> slotValues, int index, String value,
+      int[] shape) {
+    slotValues.computeIfAbsent(index, k -> new HashSet<>()).add(value);
+    Slot slot = plan.slots.get(index);
+    long per = 1;
+    for (int d = 1; d < shape.length; d++) per *= shape[d];
+    if (shape.length > 0 && shape[0] == -1) slot.perBatch = Math.max(slot.perBatch, per);
+    else slot.fixed = Math.max(slot.fixed, shape.length == 0 ? 1 : per * shape[0]);
   }
 
   private static boolean allDeadAfter(Set<String> values, Map<String, Integer> lastUse, int step, String except) {

@@ -16,6 +16,7 @@ import java.util.Map;
  * computes:
  * <ul>
  *   <li>{@link Dense}: MatMul with a weight, plus BiasAdd and an activation when only they read it;</li>
+ *   <li>{@link Conv}: a convolution with its epilogue, and a MaxPool that alone reads a Conv2D's result;</li>
  *   <li>{@link Elementwise}: a chain of elementwise ops, one loop;</li>
  *   <li>{@link Alias}: Reshape / Identity, which reinterpret a buffer without copying;</li>
  *   <li>{@link Kernel}: any other op, one kernel call.</li>
@@ -37,6 +38,14 @@ public final class Schedule {
 
     /** Tensors of the graph this step reads (not counting those produced inside it). */
     public abstract List<String> reads();
+
+    /**
+     * Tensors produced inside the step that its kernel needs room for while it runs (none unless overridden): they
+     * get arena slots that are free again after the step.
+     */
+    public List<String> temporaries() {
+      return List.of();
+    }
 
     /** Where the step came from in the user's source: the origin of its first node. */
     public String origin() {
@@ -95,7 +104,9 @@ public final class Schedule {
 
   /**
    * A convolution ({@code Conv2D}, {@code DepthwiseConv2dNative}, {@code Conv2DTranspose}) with its epilogue, and
-   * the zero padding of a preceding {@code Pad} that only fed it ({@code extraPad}: top, bottom, left, right).
+   * the zero padding of a preceding {@code Pad} that only fed it ({@code extraPad}: top, bottom, left, right). A
+   * {@code Conv2D} whose result only feeds a {@code MaxPool} takes the pooling too ({@link #pool}): the step's output
+   * is then the pooled tensor and the convolution's result, {@link #convOutput}, a temporary.
    */
   public static final class Conv extends Step {
     public final NodeDef conv;
@@ -103,14 +114,27 @@ public final class Schedule {
     public final String kernel;
     public final int[] extraPad;
     public final Epilogue epilogue;
+    /** The MaxPool that reads the convolution's result, or null. */
+    public final NodeDef pool;
 
-    Conv(List<NodeDef> nodes, NodeDef conv, String input, int[] extraPad, Epilogue epilogue) {
+    Conv(List<NodeDef> nodes, NodeDef conv, String input, int[] extraPad, Epilogue epilogue, NodeDef pool) {
       super(nodes);
       this.conv = conv;
       this.input = input;
       this.kernel = conv.input(1);
       this.extraPad = extraPad.clone();
       this.epilogue = epilogue;
+      this.pool = pool;
+    }
+
+    /** The convolution's result after its epilogue: the step's output, or the pooling's input. */
+    public String convOutput() {
+      return pool == null ? output() : pool.input(0);
+    }
+
+    @Override
+    public List<String> temporaries() {
+      return pool == null ? List.of() : List.of(pool.input(0));
     }
 
     @Override
