@@ -15,8 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Packed B ({@link #pack}): column panels of {@link #NR} = two vectors of columns, each panel {@code k} rows of
  * {@code NR} contiguous floats (the last panel zero-padded), panel {@code q} at {@code q * k * NR}. The micro-kernel
  * keeps an {@link #MR} x {@code NR} tile of C in registers ({@code MR * 2} accumulators), loads two B vectors and
- * broadcasts {@code MR} A values per step of k. k is blocked by {@link #KC} so a panel block stays in L1.
- * m = 1 (GEMV) streams each panel once with eight accumulators (k unrolled by four).
+ * broadcasts {@code MR} A values per step of k. k is blocked by {@link #KC} so a panel block stays in L1. A is
+ * packed k-major per MR-row block ({@link #packA}) when at least {@link #PACK_PANELS} panels reuse it, else read in
+ * place through row offsets ({@link #direct6}). m = 1 (GEMV) streams each panel once with eight accumulators (k
+ * unrolled by four).
  */
 final class Sgemm {
   private Sgemm() {}
@@ -83,6 +85,9 @@ final class Sgemm {
     return packed;
   }
 
+  /** Rows of {@link #direct6}. */
+  static final int DR = 6;
+
   /** Packs {@code src[srcOff + p * ld + j]} ({@code p < k}, {@code j < n}) into {@code dst} from {@code dstOff}. */
   static void pack(float[] src, int srcOff, int ld, int k, int n, float[] dst, int dstOff) {
     for (int q = 0; q * NR < n; q++) {
@@ -93,7 +98,7 @@ final class Sgemm {
     }
   }
 
-  /** Per-thread scratch: the C tile of a partial panel, activation rows, the conv im2col tile. */
+  /** Per-thread scratch: the C tile of a partial panel, activation rows, packed A (a GEMM block, a conv tile). */
   static final class Scratch {
     final float[] tile = new float[8 * NR];
     /** The output positions of a convolution tile. */
@@ -101,11 +106,22 @@ final class Sgemm {
     /** A partial panel's bias, zero-padded to {@code NR}. */
     final float[] bias = new float[NR];
     float[] tmp = new float[NR];
-    float[] aTile = new float[0];
+    private float[] packedA = new float[0];
 
     float[] tmp(int n) {
       if (tmp.length < n) tmp = new float[n];
       return tmp;
+    }
+
+    private int[] identity = new int[0];
+
+    /** {@code 0, 1, .., n-1} (read-only): the offsets with which {@link #direct6} reads plain rows. */
+    int[] identity(int n) {
+      if (identity.length < n) {
+        identity = new int[n];
+        for (int i = 0; i < n; i++) identity[i] = i;
+      }
+      return identity;
     }
 
     private float[] zeros = new float[0];
@@ -131,9 +147,10 @@ final class Sgemm {
       return padded;
     }
 
-    float[] aTile(int n) {
-      if (aTile.length < n) aTile = new float[n];
-      return aTile;
+    /** Packed A ({@link #packA}): a GEMM's row block, or a convolution's tile of positions. */
+    float[] packedA(int n) {
+      if (packedA.length < n) packedA = new float[n];
+      return packedA;
     }
   }
 
@@ -195,83 +212,228 @@ final class Sgemm {
       return;
     }
     boolean fused = fusesAct(act, residual);
+    if (q1 - q0 < PACK_PANELS) { // A read in place through row offsets, each panel over all rows
+      int rows = i1 - i0;
+      int[] base = s.ints(0, rows + DR);
+      for (int r = 0; r < rows; r++) base[r] = (i0 + r) * k;
+      for (int r = rows; r % DR != 0; r++) base[r] = base[rows - 1]; // padding rows: computed, dropped
+      int[] koff = s.identity(k);
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = Math.min(KC, k - k0);
+        boolean last = k0 + kc == k;
+        for (int q = q0; q < q1; q++) {
+          int j0 = q * NR;
+          int w = Math.min(NR, n - j0);
+          blockDirect(a, base, rows, 0, koff, k0, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0,
+              last && fused && act == Activation.RELU, c, i0 * n + j0, n, w, s);
+          if (last && !fused) epilogue(c, i0 * n + j0, n, rows, w, null, 0, residual, act, s);
+        }
+      }
+      return;
+    }
+    float[] ap = s.packedA(MR * Math.min(KC, k));
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       boolean last = k0 + kc == k;
-      for (int q = q0; q < q1; q++) {
-        int j0 = q * NR;
-        int w = Math.min(NR, n - j0);
-        block(a, i0 * k + k0, k, i1 - i0, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0,
-            last && fused && act == Activation.RELU, c, i0 * n + j0, n, w, s);
-        if (last && !fused) epilogue(c, i0 * n + j0, n, i1 - i0, w, null, 0, residual, act, s);
+      boolean relu = last && fused && act == Activation.RELU;
+      for (int i = i0; i < i1; i += MR) {
+        int rows = Math.min(MR, i1 - i);
+        packA(a, i * k + k0, k, rows, kc, ap, 0);
+        for (int q = q0; q < q1; q++) { // the packed block is reused by every panel
+          int j0 = q * NR;
+          int w = Math.min(NR, n - j0);
+          block(ap, 0, rows, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0, relu, c, i * n + j0, n, w, s);
+          if (last && !fused) epilogue(c, i * n + j0, n, rows, w, null, 0, residual, act, s);
+        }
       }
     }
   }
 
   /**
-   * {@code C[rows, w] (+)= A[rows, kc] B[kc, NR]}: A row {@code r} at {@code a[aOff + r * lda]}, the packed B block
-   * at {@code b[bOff]}, C row {@code r} at {@code c[cOff + r * ldc]}, only {@code w <= NR} columns written. Without
-   * {@code acc} the tile starts from {@code bias[biasOff + j]} (nullable: zeros), so the first k block adds the bias
-   * for free; {@code relu} applies max(x, 0) as the tile is stored (for the last k block). Fusing both into the
-   * micro-kernel saves a pass over C, which costs as much as the multiply-adds when k is small (a 3x3x1 conv: k = 9).
+   * Fewest column panels (of a thread's part) for which {@link #dense} packs A: packing costs about as much per value
+   * as the multiply-adds of one panel, so with one or two panels {@link #direct6} on the unpacked rows is faster.
    */
-  static void block(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc, boolean acc, float[] bias,
-      int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
-    if (w == NR) {
-      // initial C row r: from[fOff + r * fld] (the bias row repeats: fld = 0)
-      float[] from = acc ? c : bias != null ? bias : ZEROS;
-      int fOff = acc ? cOff : bias != null ? biasOff : 0;
-      int fld = acc ? ldc : 0;
-      float lo = relu ? 0f : NO_RELU;
-      int r = 0;
-      if (MR == 8) {
-        for (; r + 8 <= rows; r += 8) {
-          kernel8(a, aOff + r * lda, lda, b, bOff, kc, from, fOff + r * fld, fld, lo, c, cOff + r * ldc, ldc);
-        }
-      } else {
-        for (; r + 6 <= rows; r += 6) {
-          kernel6(a, aOff + r * lda, lda, b, bOff, kc, from, fOff + r * fld, fld, lo, c, cOff + r * ldc, ldc);
-        }
+  static final int PACK_PANELS = 3;
+
+  /**
+   * Packs {@code rows <= MR} rows of A, row {@code r} at {@code a[aOff + r * lda]}, {@code kc} deep, k-major into
+   * {@code ap[apOff + p * MR + r]}; rows {@code rows .. MR} are zeros, so a tail runs the full-height kernel. The
+   * micro-kernel then reads its MR values per k at one index with constant offsets: about twice as fast as MR row
+   * pointers, whose loads C2 does not schedule as well (a probe at k = 144: 72-95 GFLOPS against 34-41).
+   */
+  static void packA(float[] a, int aOff, int lda, int rows, int kc, float[] ap, int apOff) {
+    // k outer, the rows unrolled: twice as fast as a row at a time (strided stores)
+    if (rows == 8 && MR == 8) {
+      int s0 = aOff, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda,
+          s7 = s6 + lda;
+      for (int p = 0, d = apOff; p < kc; p++, d += 8) {
+        ap[d] = a[s0 + p];
+        ap[d + 1] = a[s1 + p];
+        ap[d + 2] = a[s2 + p];
+        ap[d + 3] = a[s3 + p];
+        ap[d + 4] = a[s4 + p];
+        ap[d + 5] = a[s5 + p];
+        ap[d + 6] = a[s6 + p];
+        ap[d + 7] = a[s7 + p];
       }
-      for (; r + 4 <= rows; r += 4) {
-        kernel4(a, aOff + r * lda, lda, b, bOff, kc, from, fOff + r * fld, fld, lo, c, cOff + r * ldc, ldc);
-      }
-      for (; r < rows; r++) kernel1(a, aOff + r * lda, b, bOff, kc, from, fOff + r * fld, lo, c, cOff + r * ldc);
       return;
     }
-    // partial panel: compute into the scratch tile, copy the w real columns
-    for (int r0 = 0; r0 < rows; r0 += MR) {
-      int rr = Math.min(MR, rows - r0);
-      viaTile(a, aOff + r0 * lda, lda, rr, rr, b, bOff, kc, acc, bias, biasOff, relu, c, cOff + r0 * ldc, ldc, w, s);
+    if (rows == 6 && MR == 6) {
+      int s0 = aOff, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+      for (int p = 0, d = apOff; p < kc; p++, d += 6) {
+        ap[d] = a[s0 + p];
+        ap[d + 1] = a[s1 + p];
+        ap[d + 2] = a[s2 + p];
+        ap[d + 3] = a[s3 + p];
+        ap[d + 4] = a[s4 + p];
+        ap[d + 5] = a[s5 + p];
+      }
+      return;
+    }
+    for (int r = 0; r < rows; r++) {
+      int src = aOff + r * lda, dst = apOff + r;
+      for (int p = 0; p < kc; p++) ap[dst + p * MR] = a[src + p];
+    }
+    for (int r = rows; r < MR; r++) {
+      for (int p = 0, dst = apOff + r; p < kc; p++) ap[dst + p * MR] = 0f;
     }
   }
 
   /**
-   * {@link #block} for {@code rows < MR} rows whose A has {@code MR} readable rows (the extra ones are computed and
-   * dropped): one full-height micro-kernel into the scratch tile. Convolution tiles end this way so that they only
-   * ever run the MR-row kernel: a kernel4 or kernel1 called once per op stays in C1 long after warm-up, and C1
-   * allocates every vector (tens of microseconds per call).
+   * {@code C[rows, w] (+)= A[rows, kc] B[kc, NR]}: A packed ({@link #packA}) in groups of MR rows, group {@code g} at
+   * {@code ap[apOff + g * MR * kc]} (the last group zero-padded to MR rows), the packed B block at {@code b[bOff]}, C
+   * row {@code r} at {@code c[cOff + r * ldc]}, only {@code w <= NR} columns written. Without {@code acc} the tile
+   * starts from {@code bias[biasOff + j]} (nullable: zeros), so the first k block adds the bias for free;
+   * {@code relu} applies max(x, 0) as the tile is stored (for the last k block). Fusing both into the micro-kernel
+   * saves a pass over C, which costs as much as the multiply-adds when k is small (a 3x3x1 conv: k = 9). Only the
+   * MR-row kernel runs: a partial group or panel goes through the scratch tile (a rarely called smaller kernel would
+   * stay in C1 long after warm-up, and C1 allocates every vector).
    */
-  static void blockPadded(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc, boolean acc,
-      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
-    viaTile(a, aOff, lda, rows, MR, b, bOff, kc, acc, bias, biasOff, relu, c, cOff, ldc, w, s);
+  static void block(float[] ap, int apOff, int rows, float[] b, int bOff, int kc, boolean acc, float[] bias,
+      int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
+    // initial C row r: from[fOff + r * fld] (the bias row repeats: fld = 0)
+    float[] from = acc ? c : bias != null ? bias : ZEROS;
+    int fOff = acc ? cOff : bias != null ? biasOff : 0;
+    int fld = acc ? ldc : 0;
+    float lo = relu ? 0f : NO_RELU;
+    int r = 0;
+    if (w == NR) {
+      for (; r + MR <= rows; r += MR) {
+        kernel(ap, apOff + r * kc, b, bOff, kc, from, fOff + r * fld, fld, lo, c, cOff + r * ldc, ldc);
+      }
+    }
+    for (; r < rows; r += MR) {
+      int rr = Math.min(MR, rows - r), o = cOff + r * ldc;
+      float[] t = tileFrom(c, o, ldc, rr, w, acc, bias, biasOff, s);
+      kernel(ap, apOff + r * kc, b, bOff, kc, t, 0, acc ? NR : 0, lo, s.tile, 0, NR);
+      tileStore(s.tile, rr, w, c, o, ldc);
+    }
   }
 
-  /** {@link #block} of {@code computed <= MR} rows into the scratch tile, of which the first {@code rows} are kept. */
-  private static void viaTile(float[] a, int aOff, int lda, int rows, int computed, float[] b, int bOff, int kc,
+  /**
+   * {@link #block} with A read in place by {@link #direct6} ({@code rows} rows: A row {@code r} at
+   * {@code a[base[r] + off + koff[k]]}, {@code base} readable up to the next multiple of {@link #DR}). Groups of DR
+   * rows of whole panels are stored directly, the rest through the scratch tile.
+   */
+  static void blockDirect(float[] a, int[] base, int rows, int off, int[] koff, int k0, float[] b, int bOff, int kc,
       boolean acc, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
-    float[] t = s.tile;
-    if (acc) {
-      for (int r = 0; r < rows; r++) System.arraycopy(c, cOff + r * ldc, t, r * NR, w);
-    } else if (bias != null && w < NR) { // the kernels read NR bias values: pad with zeros
-      float[] padded = s.bias;
-      System.arraycopy(bias, biasOff, padded, 0, w);
-      java.util.Arrays.fill(padded, w, NR, 0f);
-      bias = padded;
-      biasOff = 0;
+    float lo = relu ? 0f : NO_RELU;
+    int full = w == NR ? rows / DR * DR : 0;
+    if (full > 0) {
+      float[] from = acc ? c : bias != null ? bias : ZEROS;
+      int fOff = acc ? cOff : bias != null ? biasOff : 0;
+      direct6(a, base, 0, full, off, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, c, cOff, ldc);
     }
-    block(a, aOff, lda, computed, b, bOff, kc, acc, bias, biasOff, relu, t, 0, NR, NR, s);
+    for (int r = full; r < rows; r += DR) {
+      int rr = Math.min(DR, rows - r), o = cOff + r * ldc;
+      float[] from = tileFrom(c, o, ldc, rr, w, acc, bias, biasOff, s);
+      direct6(a, base, r, r + DR, off, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, s.tile, 0, NR);
+      tileStore(s.tile, rr, w, c, o, ldc);
+    }
+  }
+
+  /**
+   * Start values for a group computed into the scratch tile (a partial group or panel): the {@code rows x w} values of
+   * C copied into the tile (then read with row stride NR), else the bias padded to NR (the kernels read NR), or zeros.
+   */
+  private static float[] tileFrom(float[] c, int cOff, int ldc, int rows, int w, boolean acc, float[] bias,
+      int biasOff, Scratch s) {
+    if (acc) {
+      for (int r = 0; r < rows; r++) System.arraycopy(c, cOff + r * ldc, s.tile, r * NR, w);
+      return s.tile;
+    }
+    if (bias == null) return ZEROS;
+    System.arraycopy(bias, biasOff, s.bias, 0, w);
+    java.util.Arrays.fill(s.bias, w, NR, 0f);
+    return s.bias;
+  }
+
+  /** Copies the {@code rows x w} values kept from the scratch tile {@code t} to C. */
+  private static void tileStore(float[] t, int rows, int w, float[] c, int cOff, int ldc) {
     for (int r = 0; r < rows; r++) System.arraycopy(t, r * NR, c, cOff + r * ldc, w);
+  }
+
+  /**
+   * The 6-row micro-kernel with A read through offsets ({@link #blockDirect}): rows {@code r0 <= r < r1} (a
+   * multiple of 6 apart; C row {@code r - r0} at {@code c[cOff + (r - r0) * ldc]}) have value
+   * {@code in[base[r] + off + koff[k0 + p]]} at k. Looping over the row groups here rather than in the caller saves a
+   * call per group, which counts when k is 9. Nothing is packed: a convolution reads its input (A) in place, a GEMM
+   * with few panels its A rows (with {@code koff[p] = p}); the price is an index load per k and bounds checks C2
+   * cannot hoist. Measured against packing A and running {@link #kernel6}: faster for the small CNN's conv1 (k = 9,
+   * one panel: 2.5x) and conv2 (k = 144, two panels: 1.3-1.9x), and for GEMMs of one or two panels, where the pack
+   * (a strided scalar copy, about as slow per value as the multiply-adds of a panel) is not repaid; and, strangely,
+   * about 1.5x faster than the same loop reading {@code a[rowStart + p]} directly (C2's code for that is slow).
+   */
+  static void direct6(float[] in, int[] base, int r0, int r1, int off, int[] koff, int k0, float[] b, int bOff,
+      int kc, float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+    for (int r = r0; r < r1; r += DR) {
+      int o0 = cOff + (r - r0) * ldc, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+      int f0 = fOff + (r - r0) * fld, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
+      FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
+      FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
+      FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
+      FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
+      FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
+      FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
+      int a0 = base[r] + off, a1 = base[r + 1] + off, a2 = base[r + 2] + off, a3 = base[r + 3] + off,
+          a4 = base[r + 4] + off, a5 = base[r + 5] + off;
+      for (int p = 0; p < kc; p++) {
+        int bi = bOff + p * NR;
+        int o = koff[k0 + p];
+        FloatVector b0 = FloatVector.fromArray(S, b, bi);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+        FloatVector x = FloatVector.broadcast(S, in[a0 + o]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, in[a1 + o]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, in[a2 + o]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, in[a3 + o]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, in[a4 + o]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, in[a5 + o]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+      }
+      c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+      c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+      c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+      c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+      c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+      c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+      c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+      c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
+      c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
+      c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
+      c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
+      c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
+    }
   }
 
   /**
@@ -298,8 +460,19 @@ final class Sgemm {
    */
   private static final float NO_RELU = Float.NEGATIVE_INFINITY;
 
-  static void kernel8(float[] a, int aOff, int lda, float[] b, int bOff, int kc, float[] from, int fOff,
-      int fld, float lo, float[] c, int cOff, int ldc) {
+  /** The MR-row micro-kernel on packed A ({@link #block}). */
+  private static void kernel(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, int fld,
+      float lo, float[] c, int cOff, int ldc) {
+    if (MR == 8) {
+      kernel8(a, aOff, b, bOff, kc, from, fOff, fld, lo, c, cOff, ldc);
+    } else {
+      kernel6(a, aOff, b, bOff, kc, from, fOff, fld, lo, c, cOff, ldc);
+    }
+  }
+
+  /** The 8-row micro-kernel: A packed, value (p, r) at {@code a[aOff + p * 8 + r]}; see {@link #block}. */
+  static void kernel8(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, int fld,
+      float lo, float[] c, int cOff, int ldc) {
     int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc,
         o7 = o6 + ldc;
     int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld, f6 = f5 + fld,
@@ -312,91 +485,31 @@ final class Sgemm {
     FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
     FloatVector c60 = FloatVector.fromArray(S, from, f6), c61 = FloatVector.fromArray(S, from, f6 + VL);
     FloatVector c70 = FloatVector.fromArray(S, from, f7), c71 = FloatVector.fromArray(S, from, f7 + VL);
-    int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda,
-        a7 = a6 + lda;
-    int p = 0;
-    for (; p + 2 <= kc; p += 2) { // unrolled by two: about 15% faster than one step per iteration (C2 does not unroll it)
-      int bi = bOff + p * NR;
+    for (int p = 0, bi = bOff, ai = aOff; p < kc; p++, bi += NR, ai += 8) {
       FloatVector b0 = FloatVector.fromArray(S, b, bi);
       FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p]);
+      x = FloatVector.broadcast(S, a[ai + 1]);
       c10 = x.fma(b0, c10);
       c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p]);
+      x = FloatVector.broadcast(S, a[ai + 2]);
       c20 = x.fma(b0, c20);
       c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p]);
+      x = FloatVector.broadcast(S, a[ai + 3]);
       c30 = x.fma(b0, c30);
       c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[a4 + p]);
+      x = FloatVector.broadcast(S, a[ai + 4]);
       c40 = x.fma(b0, c40);
       c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[a5 + p]);
+      x = FloatVector.broadcast(S, a[ai + 5]);
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
-      x = FloatVector.broadcast(S, a[a6 + p]);
+      x = FloatVector.broadcast(S, a[ai + 6]);
       c60 = x.fma(b0, c60);
       c61 = x.fma(b1, c61);
-      x = FloatVector.broadcast(S, a[a7 + p]);
-      c70 = x.fma(b0, c70);
-      c71 = x.fma(b1, c71);
-      int bi2 = bOff + (p + 1) * NR;
-      b0 = FloatVector.fromArray(S, b, bi2);
-      b1 = FloatVector.fromArray(S, b, bi2 + VL);
-      x = FloatVector.broadcast(S, a[a0 + p + 1]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p + 1]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p + 1]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p + 1]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[a4 + p + 1]);
-      c40 = x.fma(b0, c40);
-      c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[a5 + p + 1]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
-      x = FloatVector.broadcast(S, a[a6 + p + 1]);
-      c60 = x.fma(b0, c60);
-      c61 = x.fma(b1, c61);
-      x = FloatVector.broadcast(S, a[a7 + p + 1]);
-      c70 = x.fma(b0, c70);
-      c71 = x.fma(b1, c71);
-    }
-    for (; p < kc; p++) { // a loop, not an if: C2 unboxes vectors through loop phis, not through if-merges
-      int bi = bOff + p * NR;
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[a4 + p]);
-      c40 = x.fma(b0, c40);
-      c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[a5 + p]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
-      x = FloatVector.broadcast(S, a[a6 + p]);
-      c60 = x.fma(b0, c60);
-      c61 = x.fma(b1, c61);
-      x = FloatVector.broadcast(S, a[a7 + p]);
+      x = FloatVector.broadcast(S, a[ai + 7]);
       c70 = x.fma(b0, c70);
       c71 = x.fma(b1, c71);
     }
@@ -418,8 +531,9 @@ final class Sgemm {
     c71.blend(lo, c71.compare(LE, lo)).intoArray(c, o7 + VL);
   }
 
-  static void kernel6(float[] a, int aOff, int lda, float[] b, int bOff, int kc, float[] from, int fOff,
-      int fld, float lo, float[] c, int cOff, int ldc) {
+  /** The 6-row micro-kernel: A packed, value (p, r) at {@code a[aOff + p * 6 + r]}; see {@link #block}. */
+  static void kernel6(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, int fld,
+      float lo, float[] c, int cOff, int ldc) {
     int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
     int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
     FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
@@ -428,72 +542,25 @@ final class Sgemm {
     FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
     FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
     FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
-    int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
-    int p = 0;
-    for (; p + 2 <= kc; p += 2) { // unrolled by two: about 15% faster than one step per iteration (C2 does not unroll it)
-      int bi = bOff + p * NR;
+    for (int p = 0, bi = bOff, ai = aOff; p < kc; p++, bi += NR, ai += 6) {
       FloatVector b0 = FloatVector.fromArray(S, b, bi);
       FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p]);
+      x = FloatVector.broadcast(S, a[ai + 1]);
       c10 = x.fma(b0, c10);
       c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p]);
+      x = FloatVector.broadcast(S, a[ai + 2]);
       c20 = x.fma(b0, c20);
       c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p]);
+      x = FloatVector.broadcast(S, a[ai + 3]);
       c30 = x.fma(b0, c30);
       c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[a4 + p]);
+      x = FloatVector.broadcast(S, a[ai + 4]);
       c40 = x.fma(b0, c40);
       c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[a5 + p]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
-      int bi2 = bOff + (p + 1) * NR;
-      b0 = FloatVector.fromArray(S, b, bi2);
-      b1 = FloatVector.fromArray(S, b, bi2 + VL);
-      x = FloatVector.broadcast(S, a[a0 + p + 1]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p + 1]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p + 1]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p + 1]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[a4 + p + 1]);
-      c40 = x.fma(b0, c40);
-      c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[a5 + p + 1]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
-    }
-    for (; p < kc; p++) { // a loop, not an if: C2 unboxes vectors through loop phis, not through if-merges
-      int bi = bOff + p * NR;
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[a4 + p]);
-      c40 = x.fma(b0, c40);
-      c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[a5 + p]);
+      x = FloatVector.broadcast(S, a[ai + 5]);
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
@@ -509,102 +576,6 @@ final class Sgemm {
     c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
     c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
     c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
-  }
-
-  static void kernel4(float[] a, int aOff, int lda, float[] b, int bOff, int kc, float[] from, int fOff,
-      int fld, float lo, float[] c, int cOff, int ldc) {
-    int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc;
-    int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld;
-    FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
-    FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
-    FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
-    FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
-    int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-    int p = 0;
-    for (; p + 2 <= kc; p += 2) { // unrolled by two: about 15% faster than one step per iteration (C2 does not unroll it)
-      int bi = bOff + p * NR;
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      int bi2 = bOff + (p + 1) * NR;
-      b0 = FloatVector.fromArray(S, b, bi2);
-      b1 = FloatVector.fromArray(S, b, bi2 + VL);
-      x = FloatVector.broadcast(S, a[a0 + p + 1]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p + 1]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p + 1]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p + 1]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-    }
-    for (; p < kc; p++) { // a loop, not an if: C2 unboxes vectors through loop phis, not through if-merges
-      int bi = bOff + p * NR;
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[a1 + p]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[a2 + p]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[a3 + p]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-    }
-    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-  }
-
-  /** One row, k unrolled by two so that four FMA chains are in flight. */
-  static void kernel1(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, float lo,
-      float[] c, int cOff) {
-    FloatVector c0 = FloatVector.fromArray(S, from, fOff), c1 = FloatVector.fromArray(S, from, fOff + VL);
-    FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
-    int p = 0;
-    for (; p + 2 <= kc; p += 2) {
-      int bi = bOff + p * NR;
-      FloatVector x = FloatVector.broadcast(S, a[aOff + p]);
-      FloatVector y = FloatVector.broadcast(S, a[aOff + p + 1]);
-      c0 = x.fma(FloatVector.fromArray(S, b, bi), c0);
-      c1 = x.fma(FloatVector.fromArray(S, b, bi + VL), c1);
-      d0 = y.fma(FloatVector.fromArray(S, b, bi + NR), d0);
-      d1 = y.fma(FloatVector.fromArray(S, b, bi + NR + VL), d1);
-    }
-    for (; p < kc; p++) { // a loop, not an if: C2 unboxes vectors through loop phis, not through if-merges
-      int bi = bOff + p * NR;
-      FloatVector x = FloatVector.broadcast(S, a[aOff + p]);
-      c0 = x.fma(FloatVector.fromArray(S, b, bi), c0);
-      c1 = x.fma(FloatVector.fromArray(S, b, bi + VL), c1);
-    }
-    c0 = c0.add(d0);
-    c1 = c1.add(d1);
-    c0.blend(lo, c0.compare(LE, lo)).intoArray(c, cOff);
-    c1.blend(lo, c1.compare(LE, lo)).intoArray(c, cOff + VL);
   }
 
   /**

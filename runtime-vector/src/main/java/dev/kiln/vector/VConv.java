@@ -1,5 +1,7 @@
 package dev.kiln.vector;
 
+import static dev.kiln.vector.Sgemm.DR;
+import static dev.kiln.vector.Sgemm.MR;
 import static dev.kiln.vector.Sgemm.NR;
 import static dev.kiln.vector.Sgemm.S;
 import static dev.kiln.vector.Sgemm.VL;
@@ -14,9 +16,10 @@ import jdk.incubator.vector.FloatVector;
  * <p>{@link #conv2d} is an implicit GEMM over output positions x output channels (channels are the vector lanes),
  * in tiles of {@link #tileRows} positions written straight into the NHWC output. When {@code f/groups} fills whole
  * {@link Sgemm#NR} panels, a tile whose taps are all inside the image (all tiles once {@link #pad} has made the
- * padding real) runs {@link #direct6}, which reads A from the input through a per-k offset table. Other tiles copy
- * their patch rows (whole kernel rows where contiguous, zeros outside the image) into a per-thread
- * {@code [positions, k]} scratch for the {@link Sgemm} micro-kernels. Bias and RELU are fused into the kernels; a
+ * padding real) runs {@link Sgemm#direct6}, which reads A from the input through a per-k offset table (faster
+ * than packing A, see there). Other tiles copy their patch rows (whole kernel rows where contiguous, zeros outside
+ * the image) into a per-thread scratch in the packed A layout of {@link Sgemm#block} (position {@code r} at
+ * {@link #rowBase}, k-major in groups of {@link Sgemm#MR}). Bias and RELU are fused into the kernels; a
  * residual or another activation is applied in place while the tile is hot.
  * Packed layout ({@link #pack}): per group, the {@code [kh*kw*cPerGroup, f/groups]} matrix in {@link Sgemm} panels.
  */
@@ -28,13 +31,24 @@ final class VConv {
   /** Most output positions per tile. */
   private static final int MAX_TILE = 120;
 
-  /** Tiles are a multiple of this many positions: of {@link Sgemm#MR} and of {@link #DR}. */
+  /** Tiles are a multiple of this many positions: of {@link Sgemm#MR} and of {@link Sgemm#DR}. */
   private static final int ROW_STEP = Sgemm.MR == 8 ? 24 : 6;
 
-  /** Output positions per tile (rows of the A scratch) for a reduction of {@code kk}. */
-  static int tileRows(int kk) {
+  /**
+   * Output positions per tile (rows of the A scratch) for a reduction of {@code kk} over {@code total} positions
+   * split into {@code parts} ranges: with {@code parts > 1} small enough that every range gets a tile (at batch 1
+   * the small CNN's conv2, 121 positions in 8 ranges, would otherwise make 6 tiles of up to 24, one of them of one
+   * position).
+   */
+  static int tileRows(int kk, int total, int parts) {
     int rows = TILE_FLOATS / (kk > 0 ? kBlock(kk) : 1) / ROW_STEP * ROW_STEP;
-    return Math.max(ROW_STEP, Math.min(MAX_TILE, rows));
+    rows = Math.max(ROW_STEP, Math.min(MAX_TILE, rows));
+    return parts > 1 ? Math.max(ROW_STEP, Math.min(rows, total / parts / ROW_STEP * ROW_STEP)) : rows;
+  }
+
+  /** Units to split a convolution of {@code total} output positions into: the smallest tiles ({@link #tileRows}). */
+  static int units(int total) {
+    return (total + ROW_STEP - 1) / ROW_STEP;
   }
 
   static int groupStride(int kh, int kw, int cg, int fg) {
@@ -72,12 +86,12 @@ final class VConv {
     int kk = kh * kw * cg;
     int gs = groupStride(kh, kw, cg, fg);
     int total = n * oh * ow;
-    int tile = tileRows(kk);
+    int tile = tileRows(kk, total, parts);
     int tiles = (total + tile - 1) / tile;
     int t0 = Sgemm.split(tiles, part, parts), t1 = Sgemm.split(tiles, part + 1, parts);
     int kb = kBlock(kk);
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
-    float[] at = s.aTile(tile * kb);
+    float[] at = s.packedA(tile * kb); // tile is a multiple of MR
     int qs = Sgemm.panels(fg);
     boolean fused = Sgemm.fusesAct(act, residual);
     boolean relu = fused && act == Activation.RELU;
@@ -90,10 +104,8 @@ final class VConv {
       // rows [0, dRows) read the input directly, rows [dRows, np) from the gathered A tile
       int dRows = direct && interiorBases(h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, base, s.walk)
           ? np : 0;
-      int dFull = dRows / DR * DR, dTail = dRows - dFull;
-      for (int r = dRows; r < dFull + (dTail > 0 ? DR : 0); r++) base[r] = base[dRows - 1]; // padding rows: dropped
+      for (int r = dRows; r % DR != 0; r++) base[r] = base[dRows - 1]; // padding rows: computed, dropped
       int aRows = np - dRows;
-      int full = aRows / Sgemm.MR * Sgemm.MR, tail = aRows - full;
       for (int g = 0; g < groups; g++) {
         for (int k0 = 0; k0 < kk; k0 += kb) {
           int kc = Math.min(kb, kk - k0);
@@ -106,7 +118,7 @@ final class VConv {
               gather(in, h, w, c, kw, cg, g * cg, sh, sw, dh, dw, pt, pl, oh, ow, p0 + dRows, aRows, k0, k0 + kc, at,
                   s.walk);
             }
-            if (tail > 0) zero(at, aRows * kc, (Sgemm.MR - tail) * kc); // rows computed by the padded tail, dropped
+            for (int r = aRows; r % MR != 0; r++) zero(at, rowBase(r, kc), kc); // computed by the last group, dropped
           }
           for (int q = 0; q < qs; q++) {
             int j0 = q * NR;
@@ -117,29 +129,11 @@ final class VConv {
             boolean storeRelu = last && relu;
             // bias enters as the first k block's start values, RELU as the last one's store
             if (dRows > 0) {
-              boolean acc = k0 > 0;
-              float[] from = acc ? out : bias != null ? bias : Sgemm.ZEROS;
-              int fOff = acc ? cOff : bias != null ? biasOff : 0;
-              int fld = acc ? f : 0;
-              float lo = storeRelu ? 0f : Float.NEGATIVE_INFINITY;
-              direct6(in, base, 0, dFull, g * cg, koff, k0, packed, bOff, kc, from, fOff, fld, lo, out, cOff, f);
-              if (dTail > 0) { // six rows into the scratch tile, as the rarely run kernel4/kernel1 would stay in C1
-                float[] tt = s.tile;
-                int o = cOff + dFull * f;
-                if (acc) {
-                  for (int r = 0; r < dTail; r++) System.arraycopy(out, o + r * f, tt, r * NR, NR);
-                }
-                direct6(in, base, dFull, dFull + DR, g * cg, koff, k0, packed, bOff, kc, acc ? tt : from,
-                    acc ? 0 : fOff, acc ? NR : 0, lo, tt, 0, NR);
-                for (int r = 0; r < dTail; r++) System.arraycopy(tt, r * NR, out, o + r * f, NR);
-              }
+              Sgemm.blockDirect(in, base, dRows, g * cg, koff, k0, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu,
+                  out, cOff, f, wq, s);
             }
-            int aOff = cOff + dRows * f;
-            Sgemm.block(at, 0, kc, full, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu, out, aOff, f, wq, s);
-            if (tail > 0) {
-              Sgemm.blockPadded(at, full * kc, kc, tail, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu, out,
-                  aOff + full * f, f, wq, s);
-            }
+            Sgemm.block(at, 0, aRows, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu, out, cOff + dRows * f, f,
+                wq, s);
             if (last && !fused) Sgemm.epilogue(out, cOff, f, np, wq, null, 0, residual, act, s);
           }
         }
@@ -147,7 +141,7 @@ final class VConv {
     }
   }
 
-  /** Whether tiles whose taps are all inside the image take {@link #direct6}: it stores whole panels. */
+  /** Whether tiles whose taps are all inside the image take {@link Sgemm#direct6}: it stores whole panels. */
   static boolean direct(int fg) {
     return fg % NR == 0;
   }
@@ -155,8 +149,8 @@ final class VConv {
   /**
    * The input with its padding made real, {@code [n, hp, wp, c]} with each image at row {@code pt}, column {@code pl}
    * and zeros around it, in the caller's scratch ({@code hp >= h + pt}, {@code wp >= w + pl}). Then every tap of
-   * every output position is inside and all tiles take {@link #direct6}; the copy is one pass over the input, small
-   * next to the convolution (k multiply-adds per output value).
+   * every output position is inside and all tiles take {@link Sgemm#direct6}; the copy is one pass over the input,
+   * small next to the convolution (k multiply-adds per output value).
    */
   static float[] pad(float[] in, int n, int h, int w, int c, int pt, int pl, int hp, int wp, Sgemm.Scratch s) {
     float[] p = s.padded(n * hp * wp * c);
@@ -174,9 +168,6 @@ final class VConv {
     }
     return p;
   }
-
-  /** Rows of the direct kernel. */
-  static final int DR = 6;
 
   /** {@code koff[k]}: input offset of reduction index {@code k = (ky*kw + kx)*cg + ci} from its position's tap 0. */
   private static int[] tapOffsets(int w, int c, int kh, int kw, int cg, int dh, int dw, int[] koff) {
@@ -206,67 +197,9 @@ final class VConv {
   }
 
   /**
-   * {@link Sgemm#kernel6} with A read straight from the input, for interior positions: rows {@code r0 <= r < r1} (a
-   * multiple of 6 apart; C row {@code r - r0} at {@code c[cOff + (r - r0) * ldc]}) have value
-   * {@code in[base[r] + off + koff[k0 + p]]} at k. Looping over the row groups here rather than in the caller saves a
-   * call per group, which counts when k is 9. No A tile is gathered (with c = 1 the gather cost more than the
-   * multiply-adds); the price is an index load per k and bounds checks C2 cannot hoist.
-   */
-  static void direct6(float[] in, int[] base, int r0, int r1, int off, int[] koff, int k0, float[] b, int bOff,
-      int kc, float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
-    for (int r = r0; r < r1; r += DR) {
-      int o0 = cOff + (r - r0) * ldc, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-      int f0 = fOff + (r - r0) * fld, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
-      FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
-      FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
-      FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
-      FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
-      FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
-      FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
-      int a0 = base[r] + off, a1 = base[r + 1] + off, a2 = base[r + 2] + off, a3 = base[r + 3] + off,
-          a4 = base[r + 4] + off, a5 = base[r + 5] + off;
-      for (int p = 0; p < kc; p++) {
-        int bi = bOff + p * NR;
-        int o = koff[k0 + p];
-        FloatVector b0 = FloatVector.fromArray(S, b, bi);
-        FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-        FloatVector x = FloatVector.broadcast(S, in[a0 + o]);
-        c00 = x.fma(b0, c00);
-        c01 = x.fma(b1, c01);
-        x = FloatVector.broadcast(S, in[a1 + o]);
-        c10 = x.fma(b0, c10);
-        c11 = x.fma(b1, c11);
-        x = FloatVector.broadcast(S, in[a2 + o]);
-        c20 = x.fma(b0, c20);
-        c21 = x.fma(b1, c21);
-        x = FloatVector.broadcast(S, in[a3 + o]);
-        c30 = x.fma(b0, c30);
-        c31 = x.fma(b1, c31);
-        x = FloatVector.broadcast(S, in[a4 + o]);
-        c40 = x.fma(b0, c40);
-        c41 = x.fma(b1, c41);
-        x = FloatVector.broadcast(S, in[a5 + o]);
-        c50 = x.fma(b0, c50);
-        c51 = x.fma(b1, c51);
-      }
-      c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-      c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-      c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-      c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-      c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-      c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-      c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-      c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-      c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
-      c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
-      c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
-      c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
-    }
-  }
-
-  /**
-   * {@code at[r * kc + k - k0] = in[img, oy*sh + ky*dh - pt, ox*sw + kx*dw - pl, cOff + ci]} for the positions
-   * {@code p0 + r} ({@code r < np}) and {@code k0 <= k = (ky*kw + kx)*cg + ci < k1}, zero outside the image.
+   * {@code at[rowBase(r, k1 - k0) + (k - k0) * MR] = in[img, oy*sh + ky*dh - pt, ox*sw + kx*dw - pl, cOff + ci]} (A
+   * packed for {@link Sgemm#block}) for the positions {@code p0 + r} ({@code r < np}) and
+   * {@code k0 <= k = (ky*kw + kx)*cg + ci < k1}, zero outside the image.
    * Positions are walked incrementally and the work is split by kernel row: with one group and no horizontal
    * dilation a kernel row's {@code kw*c} values are one contiguous run of the NHWC input (one copy, not {@code kw*c}
    * copies when c = 1); at the left and right borders, with groups or dilation, it is copied in runs of {@code cg}.
@@ -281,25 +214,25 @@ final class VConv {
     Walk pos = walk.start(p0, h, oh, ow, sh, sw, pt, pl);
     for (int r = 0; r < np; r++, pos.next()) {
       int iy0 = pos.iy, ix0 = pos.ix, imgRow = pos.imgRow;
-      int dst = r * kc - k0; // at index of k for this position
+      int dst = rowBase(r, kc) - k0 * MR; // at index of k = 0 for this position
       boolean insideX = ix0 >= 0 && ix0 + span < w;
       for (int ky = ky0; ky < ky1; ky++) {
         int rk = ky * rowLen; // k of the row's first value
         int lo = Math.max(k0, rk), hi = Math.min(k1, rk + rowLen);
         int iy = iy0 + ky * dh;
         if (iy < 0 || iy >= h) {
-          zero(at, dst + lo, hi - lo);
+          zero(at, dst + lo * MR, hi - lo);
         } else if (contiguous && insideX) {
-          copy(in, ((imgRow + iy) * w + ix0) * c - rk + lo, at, dst + lo, hi - lo);
+          copy(in, ((imgRow + iy) * w + ix0) * c - rk + lo, at, dst + lo * MR, hi - lo);
         } else {
           int pix = (imgRow + iy) * w + ix0; // pixel of tap kx = 0 (may be outside the row)
           for (int kx = 0, ix = ix0, kr = rk; kx < kw; kx++, ix += dw, pix += dw, kr += cg) {
             int a = Math.max(lo, kr), b = Math.min(hi, kr + cg);
             if (a >= b) continue;
             if (ix >= 0 && ix < w) {
-              copy(in, pix * c + cOff - kr + a, at, dst + a, b - a);
+              copy(in, pix * c + cOff - kr + a, at, dst + a * MR, b - a);
             } else {
-              zero(at, dst + a, b - a);
+              zero(at, dst + a * MR, b - a);
             }
           }
         }
@@ -333,7 +266,7 @@ final class VConv {
           int a = Math.max(k0, kr), b = Math.min(k1, kr + cg);
           if (a >= b) continue;
           int len = b - a;
-          int d = r * kc - k0 + a; // at index of (position r, k = a)
+          int d = (a - k0) * MR; // at index of (position r + i, k = a) from rowBase(r + i, kc)
           int ix = ix0 + kx * dw; // input column of position r
           int src = ((imgRow + iy) * w + ix) * c + cOff - kr + a; // in index of (position r, k = a)
           // positions iLo <= i < iHi read inside the image (one division per tap and row, none per value)
@@ -343,13 +276,13 @@ final class VConv {
             iHi = ix >= w ? 0 : Math.min(seg, (w - ix + sw - 1) / sw);
             if (iHi < iLo) iHi = iLo;
           }
-          for (int i = 0; i < iLo; i++) zero(at, d + i * kc, len);
+          for (int i = 0; i < iLo; i++) zero(at, rowBase(r + i, kc) + d, len);
           if (len == 1) {
-            for (int i = iLo; i < iHi; i++) at[d + i * kc] = in[src + i * step];
+            for (int i = iLo; i < iHi; i++) at[rowBase(r + i, kc) + d] = in[src + i * step];
           } else {
-            for (int i = iLo; i < iHi; i++) copy(in, src + i * step, at, d + i * kc, len);
+            for (int i = iLo; i < iHi; i++) copy(in, src + i * step, at, rowBase(r + i, kc) + d, len);
           }
-          for (int i = iHi; i < seg; i++) zero(at, d + i * kc, len);
+          for (int i = iHi; i < seg; i++) zero(at, rowBase(r + i, kc) + d, len);
         }
       }
       r += seg;
@@ -357,22 +290,19 @@ final class VConv {
     }
   }
 
-  /**
-   * Copies {@code len} floats: a plain loop for runs shorter than a vector ({@code System.arraycopy} costs more for a
-   * few floats), else vector moves, the last one overlapping the previous one instead of a scalar tail.
-   */
-  private static void copy(float[] src, int from, float[] dst, int to, int len) {
-    if (len < VL) {
-      for (int i = 0; i < len; i++) dst[to + i] = src[from + i];
-      return;
-    }
-    int i = 0;
-    for (; i + VL <= len; i += VL) FloatVector.fromArray(S, src, from + i).intoArray(dst, to + i);
-    if (i < len) FloatVector.fromArray(S, src, from + len - VL).intoArray(dst, to + len - VL);
+  /** Where position {@code r} of a tile packed {@code kc} deep starts: its value at k is {@code MR} further per k. */
+  static int rowBase(int r, int kc) {
+    return r / MR * MR * kc + r % MR;
   }
 
+  /** Copies {@code len} consecutive floats into one row of packed A: {@code dst[to + i * MR] = src[from + i]}. */
+  private static void copy(float[] src, int from, float[] dst, int to, int len) {
+    for (int i = 0; i < len; i++) dst[to + i * MR] = src[from + i];
+  }
+
+  /** Zeros {@code len} values of one row of packed A from {@code to}. */
   private static void zero(float[] dst, int to, int len) {
-    for (int i = 0; i < len; i++) dst[to + i] = 0f;
+    for (int i = 0; i < len; i++) dst[to + i * MR] = 0f;
   }
 
   /**

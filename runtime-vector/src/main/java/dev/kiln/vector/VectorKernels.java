@@ -179,8 +179,7 @@ public final class VectorKernels implements KernelSet {
         padTop = padLeft = 0;
       }
     }
-    int tile = VConv.tileRows(kh * kw * (c / groups));
-    int tiles = (total + tile - 1) / tile;
+    int tiles = VConv.units(total);
     int parts = parts((long) total * f * kh * kw * (c / groups), tiles, MIN_CONV_MACS_PER_THREAD);
     if (parts > 1 && pool.tryAcquire()) {
       ConvTask t = convTask;

@@ -69,7 +69,9 @@ class VectorKernelsTest {
     Random r = new Random(42);
     int[][] shapes = {{1, 784, 128}, {1, 1, 1}, {1, 17, 33}, {1, 128, 10}, {2, 3, 5}, {7, 19, 31}, {8, 256, 32},
         {9, 257, 65}, {13, 300, 47}, {64, 784, 128}, {33, 513, 100}, {1, 1000, 1}, {5, 0, 7}, {3, 600, 16},
-        {100, 40, 3}, {17, 5, 200}, {1, 19, 24}, {1, 787, 64}, {1, 5, 8}, {1, 3, 136}, {1, 0, 16}};
+        {100, 40, 3}, {17, 5, 200}, {1, 19, 24}, {1, 787, 64}, {1, 5, 8}, {1, 3, 136}, {1, 0, 16},
+        // packed A (three panels or more): row tails for MR 6 and 8, several k blocks, a partial last panel
+        {23, 520, 100}, {7, 600, 130}, {6, 256, 48}, {12, 513, 96}, {50, 40, 200}, {4, 30, 100}};
     int count = 0;
     for (int[] s : shapes) {
       for (Activation act : new Activation[] {null, Activation.LINEAR, Activation.RELU, Activation.SOFTMAX,
@@ -177,6 +179,12 @@ class VectorKernelsTest {
       {2, 9, 8, 3, 3, 3, 32, 2, 1, 1, 2, 1, 2},
       {2, 6, 7, 2, 3, 3, 32, 1, 1, 1, 1, 2, 1},
       {2, 13, 13, 16, 3, 3, 24, 1, 1, 1, 1, 1, 1}, // partial panels: gathered at the borders
+      // gathered tiles over several panels, a partial last one, two k blocks, position tails
+      {1, 9, 9, 40, 3, 3, 40, 1, 1, 1, 1, 1, 1},
+      {2, 11, 11, 8, 3, 3, 72, 2, 1, 1, 1, 1, 0},
+      // split over threads at 121 positions: tiles smaller than one thread's default tile
+      {1, 13, 13, 64, 3, 3, 64, 1, 1, 1, 1, 1, 0},
+      {1, 13, 13, 64, 3, 3, 56, 1, 1, 1, 1, 1, 1},
     };
     for (int[] s : cases) {
       checkConv(r, s, Activation.RELU, true, false);
