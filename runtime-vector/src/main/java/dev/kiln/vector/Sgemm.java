@@ -139,6 +139,14 @@ final class Sgemm {
       return zeros;
     }
 
+    private float[] band = new float[0];
+
+    /** A band of a convolution's output rows, pooled while it is in cache ({@code VectorKernels.conv2dMaxPool}). */
+    float[] band(int n) {
+      if (band.length < n) band = new float[n];
+      return band;
+    }
+
     private float[] padded = new float[0];
 
     /** A convolution's padded input ({@link VConv#pad}). */

@@ -81,14 +81,37 @@ final class VConv {
   static void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh, int sw,
       int dh, int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, float[] residual, Activation act,
       float[] out, int part, int parts) {
+    int total = n * oh * ow;
+    int tile = tileRows(kh * kw * (c / groups), total, parts);
+    int tiles = (total + tile - 1) / tile;
+    int t0 = Sgemm.split(tiles, part, parts), t1 = Sgemm.split(tiles, part + 1, parts);
+    positions(in, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, residual, act, out, 0,
+        t0 * tile, Math.min(total, t1 * tile), tile);
+  }
+
+  /**
+   * Output positions {@code [p0, p1)} of the convolution (counted over batch and rows, as in {@link #conv2d}),
+   * position {@code p}'s {@code f} values into {@code out[(p - p0) * f]}: a band of rows for
+   * {@code VectorKernels.conv2dMaxPool}, whose pooling reads it while it is in cache. No residual.
+   */
+  static void conv2dPositions(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh,
+      int sw, int dh, int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, Activation act, float[] out,
+      int p0, int p1) {
+    positions(in, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, null, act, out, p0, p0,
+        p1, tileRows(kh * kw * (c / groups), p1 - p0, 1));
+  }
+
+  /**
+   * Positions {@code [pStart, pEnd)} in tiles of {@code tile}, position {@code p} at {@code out[(p - outBase) * f]}
+   * (and the residual at the same index).
+   */
+  private static void positions(float[] in, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh,
+      int sw, int dh, int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, float[] residual,
+      Activation act, float[] out, int outBase, int pStart, int pEnd, int tile) {
     int cg = c / groups;
     int fg = f / groups;
     int kk = kh * kw * cg;
     int gs = groupStride(kh, kw, cg, fg);
-    int total = n * oh * ow;
-    int tile = tileRows(kk, total, parts);
-    int tiles = (total + tile - 1) / tile;
-    int t0 = Sgemm.split(tiles, part, parts), t1 = Sgemm.split(tiles, part + 1, parts);
     int kb = kBlock(kk);
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     float[] at = s.packedA(tile * kb); // tile is a multiple of MR
@@ -98,9 +121,8 @@ final class VConv {
     boolean direct = direct(fg);
     int[] koff = direct ? tapOffsets(w, c, kh, kw, cg, dh, dw, s.ints(0, kk)) : null;
     int[] base = direct ? s.ints(1, tile + DR) : null;
-    for (int t = t0; t < t1; t++) {
-      int p0 = t * tile;
-      int np = Math.min(tile, total - p0);
+    for (int p0 = pStart; p0 < pEnd; p0 += tile) {
+      int np = Math.min(tile, pEnd - p0);
       // rows [0, dRows) read the input directly, rows [dRows, np) from the gathered A tile
       int dRows = direct && interiorBases(h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, p0, np, base, s.walk)
           ? np : 0;
@@ -123,7 +145,7 @@ final class VConv {
           for (int q = 0; q < qs; q++) {
             int j0 = q * NR;
             int wq = Math.min(NR, fg - j0);
-            int cOff = p0 * f + g * fg + j0;
+            int cOff = (p0 - outBase) * f + g * fg + j0;
             int bOff = g * gs + q * kk * NR + k0 * NR;
             int biasOff = g * fg + j0;
             boolean storeRelu = last && relu;

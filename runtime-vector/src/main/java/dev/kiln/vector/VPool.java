@@ -26,9 +26,10 @@ final class VPool {
   /**
    * Output rows {@code [u0, u1)} (over batch and rows, {@code u = img * oh + oy}) of max pooling, as
    * {@link dev.kiln.kernels.Pooling#pool2dRows}: cells outside the input are left out, an empty window gives -inf.
+   * Row {@code u} is written at {@code out[outOff + u * ow * c]}.
    */
   static void maxRows(float[] in, int h, int w, int c, int kh, int kw, int sh, int sw, int pt, int pl, int oh,
-      int ow, float[] out, int u0, int u1) {
+      int ow, float[] out, int outOff, int u0, int u1) {
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     int[] rowTaps = s.ints(0, kh * kw), taps = s.ints(1, kh * kw);
     // columns whose window is inside the image horizontally: 0 <= ox*sw - pl and ox*sw - pl + kw <= w
@@ -40,7 +41,7 @@ final class VPool {
       int oy = u - img * oh;
       int y0 = Math.max(oy * sh - pt, 0), y1 = Math.min(oy * sh - pt + kh, h);
       int rowStart = (img * h + y0) * w * c; // input row y0, column 0
-      int o = u * ow * c;
+      int o = outOff + u * ow * c;
       if (y1 <= y0) {
         java.util.Arrays.fill(out, o, o + ow * c, Float.NEGATIVE_INFINITY);
         continue;

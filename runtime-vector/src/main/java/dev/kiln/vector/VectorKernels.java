@@ -46,6 +46,13 @@ public final class VectorKernels implements KernelSet {
   private final ConvTask convTask = new ConvTask();
   private final DepthwiseTask depthwiseTask = new DepthwiseTask();
   private final PoolingTask poolingTask = new PoolingTask();
+  private final FusedBands fusedBands = new FusedBands();
+  /**
+   * The argument holders of calls that run on the calling thread only: per thread, as two threads may run one
+   * session (the pool's holders belong to whoever acquired it).
+   */
+  private final ThreadLocal<ConvTask> callerConv = ThreadLocal.withInitial(ConvTask::new);
+  private final ThreadLocal<FusedBands> callerBands = ThreadLocal.withInitial(FusedBands::new);
 
   private VectorKernels(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -168,32 +175,36 @@ public final class VectorKernels implements KernelSet {
     }
     int total = n * oh * ow;
     if (total <= 0 || f <= 0) return;
-    if (VConv.direct(f / groups) && padTop >= 0 && padLeft >= 0) {
-      // rows and columns the output reaches, from -padTop and -padLeft
-      int hp = Math.max(h + padTop, (oh - 1) * strideH + (kh - 1) * dilH + 1);
-      int wp = Math.max(w + padLeft, (ow - 1) * strideW + (kw - 1) * dilW + 1);
-      if (hp > h || wp > w) {
-        in = VConv.pad(in, n, h, w, c, padTop, padLeft, hp, wp, Sgemm.SCRATCH.get());
-        h = hp;
-        w = wp;
-        padTop = padLeft = 0;
-      }
-    }
     int tiles = VConv.units(total);
     int parts = parts((long) total * f * kh * kw * (c / groups), tiles, MIN_CONV_MACS_PER_THREAD);
-    if (parts > 1 && pool.tryAcquire()) {
-      ConvTask t = convTask;
-      t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
-          residual, act, out);
-      try {
-        runParallel(t, parts, tiles);
-      } finally {
-        t.clear();
-        pool.release();
-      }
-    } else {
-      VConv.conv2d(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups,
-          bias, residual, act, out, 0, 1);
+    boolean split = parts > 1 && pool.tryAcquire();
+    ConvTask t = split ? convTask : callerConv.get();
+    t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
+        residual, act, out);
+    padForDirect(t);
+    try {
+      if (split) runParallel(t, parts, tiles);
+      else t.run(0, 1);
+    } finally {
+      t.clear();
+      if (split) pool.release();
+    }
+  }
+
+  /**
+   * Makes the padding of a convolution whose tiles take the direct kernel real ({@link VConv#pad}, into the calling
+   * thread's scratch): then every tile is interior.
+   */
+  private static void padForDirect(ConvCall t) {
+    if (!VConv.direct(t.f / t.groups) || t.pt < 0 || t.pl < 0) return;
+    // rows and columns the output reaches, from -pt and -pl
+    int hp = Math.max(t.h + t.pt, (t.oh - 1) * t.sh + (t.kh - 1) * t.dh + 1);
+    int wp = Math.max(t.w + t.pl, (t.ow - 1) * t.sw + (t.kw - 1) * t.dw + 1);
+    if (hp > t.h || wp > t.w) {
+      t.in = VConv.pad(t.in, t.n, t.h, t.w, t.c, t.pt, t.pl, hp, wp, Sgemm.SCRATCH.get());
+      t.h = hp;
+      t.w = wp;
+      t.pt = t.pl = 0;
     }
   }
 
@@ -204,6 +215,100 @@ public final class VectorKernels implements KernelSet {
           part, parts);
     }
   }
+
+  /**
+   * The convolution a band of rows at a time, each band max-pooled while it is in cache: the convolution's result
+   * never goes through memory (at batch 64 the small CNN's first one is 2.7 MB, past L2). A band is
+   * {@link FusedBands#poolRows} pooled rows of one image and the convolution rows their windows reach (overlapping
+   * windows recompute the rows two bands share). Bands are split over the threads. Falls back to the default (convolve
+   * into {@code convOut}, then pool) where the band kernels do not apply: residual adds, channels below a vector.
+   */
+  @Override
+  public void conv2dMaxPool(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f,
+      int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
+      float[] residual, Activation act, float[] convOut, int poolH, int poolW, int poolStrideH, int poolStrideW,
+      int poolPadTop, int poolPadLeft, int poolOh, int poolOw, float[] out) {
+    if (act == null) act = Activation.LINEAR;
+    if (residual != null || !VPool.takes(f) || act == Activation.SOFTMAX || padTop < 0 || padLeft < 0) {
+      KernelSet.super.conv2dMaxPool(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft,
+          oh, ow, groups, bias, residual, act, convOut, poolH, poolW, poolStrideH, poolStrideW, poolPadTop,
+          poolPadLeft, poolOh, poolOw, out);
+      return;
+    }
+    if (n <= 0 || poolOh <= 0 || poolOw <= 0) return;
+    int perImage = FusedBands.bandsPerImage(poolH, ow, f, poolOh);
+    int parts = parts((long) n * oh * ow * f * kh * kw * (c / groups), n * perImage, MIN_CONV_MACS_PER_THREAD);
+    boolean split = parts > 1 && pool.tryAcquire();
+    FusedBands t = split ? fusedBands : callerBands.get();
+    t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias, null,
+        act, out);
+    t.pool(poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw);
+    padForDirect(t);
+    try {
+      if (split) runParallel(t, parts, n * perImage);
+      else t.run(0, 1);
+    } finally {
+      t.clear();
+      if (split) pool.release();
+    }
+  }
+
+  /** The bands of a {@link #conv2dMaxPool}, the unit its threads take. */
+  private static final class FusedBands extends ConvCall implements WorkerPool.Task {
+    /** Floats of convolution output a band aims at: 32 KB, an L1 cache. */
+    private static final int BAND_FLOATS = 8192;
+    private int ph, pw, psh, psw, ppt, ppl, poh, pow, poolRows;
+
+    void pool(int ph, int pw, int psh, int psw, int ppt, int ppl, int poh, int pow) {
+      this.ph = ph;
+      this.pw = pw;
+      this.psh = psh;
+      this.psw = psw;
+      this.ppt = ppt;
+      this.ppl = ppl;
+      this.poh = poh;
+      this.pow = pow;
+      poolRows = rowsPerBand(ph, ow, f, poh);
+    }
+
+    /** Pooled rows per band: about {@link #BAND_FLOATS} of convolution output. */
+    private static int rowsPerBand(int ph, int ow, int f, int poh) {
+      return Math.max(1, Math.min(poh, BAND_FLOATS / Math.max(1, ph * ow * f)));
+    }
+
+    static int bandsPerImage(int ph, int ow, int f, int poh) {
+      int rows = rowsPerBand(ph, ow, f, poh);
+      return (poh + rows - 1) / rows;
+    }
+
+    @Override
+    public void run(int part, int parts) {
+      int perImage = (poh + poolRows - 1) / poolRows;
+      int total = n * perImage;
+      int b0 = Sgemm.split(total, part, parts), b1 = Sgemm.split(total, part + 1, parts);
+      int spanRows = Math.min(oh, (poolRows - 1) * psh + ph);
+      float[] band = Sgemm.SCRATCH.get().band(spanRows * ow * f);
+      for (int b = b0; b < b1; b++) {
+        int img = b / perImage;
+        int r0 = (b - img * perImage) * poolRows, r1 = Math.min(poh, r0 + poolRows);
+        // the convolution rows the windows of pooled rows r0 .. r1 reach
+        int cy0 = Math.max(r0 * psh - ppt, 0), cy1 = Math.min((r1 - 1) * psh - ppt + ph, oh);
+        int outOff = (img * poh + r0) * pow * f;
+        if (cy1 <= cy0) {
+          java.util.Arrays.fill(out, outOff, outOff + (r1 - r0) * pow * f, Float.NEGATIVE_INFINITY);
+          continue;
+        }
+        int p0 = (img * oh + cy0) * ow;
+        VConv.conv2dPositions(in, n, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, act,
+            band, p0, p0 + (cy1 - cy0) * ow);
+        // the band as an image of cy1 - cy0 rows: its pooled row 0 is row r0, whose window starts at row
+        // r0 * psh - ppt of the convolution, row r0 * psh - ppt - cy0 of the band
+        VPool.maxRows(band, cy1 - cy0, ow, f, ph, pw, psh, psw, ppt + cy0 - r0 * psh, ppl, r1 - r0, pow, out, outOff,
+            0, r1 - r0);
+      }
+    }
+  }
+
 
   // ---- depthwise -------------------------------------------------------------------------------------------
 
@@ -263,7 +368,7 @@ public final class VectorKernels implements KernelSet {
   private static void poolRows(boolean max, float[] in, int n, int h, int w, int c, int kh, int kw, int sh, int sw,
       int pt, int pl, int oh, int ow, float[] out, int u0, int u1) {
     if (max && VPool.takes(c)) {
-      VPool.maxRows(in, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, u0, u1);
+      VPool.maxRows(in, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, 0, u0, u1);
     } else {
       Pooling.pool2dRows(max, in, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, u0, u1);
     }

@@ -140,6 +140,61 @@ class VectorKernelsTest {
   }
 
   /**
+   * Convolution fused with its max pooling ({@code conv2dMaxPool}, band by band in cache) against the pure-Java
+   * convolution then pooling: the small CNN's two blocks at batches 1 and 3, SAME convolutions (padded input),
+   * strides, groups, filters that are not whole panels (gathered tiles), overlapping SAME pooling windows whose bands
+   * share convolution rows, pool windows past the convolution's edge, bands of several pooled rows; and the default
+   * (residual, fewer filters than a vector), on 1, 2 and 3 threads, with bands split over them when large.
+   */
+  @Test
+  void conv2dMaxPoolEqualsConvolutionThenPooling() {
+    Random r = new Random(21);
+    // n, h, w, c, kh, kw, f, sh, sw, groups, same, pool kh, pool kw, pool stride, pool same, residual
+    int[][] cases = {
+      {1, 28, 28, 1, 3, 3, 16, 1, 1, 1, 0, 2, 2, 2, 0, 0},
+      {3, 13, 13, 16, 3, 3, 32, 1, 1, 1, 0, 2, 2, 2, 0, 0},
+      {2, 9, 8, 3, 3, 3, 16, 1, 1, 1, 1, 3, 3, 2, 1, 0},
+      {1, 11, 10, 4, 3, 3, 24, 2, 2, 1, 1, 2, 2, 2, 1, 0},
+      {2, 8, 8, 4, 3, 3, 32, 1, 1, 2, 0, 3, 3, 1, 0, 0},
+      {1, 6, 6, 2, 1, 1, 40, 1, 1, 1, 0, 2, 3, 2, 1, 0},
+      {2, 7, 7, 3, 3, 3, 5, 1, 1, 1, 1, 2, 2, 2, 0, 0},
+      {1, 6, 6, 16, 1, 1, 16, 1, 1, 1, 0, 2, 2, 2, 0, 1},
+      {2, 40, 37, 2, 3, 3, 32, 1, 1, 1, 1, 3, 3, 2, 1, 0}, // bands of 2 pooled rows sharing convolution rows
+      {1, 30, 30, 3, 3, 3, 16, 1, 1, 1, 1, 3, 3, 1, 1, 0}, // stride-1 windows: 3 rows of every band recomputed
+      {24, 28, 28, 1, 3, 3, 16, 1, 1, 1, 0, 2, 2, 2, 0, 0}, // 2.7M multiply-adds: bands split over the threads
+    };
+    for (int[] k : cases) {
+      int n = k[0], h = k[1], w = k[2], c = k[3], kh = k[4], kw = k[5], f = k[6], sh = k[7], sw = k[8], g = k[9];
+      boolean same = k[10] == 1;
+      int oh = same ? (h + sh - 1) / sh : (h - kh) / sh + 1, ow = same ? (w + sw - 1) / sw : (w - kw) / sw + 1;
+      int pt = same ? Math.max((oh - 1) * sh + kh - h, 0) / 2 : 0, pl = same ? Math.max((ow - 1) * sw + kw - w, 0) / 2 : 0;
+      int ph = k[11], pw = k[12], ps = k[13];
+      boolean poolSame = k[14] == 1;
+      int poh = poolSame ? (oh + ps - 1) / ps : (oh - ph) / ps + 1, pow = poolSame ? (ow + ps - 1) / ps : (ow - pw) / ps + 1;
+      int ppt = poolSame ? Math.max((poh - 1) * ps + ph - oh, 0) / 2 : 0;
+      int ppl = poolSame ? Math.max((pow - 1) * ps + pw - ow, 0) / 2 : 0;
+      float[] x = random(r, n * h * w * c);
+      float[] kernel = random(r, kh * kw * (c / g) * f, fanIn(kh * kw * c / g));
+      float[] bias = random(r, f);
+      float[] residual = k[15] == 1 ? random(r, n * oh * ow * f) : null;
+      int convLen = n * oh * ow * f, outLen = n * poh * pow * f;
+      float[] conv = new float[convLen];
+      float[] expected = new float[outLen];
+      JAVA.conv2d(x, n, h, w, c, JAVA.packConvKernel(kernel, kh, kw, c / g, f, g), kh, kw, f, sh, sw, 1, 1, pt, pl, oh,
+          ow, g, bias, residual, Activation.RELU, conv);
+      JAVA.maxPool2d(conv, n, oh, ow, f, ph, pw, ps, ps, ppt, ppl, poh, pow, expected);
+      for (KernelSet v : vector) {
+        float[] out = new float[outLen + 1];
+        out[outLen] = Float.NaN;
+        v.conv2dMaxPool(x, n, h, w, c, v.packConvKernel(kernel, kh, kw, c / g, f, g), kh, kw, f, sh, sw, 1, 1, pt, pl,
+            oh, ow, g, bias, residual, Activation.RELU, new float[convLen], ph, pw, ps, ps, ppt, ppl, poh, pow, out);
+        assertClose(expected, out, outLen, v + " conv2dMaxPool " + Arrays.toString(k));
+        assertTrue(Float.isNaN(out[outLen]), "wrote past the output");
+      }
+    }
+  }
+
+  /**
    * The two gathers of the implicit GEMM (by tap for {@code kw*cg < 16}, else by kernel row, contiguous or in runs of
    * {@code cg}) and the direct kernel of interior tiles (all tiles once the input is padded), at image borders, with
    * strides, dilations, groups, batches whose tiles span images, and reductions split into k blocks (kk > 256) mid
