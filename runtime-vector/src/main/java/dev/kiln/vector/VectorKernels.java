@@ -33,10 +33,12 @@ public final class VectorKernels implements KernelSet {
    */
   static final long MIN_MACS_PER_THREAD = 256 * 1024;
   /**
-   * The same for {@link #conv2d}, whose kernels do a multiply-add in about half the time of the GEMV: the small CNN's
-   * conv2 at batch 1 (557K, about 20 us on one thread) ran slower on two (in-JVM A/B on the shared machine).
+   * The same for {@link #conv2d} and {@link #conv2dMaxPool}: low, because they split into tiles or bands of six
+   * positions, so that even the small CNN's batch-1 convolutions (97K and 557K multiply-adds) use both threads. In-JVM
+   * A/B on this 2-vCPU machine, medians of 21 rounds, at 48K against 1M: conv1+pool1 8.7-9.4 against 10.3-14.9 us,
+   * conv2+pool2 18.0-22.1 against 22.7-33.2 us. (With tiles of 24 positions, as before, 1M was better.)
    */
-  static final long MIN_CONV_MACS_PER_THREAD = 1024 * 1024;
+  static final long MIN_CONV_MACS_PER_THREAD = 48 * 1024;
   /** Chunks per thread: late or slow threads leave their chunks to the others. */
   private static final int CHUNKS_PER_THREAD = 4;
 
@@ -236,16 +238,16 @@ public final class VectorKernels implements KernelSet {
       return;
     }
     if (n <= 0 || poolOh <= 0 || poolOw <= 0) return;
-    int perImage = FusedBands.bandsPerImage(poolH, ow, f, poolOh);
-    int parts = parts((long) n * oh * ow * f * kh * kw * (c / groups), n * perImage, MIN_CONV_MACS_PER_THREAD);
+    // units: pooled rows, so that a small batch still splits
+    int parts = parts((long) n * oh * ow * f * kh * kw * (c / groups), n * poolOh, MIN_CONV_MACS_PER_THREAD);
     boolean split = parts > 1 && pool.tryAcquire();
     FusedBands t = split ? fusedBands : callerBands.get();
     t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias, null,
         act, out);
-    t.pool(poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw);
+    t.pool(poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw, split ? parts : 1);
     padForDirect(t);
     try {
-      if (split) runParallel(t, parts, n * perImage);
+      if (split) runParallel(t, parts, t.bands());
       else t.run(0, 1);
     } finally {
       t.clear();
@@ -259,7 +261,8 @@ public final class VectorKernels implements KernelSet {
     private static final int BAND_FLOATS = 8192;
     private int ph, pw, psh, psw, ppt, ppl, poh, pow, poolRows;
 
-    void pool(int ph, int pw, int psh, int psw, int ppt, int ppl, int poh, int pow) {
+    /** The pooling; bands are made small enough that {@code parts} threads get two or more each. */
+    void pool(int ph, int pw, int psh, int psw, int ppt, int ppl, int poh, int pow, int parts) {
       this.ph = ph;
       this.pw = pw;
       this.psh = psh;
@@ -268,17 +271,13 @@ public final class VectorKernels implements KernelSet {
       this.ppl = ppl;
       this.poh = poh;
       this.pow = pow;
-      poolRows = rowsPerBand(ph, ow, f, poh);
+      poolRows = Math.max(1, Math.min(poh, BAND_FLOATS / Math.max(1, ph * ow * f)));
+      int perImage = (2 * parts + n - 1) / n; // bands per image for two per thread
+      if (perImage > 1) poolRows = Math.max(1, Math.min(poolRows, poh / perImage));
     }
 
-    /** Pooled rows per band: about {@link #BAND_FLOATS} of convolution output. */
-    private static int rowsPerBand(int ph, int ow, int f, int poh) {
-      return Math.max(1, Math.min(poh, BAND_FLOATS / Math.max(1, ph * ow * f)));
-    }
-
-    static int bandsPerImage(int ph, int ow, int f, int poh) {
-      int rows = rowsPerBand(ph, ow, f, poh);
-      return (poh + rows - 1) / rows;
+    int bands() {
+      return n * ((poh + poolRows - 1) / poolRows);
     }
 
     @Override
