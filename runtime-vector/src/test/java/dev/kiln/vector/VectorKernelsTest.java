@@ -119,6 +119,8 @@ class VectorKernelsTest {
       {1, 4, 4, 300, 3, 3, 5, 1, 1, 1, 1, 1, 1},
       {3, 5, 6, 2, 2, 3, 3, 1, 1, 1, 1, 1, 2},
       {1, 3, 3, 2, 5, 5, 4, 1, 1, 1, 1, 1, 1},
+      {2, 7, 13, 4, 3, 3, 32, 1, 1, 1, 1, 1, 1}, // two panels, tiles spanning rows and images
+      {1, 4, 5, 3, 3, 3, 64, 1, 1, 2, 1, 2, 2}, // row dilation, groups of 32 filters, odd padding
     };
     int i = 0;
     for (int[] s : cases) {
