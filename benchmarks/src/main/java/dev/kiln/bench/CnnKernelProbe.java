@@ -10,10 +10,10 @@ import java.util.Random;
 
 /**
  * Where the small CNN's time goes, kernel by kernel, outside JMH: each of its five heavy calls (conv 3x3x16 + ReLU,
- * max-pool, conv 3x3x32 + ReLU, max-pool, dense + softmax), then each convolution fused with its pooling (the
- * {@code conv2dMaxPool} calls generated sessions make), timed on its own through a kernel set, median of seven
- * batches after warm-up, with GFLOPS for the convolutions. Run it several times: on this VM the same kernels vary
- * by up to 40% from one measurement to the next (see benchmarks/README.md).
+ * max-pool, conv 3x3x32 + ReLU, max-pool, dense + softmax) timed on its own through a kernel set, median of seven
+ * batches after warm-up, with GFLOPS for the convolutions; then each convolution and its pooling as two calls
+ * against the fused {@code conv2dMaxPool} call generated sessions make, interleaved. Run it several times: on this VM
+ * the same kernels vary by up to 40% from one measurement to the next (see benchmarks/README.md).
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.kiln.bench.CnnKernelProbe [batch [java|vector
  * [threads]]]}
  */
@@ -32,6 +32,28 @@ public final class CnnKernelProbe {
     }
     Arrays.sort(t);
     return t[t.length / 2];
+  }
+
+  /**
+   * Per-call times of each runnable over {@code rounds} rounds of {@code reps} calls, the runnables taking turns
+   * within each round (so that the VM's drift from one second to the next hits them alike), sorted.
+   */
+  private static double[][] interleaved(Runnable[] rs, int reps, int rounds) {
+    double[][] t = new double[rs.length][rounds];
+    for (int round = -5; round < rounds; round++) {
+      for (int v = 0; v < rs.length; v++) {
+        long s = System.nanoTime();
+        for (int i = 0; i < reps; i++) rs[v].run();
+        if (round >= 0) t[v][round] = (System.nanoTime() - s) / 1e3 / reps;
+      }
+    }
+    for (double[] a : t) Arrays.sort(a);
+    return t;
+  }
+
+  private static String quartiles(double[] sorted) {
+    int n = sorted.length;
+    return String.format(Locale.ROOT, "%.1f [%.1f-%.1f]", sorted[n / 2], sorted[n / 4], sorted[3 * n / 4]);
   }
 
   private static float[] random(int n, Random r) {
@@ -67,17 +89,29 @@ public final class CnnKernelProbe {
           Activation.RELU, y2), reps);
       double pool2 = medianMicros(() -> ks.maxPool2d(y2, n, 11, 11, 32, 2, 2, 2, 2, 0, 0, 5, 5, p2), reps);
       double dense = medianMicros(() -> ks.dense(p2, n, 800, wd, 10, bd, Activation.SOFTMAX, out), reps);
-      // each convolution with its pooling in one call, as generated sessions make it
-      double block1 = medianMicros(() -> ks.conv2dMaxPool(x, n, 28, 28, 1, k1, 3, 3, 16, 1, 1, 1, 1, 0, 0, 26, 26, 1,
-          b1, null, Activation.RELU, y1, 2, 2, 2, 2, 0, 0, 13, 13, p1), reps);
-      double block2 = medianMicros(() -> ks.conv2dMaxPool(p1, n, 13, 13, 16, k2, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1,
-          b2, null, Activation.RELU, y2, 2, 2, 2, 2, 0, 0, 5, 5, p2), reps);
       System.out.printf(Locale.ROOT,
           "%s kernels, %d thread(s), batch %d, us: conv1 %.1f (%.1f GFLOPS), pool1 %.1f, conv2 %.1f (%.1f GFLOPS), "
-              + "pool2 %.1f, dense %.1f; sum %.1f; fused conv1+pool1 %.1f, conv2+pool2 %.1f; sum %.1f%n",
+              + "pool2 %.1f, dense %.1f; sum %.1f%n",
           ks.name(), threads, n, conv1, 2.0 * n * 26 * 26 * 16 * 9 / conv1 / 1e3, pool1, conv2,
-          2.0 * n * 11 * 11 * 32 * 144 / conv2 / 1e3, pool2, dense, conv1 + pool1 + conv2 + pool2 + dense, block1,
-          block2, block1 + block2 + dense);
+          2.0 * n * 11 * 11 * 32 * 144 / conv2 / 1e3, pool2, dense, conv1 + pool1 + conv2 + pool2 + dense);
+      // each convolution and its pooling: two calls, or the one conv2dMaxPool call generated sessions make
+      Runnable[] blocks = {
+          () -> {
+            ks.conv2d(x, n, 28, 28, 1, k1, 3, 3, 16, 1, 1, 1, 1, 0, 0, 26, 26, 1, b1, null, Activation.RELU, y1);
+            ks.maxPool2d(y1, n, 26, 26, 16, 2, 2, 2, 2, 0, 0, 13, 13, p1);
+          },
+          () -> ks.conv2dMaxPool(x, n, 28, 28, 1, k1, 3, 3, 16, 1, 1, 1, 1, 0, 0, 26, 26, 1, b1, null, Activation.RELU,
+              y1, 2, 2, 2, 2, 0, 0, 13, 13, p1),
+          () -> {
+            ks.conv2d(p1, n, 13, 13, 16, k2, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, b2, null, Activation.RELU, y2);
+            ks.maxPool2d(y2, n, 11, 11, 32, 2, 2, 2, 2, 0, 0, 5, 5, p2);
+          },
+          () -> ks.conv2dMaxPool(p1, n, 13, 13, 16, k2, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, b2, null,
+              Activation.RELU, y2, 2, 2, 2, 2, 0, 0, 5, 5, p2)};
+      double[][] t = interleaved(blocks, reps / 2 + 1, 31);
+      System.out.printf(Locale.ROOT,
+          "  conv+pool as two calls / fused, interleaved, median [quartiles] us: block 1 %s / %s, block 2 %s / %s%n",
+          quartiles(t[0]), quartiles(t[1]), quartiles(t[2]), quartiles(t[3]));
     } finally {
       ks.close();
     }
