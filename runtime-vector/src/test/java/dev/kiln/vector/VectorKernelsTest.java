@@ -475,4 +475,49 @@ class VectorKernelsTest {
       v.close();
     }
   }
+
+  /**
+   * Three threads convolving their own inputs on one two-thread kernel set at once: one of them holds the pool, the
+   * others run on their own thread with their own argument holders (a shared holder would mix the inputs).
+   */
+  @Test
+  void concurrentConvolutionsOnOneKernelSet() throws Exception {
+    KernelSet v = VectorKernels.FACTORY.create(2);
+    try {
+      Random r = new Random(6);
+      float[] kernel = random(r, 144 * 32, fanIn(144));
+      float[] bias = random(r, 32);
+      float[] packedJ = JAVA.packConvKernel(kernel, 3, 3, 16, 32, 1), packedV = v.packConvKernel(kernel, 3, 3, 16, 32, 1);
+      // wider vectors than the machine's are emulated, slowly
+      int iterations = Sgemm.VL > jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() ? 10 : 300;
+      Thread[] ts = new Thread[3];
+      Throwable[] errors = new Throwable[ts.length];
+      for (int t = 0; t < ts.length; t++) {
+        final int id = t;
+        float[] x = random(r, 13 * 13 * 16);
+        float[] conv = new float[11 * 11 * 32], pooled = new float[5 * 5 * 32];
+        JAVA.conv2d(x, 1, 13, 13, 16, packedJ, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, bias, null, Activation.RELU, conv);
+        JAVA.maxPool2d(conv, 1, 11, 11, 32, 2, 2, 2, 2, 0, 0, 5, 5, pooled);
+        ts[t] = new Thread(() -> {
+          try {
+            float[] c = new float[conv.length], p = new float[pooled.length], scratch = new float[conv.length];
+            for (int it = 0; it < iterations; it++) {
+              v.conv2d(x, 1, 13, 13, 16, packedV, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, bias, null, Activation.RELU, c);
+              assertClose(conv, c, conv.length, "conv2d, thread " + id);
+              v.conv2dMaxPool(x, 1, 13, 13, 16, packedV, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, bias, null,
+                  Activation.RELU, scratch, 2, 2, 2, 2, 0, 0, 5, 5, p);
+              assertClose(pooled, p, pooled.length, "conv2dMaxPool, thread " + id);
+            }
+          } catch (Throwable e) {
+            errors[id] = e;
+          }
+        });
+      }
+      for (Thread t : ts) t.start();
+      for (Thread t : ts) t.join();
+      for (Throwable e : errors) if (e != null) throw new AssertionError(e);
+    } finally {
+      v.close();
+    }
+  }
 }
