@@ -382,6 +382,95 @@ final class Sgemm {
   }
 
   /**
+   * {@link #blockDirect} for {@code xs} consecutive output positions of one row of a stride-1 convolution whose
+   * input holds one channel (so that consecutive positions read consecutive floats), position {@code x}'s value at
+   * k being {@code in[base + x + koff[k]]}: see {@link #directRow6}. Whole groups of six go straight to C. A last
+   * partial group is recomputed overlapping the one before it when the tile starts from the bias (the overlap is
+   * written twice with the same values), else (and for partial panels or rows under six) it goes through the
+   * scratch tile, reading up to five columns past the segment: the caller keeps those inside the array.
+   */
+  static void blockRow(float[] in, int base, int xs, int[] koff, int k0, float[] b, int bOff, int kc, boolean acc,
+      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
+    float lo = relu ? 0f : NO_RELU;
+    int full = w == NR ? xs / DR : 0;
+    if (full > 0) {
+      float[] from = acc ? c : bias != null ? bias : ZEROS;
+      int fOff = acc ? cOff : bias != null ? biasOff : 0;
+      directRow6(in, base, full, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, c, cOff, ldc);
+    }
+    if (!acc && full > 0 && full * DR < xs) { // the last partial group, overlapping the one before it
+      directRow6(in, base + xs - DR, 1, koff, k0, b, bOff, kc, bias != null ? bias : ZEROS,
+          bias != null ? biasOff : 0, 0, lo, c, cOff + (xs - DR) * ldc, ldc);
+      return;
+    }
+    for (int r = full * DR; r < xs; r += DR) {
+      int rr = Math.min(DR, xs - r), o = cOff + r * ldc;
+      float[] from = tileFrom(c, o, ldc, rr, w, acc, bias, biasOff, s);
+      directRow6(in, base + r, 1, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, s.tile, 0, NR);
+      tileStore(s.tile, rr, w, c, o, ldc);
+    }
+  }
+
+  /**
+   * The 6-row micro-kernel for six consecutive positions of an input row, {@code groups} groups six positions apart
+   * (C row {@code r} of group {@code g} at {@code c[cOff + (6g + r) * ldc]}): at k, position {@code r} reads
+   * {@code in[o + r]} with {@code o = base + 6g + koff[k0 + p]}. One index per k and constant offsets, whose bounds
+   * checks C2 merges: at k = 9 (a 3x3 convolution of one channel) 46-61 GFLOPS in an L1-resident probe, where
+   * {@link #direct6}, six indexes per k, gets 28-47. (With more channels the positions are not consecutive floats
+   * of NHWC: a planar copy of the input, tried, cost more than the kernel saved.)
+   */
+  static void directRow6(float[] in, int base, int groups, int[] koff, int k0, float[] b, int bOff, int kc,
+      float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+    for (int g = 0; g < groups; g++) {
+      int o0 = cOff + g * DR * ldc, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+      int f0 = fOff + g * DR * fld, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
+      FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
+      FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
+      FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
+      FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
+      FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
+      FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
+      int a = base + g * DR;
+      for (int p = 0; p < kc; p++) {
+        int bi = bOff + p * NR;
+        int o = a + koff[k0 + p];
+        FloatVector b0 = FloatVector.fromArray(S, b, bi);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+        FloatVector x = FloatVector.broadcast(S, in[o]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, in[o + 1]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, in[o + 2]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, in[o + 3]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, in[o + 4]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, in[o + 5]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+      }
+      c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+      c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+      c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+      c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+      c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+      c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+      c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+      c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
+      c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
+      c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
+      c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
+      c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
+    }
+  }
+
+  /**
    * The 6-row micro-kernel with A read through offsets ({@link #blockDirect}): rows {@code r0 <= r < r1} (a
    * multiple of 6 apart; C row {@code r - r0} at {@code c[cOff + (r - r0) * ldc]}) have value
    * {@code in[base[r] + off + koff[k0 + p]]} at k. Looping over the row groups here rather than in the caller saves a

@@ -83,10 +83,51 @@ final class VConv {
       float[] out, int part, int parts) {
     int total = n * oh * ow;
     int tile = tileRows(kh * kw * (c / groups), total, parts);
+    if (byRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow)) { // parts of whole output rows
+      int rows = n * oh;
+      int r0 = Sgemm.split(rows, part, parts), r1 = Sgemm.split(rows, part + 1, parts);
+      rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, residual, act, out, 0, r0 * ow, r1 * ow);
+      return;
+    }
     int tiles = (total + tile - 1) / tile;
     int t0 = Sgemm.split(tiles, part, parts), t1 = Sgemm.split(tiles, part + 1, parts);
     positions(in, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, residual, act, out, 0,
         t0 * tile, Math.min(total, t1 * tile), tile);
+  }
+
+  /**
+   * Whether a convolution runs {@link #rows}: one input channel (so that consecutive output positions of a stride-1
+   * row read consecutive floats), whole panels of filters, one k block, every tap inside the input (the caller has
+   * made padding real), and rows of at least six positions.
+   */
+  static boolean byRows(int h, int w, int c, int kh, int kw, int f, int sh, int sw, int dh, int dw, int pt, int pl,
+      int oh, int ow) {
+    return c == 1 && sw == 1 && dw == 1 && direct(f) && kh * kw <= Sgemm.KC && pt == 0 && pl == 0 && ow >= DR
+        && (oh - 1) * sh + (kh - 1) * dh < h && ow - 1 + kw - 1 < w;
+  }
+
+  /**
+   * Positions {@code [pStart, pEnd)}, whole output rows, of a {@link #byRows} convolution, position {@code p} at
+   * {@code out[(p - outBase) * f]}: each row's positions in groups of six consecutive floats of the input
+   * ({@link Sgemm#blockRow}).
+   */
+  private static void rows(float[] in, int h, int w, float[] packed, int kh, int kw, int f, int sh, int dh, int oh,
+      int ow, float[] bias, float[] residual, Activation act, float[] out, int outBase, int pStart, int pEnd) {
+    int kk = kh * kw;
+    Sgemm.Scratch s = Sgemm.SCRATCH.get();
+    int[] koff = tapOffsets(w, 1, kh, kw, 1, dh, 1, s.ints(0, kk));
+    boolean fused = Sgemm.fusesAct(act, residual);
+    boolean relu = fused && act == Activation.RELU;
+    for (int p = pStart; p < pEnd; p += ow) {
+      int row = p / ow; // over batch and rows
+      int img = row / oh;
+      int base = (img * h + (row - img * oh) * sh) * w;
+      for (int j0 = 0; j0 < f; j0 += NR) {
+        int cOff = (p - outBase) * f + j0;
+        Sgemm.blockRow(in, base, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, relu, out, cOff, f, NR, s);
+        if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
+      }
+    }
   }
 
   /**
@@ -97,6 +138,10 @@ final class VConv {
   static void conv2dPositions(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh,
       int sw, int dh, int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, Activation act, float[] out,
       int p0, int p1) {
+    if (byRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow) && p0 % ow == 0 && p1 % ow == 0) {
+      rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, null, act, out, p0, p0, p1);
+      return;
+    }
     positions(in, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, null, act, out, p0, p0,
         p1, tileRows(kh * kw * (c / groups), p1 - p0, 1));
   }

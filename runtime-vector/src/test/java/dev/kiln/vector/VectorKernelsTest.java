@@ -121,6 +121,12 @@ class VectorKernelsTest {
       {1, 3, 3, 2, 5, 5, 4, 1, 1, 1, 1, 1, 1},
       {2, 7, 13, 4, 3, 3, 32, 1, 1, 1, 1, 1, 1}, // two panels, tiles spanning rows and images
       {1, 4, 5, 3, 3, 3, 64, 1, 1, 2, 1, 2, 2}, // row dilation, groups of 32 filters, odd padding
+      // one input channel, stride 1 along rows: whole output rows in groups of six consecutive inputs
+      {2, 9, 30, 1, 3, 3, 32, 1, 1, 1, 1, 1, 0}, // rows of 28: four groups and one overlapping the fourth
+      {1, 12, 12, 1, 3, 3, 32, 2, 1, 1, 1, 1, 1}, // padded, row stride 2
+      {1, 10, 11, 1, 3, 3, 64, 1, 1, 2, 1, 1, 0}, // row dilation, rows of 9
+      {3, 8, 9, 1, 5, 5, 32, 1, 1, 1, 1, 1, 2}, // odd explicit padding
+      {1, 5, 5, 1, 3, 3, 32, 1, 1, 1, 1, 1, 1}, // rows of 5: the offset-table kernel instead
     };
     int i = 0;
     for (int[] s : cases) {
