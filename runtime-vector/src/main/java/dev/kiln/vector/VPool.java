@@ -91,6 +91,8 @@ final class VPool {
       m.intoArray(out, o + ci);
     }
     if (ci < c) {
+      // made here: hoisted into maxRows as a mask-or-null parameter, it crashed C2 compiling maxRows (JDK 17.0.15,
+      // SIGSEGV in GraphKit::unbox_vector, in about one test run in five)
       VectorMask<Float> tail = S.indexInRange(ci, c);
       FloatVector m = FloatVector.fromArray(S, in, base + ci, tail);
       for (int t = 1; t < nt; t++) {
