@@ -147,6 +147,22 @@ final class Sgemm {
       return band;
     }
 
+    private float[] partial = new float[0];
+
+    /** The rows of a partial column panel ({@link Sgemm#partialPanel}). */
+    float[] partial(int n) {
+      if (partial.length < n) partial = new float[n];
+      return partial;
+    }
+
+    private float[] blocked = new float[0];
+
+    /** A channel-blocked copy of a convolution's input rows ({@code VConv.blockedRows}). */
+    float[] blocked(int n) {
+      if (blocked.length < n) blocked = new float[n];
+      return blocked;
+    }
+
     private float[] padded = new float[0];
 
     /** A convolution's padded input ({@link VConv#pad}). */
@@ -226,6 +242,14 @@ final class Sgemm {
       for (int r = 0; r < rows; r++) base[r] = (i0 + r) * k;
       for (int r = rows; r % DR != 0; r++) base[r] = base[rows - 1]; // padding rows: computed, dropped
       int[] koff = s.identity(k);
+      int wholeEnd = Math.min(q1, n / NR); // panels [q0, wholeEnd) are whole
+      if (wholeEnd < q1 && rows > DR) { // a partial panel runs whole, all its rows in a scratch tile
+        int j0 = wholeEnd * NR;
+        partialPanel(a, base, rows, koff, k, packed, wholeEnd * k * NR, bias, j0,
+            fused && act == Activation.RELU, c, i0 * n + j0, n, n - j0, s);
+        if (!fused) epilogue(c, i0 * n + j0, n, rows, n - j0, null, 0, residual, act, s);
+        q1 = wholeEnd;
+      }
       for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = Math.min(KC, k - k0);
         boolean last = k0 + kc == k;
@@ -255,6 +279,27 @@ final class Sgemm {
         }
       }
     }
+  }
+
+  /**
+   * The {@code w < NR} columns of a partial panel for {@code rows} rows of A (read through {@code base} and the
+   * identity {@code koff}, as in {@link #blockDirect}), accumulated over all k blocks in a scratch tile of {@code NR}
+   * columns and then copied to C. Through {@link #blockDirect}, each group of six rows and each k block would be its
+   * own call with its own tile copies: the small CNN's 64x800x10 dense took 58 us that way, against 44 for 16 whole
+   * columns.
+   */
+  private static void partialPanel(float[] a, int[] base, int rows, int[] koff, int k, float[] b, int bOff,
+      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
+    int padded = (rows + DR - 1) / DR * DR; // base is readable that far
+    float[] t = s.partial(padded * NR);
+    float[] start = tileFrom(c, cOff, ldc, 0, w, false, bias, biasOff, s); // the bias padded to NR, or zeros
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kc = Math.min(KC, k - k0);
+      float lo = relu && k0 + kc == k ? 0f : NO_RELU;
+      direct6(a, base, 0, padded, 0, koff, k0, b, bOff + k0 * NR, kc, k0 > 0 ? t : start, 0, k0 > 0 ? NR : 0, lo,
+          t, 0, NR);
+    }
+    tileStore(t, rows, w, c, cOff, ldc);
   }
 
   /**
@@ -383,31 +428,50 @@ final class Sgemm {
 
   /**
    * {@link #blockDirect} for {@code xs} consecutive output positions of one row of a stride-1 convolution whose
-   * input holds one channel (so that consecutive positions read consecutive floats), position {@code x}'s value at
-   * k being {@code in[base + x + koff[k]]}: see {@link #directRow6}. Whole groups of six go straight to C. A last
-   * partial group is recomputed overlapping the one before it when the tile starts from the bias (the overlap is
-   * written twice with the same values), else (and for partial panels or rows under six) it goes through the
-   * scratch tile, reading up to five columns past the segment: the caller keeps those inside the array.
+   * positions lie a constant {@code step} apart in the input: 1 for an input of one channel, {@link #BLOCK} for the
+   * channel-blocked copy of {@code VConv.blockedRows}. Position {@code x}'s value at k is
+   * {@code in[base + x * step + koff[k]]}: see {@link #directRow6} and {@link #directBlock6}. Whole groups of six go
+   * straight to C. A last partial group is recomputed overlapping the one before it when the tile starts from the
+   * bias (the overlap is written twice with the same values), else (and for partial panels or rows under six) it goes
+   * through the scratch tile, reading up to five positions past the segment: the caller keeps those inside the array.
    */
-  static void blockRow(float[] in, int base, int xs, int[] koff, int k0, float[] b, int bOff, int kc, boolean acc,
-      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
+  static void blockRow(float[] in, int base, int step, int xs, int[] koff, int k0, float[] b, int bOff, int kc,
+      boolean acc, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
     float lo = relu ? 0f : NO_RELU;
     int full = w == NR ? xs / DR : 0;
     if (full > 0) {
       float[] from = acc ? c : bias != null ? bias : ZEROS;
       int fOff = acc ? cOff : bias != null ? biasOff : 0;
-      directRow6(in, base, full, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, c, cOff, ldc);
+      directRow(in, base, step, full, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, c, cOff, ldc);
     }
     if (!acc && full > 0 && full * DR < xs) { // the last partial group, overlapping the one before it
-      directRow6(in, base + xs - DR, 1, koff, k0, b, bOff, kc, bias != null ? bias : ZEROS,
+      directRow(in, base + (xs - DR) * step, step, 1, koff, k0, b, bOff, kc, bias != null ? bias : ZEROS,
           bias != null ? biasOff : 0, 0, lo, c, cOff + (xs - DR) * ldc, ldc);
       return;
     }
     for (int r = full * DR; r < xs; r += DR) {
       int rr = Math.min(DR, xs - r), o = cOff + r * ldc;
       float[] from = tileFrom(c, o, ldc, rr, w, acc, bias, biasOff, s);
-      directRow6(in, base + r, 1, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, s.tile, 0, NR);
+      directRow(in, base + r * step, step, 1, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, s.tile, 0, NR);
       tileStore(s.tile, rr, w, c, o, ldc);
+    }
+  }
+
+  /** Channels per block of a channel-blocked input: a row's positions are this many floats apart. */
+  static final int BLOCK = 8;
+
+  /** {@link #directRow6} or {@link #directBlock6}, by the (constant) distance of consecutive positions. */
+  private static void directRow(float[] in, int base, int step, int groups, int[] koff, int k0, float[] b, int bOff,
+      int kc, float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+    if (step == 1) {
+      directRow6(in, base, groups, koff, k0, b, bOff, kc, from, fOff, fld, lo, c, cOff, ldc);
+    } else if (step == BLOCK) {
+      for (int g = 0; g < groups; g++) { // a loop in the kernel, around its k loop, costs it 8-10% (C2 on JDK 17)
+        directBlock6(in, base + g * DR * BLOCK, koff, k0, b, bOff, kc, from, fOff + g * DR * fld, fld, lo, c,
+            cOff + g * DR * ldc, ldc);
+      }
+    } else {
+      throw new IllegalArgumentException("Sgemm.blockRow: positions " + step + " floats apart");
     }
   }
 
@@ -416,8 +480,7 @@ final class Sgemm {
    * (C row {@code r} of group {@code g} at {@code c[cOff + (6g + r) * ldc]}): at k, position {@code r} reads
    * {@code in[o + r]} with {@code o = base + 6g + koff[k0 + p]}. One index per k and constant offsets, whose bounds
    * checks C2 merges: at k = 9 (a 3x3 convolution of one channel) 46-61 GFLOPS in an L1-resident probe, where
-   * {@link #direct6}, six indexes per k, gets 28-47. (With more channels the positions are not consecutive floats
-   * of NHWC: a planar copy of the input, tried, cost more than the kernel saved.)
+   * {@link #direct6}, six indexes per k, gets 28-47. (With more channels see {@link #directBlock6}.)
    */
   static void directRow6(float[] in, int base, int groups, int[] koff, int k0, float[] b, int bOff, int kc,
       float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
@@ -468,6 +531,59 @@ final class Sgemm {
       c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
       c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
     }
+  }
+  /**
+   * {@link #directRow6} for positions {@link #BLOCK} floats apart (a channel-blocked input): six positions read
+   * {@code in[o]}, {@code in[o + 8]}, .., {@code in[o + 40]} at k. Constant offsets, so C2 merges their bounds
+   * checks: in an L1-resident probe of the small CNN's conv2 (k = 144) about 90 GFLOPS, where {@link #direct6}
+   * (six indexes per k) gets 45-68 and the same loop with loop-invariant, non-constant offsets 38-52.
+   */
+  static void directBlock6(float[] in, int base, int[] koff, int k0, float[] b, int bOff, int kc, float[] from,
+      int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+    int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+    int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
+    FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
+    FloatVector c10 = FloatVector.fromArray(S, from, f1), c11 = FloatVector.fromArray(S, from, f1 + VL);
+    FloatVector c20 = FloatVector.fromArray(S, from, f2), c21 = FloatVector.fromArray(S, from, f2 + VL);
+    FloatVector c30 = FloatVector.fromArray(S, from, f3), c31 = FloatVector.fromArray(S, from, f3 + VL);
+    FloatVector c40 = FloatVector.fromArray(S, from, f4), c41 = FloatVector.fromArray(S, from, f4 + VL);
+    FloatVector c50 = FloatVector.fromArray(S, from, f5), c51 = FloatVector.fromArray(S, from, f5 + VL);
+    for (int p = 0; p < kc; p++) {
+      int bi = bOff + p * NR;
+      int o = base + koff[k0 + p];
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+      FloatVector x = FloatVector.broadcast(S, in[o]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, in[o + 8]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, in[o + 16]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, in[o + 24]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, in[o + 32]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, in[o + 40]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
+    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
+    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
+    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
+    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
+    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
+    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
+    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
+    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
+    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
+    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
+    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
   }
 
   /**

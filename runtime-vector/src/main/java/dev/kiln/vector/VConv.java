@@ -19,7 +19,9 @@ import jdk.incubator.vector.FloatVector;
  * padding real) runs {@link Sgemm#direct6}, which reads A from the input through a per-k offset table (faster
  * than packing A, see there). Other tiles copy their patch rows (whole kernel rows where contiguous, zeros outside
  * the image) into a per-thread scratch in the packed A layout of {@link Sgemm#block} (position {@code r} at
- * {@link #rowBase}, k-major in groups of {@link Sgemm#MR}). Bias and RELU are fused into the kernels; a
+ * {@link #rowBase}, k-major in groups of {@link Sgemm#MR}). Stride-1 rows take faster kernels that read six
+ * positions at constant offsets from one index: {@link #rows} straight from a one-channel input,
+ * {@link #blockedRows} from a channel-blocked copy of the rows otherwise. Bias and RELU are fused into the kernels; a
  * residual or another activation is applied in place while the tile is hot.
  * Packed layout ({@link #pack}): per group, the {@code [kh*kw*cPerGroup, f/groups]} matrix in {@link Sgemm} panels.
  */
@@ -89,6 +91,12 @@ final class VConv {
       rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, residual, act, out, 0, r0 * ow, r1 * ow);
       return;
     }
+    if (byBlockedRows(c, f, sw, dw, pt, pl, groups)) {
+      int rows = n * oh;
+      int r0 = Sgemm.split(rows, part, parts), r1 = Sgemm.split(rows, part + 1, parts);
+      blockedRows(in, h, w, c, packed, kh, kw, f, sh, dh, pt, pl, oh, ow, bias, residual, act, out, 0, r0, r1);
+      return;
+    }
     int tiles = (total + tile - 1) / tile;
     int t0 = Sgemm.split(tiles, part, parts), t1 = Sgemm.split(tiles, part + 1, parts);
     positions(in, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, residual, act, out, 0,
@@ -124,8 +132,112 @@ final class VConv {
       int base = (img * h + (row - img * oh) * sh) * w;
       for (int j0 = 0; j0 < f; j0 += NR) {
         int cOff = (p - outBase) * f + j0;
-        Sgemm.blockRow(in, base, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, relu, out, cOff, f, NR, s);
+        Sgemm.blockRow(in, base, 1, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, relu, out, cOff, f, NR, s);
         if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
+      }
+    }
+  }
+
+  /**
+   * Whether a convolution runs {@link #blockedRows}: more than one input channel, one group, stride and dilation 1
+   * along rows, whole panels of filters, no cropping.
+   */
+  static boolean byBlockedRows(int c, int f, int sw, int dw, int pt, int pl, int groups) {
+    return c > 1 && groups == 1 && sw == 1 && dw == 1 && direct(f) && pt >= 0 && pl >= 0;
+  }
+
+  /**
+   * Output rows {@code [rStart, rEnd)} (counted over batch and rows), position {@code p} at
+   * {@code out[(p - outBase) * f]}, from a channel-blocked copy of the input rows each image's run of rows reaches:
+   * {@code [row][channel block][column][8]} in the thread's scratch, the padding made real. There consecutive
+   * positions of a row are {@link Sgemm#BLOCK} floats apart whatever the channel count, so
+   * {@link Sgemm#directBlock6} reads six of them at constant offsets from one index per k. (In NHWC they are
+   * {@code c} floats apart, a loop invariant C2 cannot fold, and {@link Sgemm#direct6} pays six indexes per k.) The
+   * copy is one vector move per pixel and block, against {@code 9 * 2f} multiply-adds per pixel and channel for a
+   * 3x3 convolution.
+   */
+  private static void blockedRows(float[] in, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh,
+      int dh, int pt, int pl, int oh, int ow, float[] bias, float[] residual, Activation act, float[] out,
+      int outBase, int rStart, int rEnd) {
+    final int bl = Sgemm.BLOCK;
+    int kk = kh * kw * c;
+    int kb = kBlock(kk);
+    int blocks = (c + bl - 1) / bl;
+    int wp = ow + kw - 1; // columns the row's positions reach, from column -pl
+    int rowStride = blocks * wp * bl;
+    Sgemm.Scratch s = Sgemm.SCRATCH.get();
+    int[] koff = s.ints(0, kk);
+    for (int ky = 0, k = 0; ky < kh; ky++) {
+      for (int kx = 0; kx < kw; kx++) {
+        for (int ci = 0; ci < c; ci++) koff[k++] = (ky * dh * blocks + ci / bl) * wp * bl + kx * bl + ci % bl;
+      }
+    }
+    boolean fused = Sgemm.fusesAct(act, residual);
+    boolean relu = fused && act == Activation.RELU;
+    for (int r0 = rStart; r0 < rEnd; ) {
+      int img = r0 / oh;
+      int r1 = Math.min(rEnd, (img + 1) * oh); // this image's rows
+      int y0 = r0 - img * oh;
+      int iy0 = y0 * sh - pt;
+      int inRows = (r1 - r0 - 1) * sh + (kh - 1) * dh + 1;
+      // five positions' slack past the last row: blockRow's partial groups read it
+      float[] blk = s.blocked(inRows * rowStride + Sgemm.DR * bl);
+      blockCopy(in, h, w, c, img, iy0, inRows, -pl, wp, blk);
+      for (int r = r0; r < r1; r++) {
+        int base = (r - r0) * sh * rowStride;
+        for (int j0 = 0; j0 < f; j0 += NR) {
+          int cOff = (r * ow - outBase) * f + j0;
+          for (int k0 = 0; k0 < kk; k0 += kb) {
+            int kc = Math.min(kb, kk - k0);
+            boolean last = k0 + kc == kk;
+            Sgemm.blockRow(blk, base, bl, ow, koff, k0, packed, j0 * kk + k0 * NR, kc, k0 > 0, bias, j0,
+                last && relu, out, cOff, f, NR, s);
+          }
+          if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
+        }
+      }
+      r0 = r1;
+    }
+  }
+
+  /**
+   * {@code blk[((r * blocks + cb) * wp + x) * 8 + i] = in[img, iy0 + r, ix0 + x, 8cb + i]} for {@code r < rows},
+   * {@code x < wp}, zero outside the image and past the last channel.
+   */
+  private static void blockCopy(float[] in, int h, int w, int c, int img, int iy0, int rows, int ix0, int wp,
+      float[] blk) {
+    final int bl = Sgemm.BLOCK;
+    int blocks = (c + bl - 1) / bl;
+    for (int r = 0; r < rows; r++) {
+      int iy = iy0 + r;
+      int rowOut = r * blocks * wp * bl;
+      if (iy < 0 || iy >= h) {
+        java.util.Arrays.fill(blk, rowOut, rowOut + blocks * wp * bl, 0f);
+        continue;
+      }
+      int rowIn = (img * h + iy) * w;
+      for (int cb = 0; cb < blocks; cb++) {
+        int c0 = cb * bl, n = Math.min(bl, c - c0);
+        int o = rowOut + cb * wp * bl;
+        for (int x = 0; x < wp; x++, o += bl) {
+          int ix = ix0 + x;
+          if (ix < 0 || ix >= w) {
+            for (int i = 0; i < bl; i++) blk[o + i] = 0f;
+          } else if (n == bl) {
+            int src = (rowIn + ix) * c + c0;
+            blk[o] = in[src];
+            blk[o + 1] = in[src + 1];
+            blk[o + 2] = in[src + 2];
+            blk[o + 3] = in[src + 3];
+            blk[o + 4] = in[src + 4];
+            blk[o + 5] = in[src + 5];
+            blk[o + 6] = in[src + 6];
+            blk[o + 7] = in[src + 7];
+          } else {
+            int src = (rowIn + ix) * c + c0;
+            for (int i = 0; i < bl; i++) blk[o + i] = i < n ? in[src + i] : 0f;
+          }
+        }
       }
     }
   }
@@ -140,6 +252,10 @@ final class VConv {
       int p0, int p1) {
     if (byRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow) && p0 % ow == 0 && p1 % ow == 0) {
       rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, null, act, out, p0, p0, p1);
+      return;
+    }
+    if (byBlockedRows(c, f, sw, dw, pt, pl, groups) && p0 % ow == 0 && p1 % ow == 0) {
+      blockedRows(in, h, w, c, packed, kh, kw, f, sh, dh, pt, pl, oh, ow, bias, null, act, out, p0, p0 / ow, p1 / ow);
       return;
     }
     positions(in, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, null, act, out, p0, p0,

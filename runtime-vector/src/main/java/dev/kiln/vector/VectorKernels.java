@@ -29,9 +29,10 @@ public final class VectorKernels implements KernelSet {
 
   /**
    * Multiply-adds per thread below which an op stays on the calling thread (a 1x784x128 GEMV, 100K, does: on the
-   * shared 2-vCPU machine a hand-over cost more than the few microseconds it could save).
+   * shared 2-vCPU machine a hand-over cost more than the few microseconds it could save; the small CNN's 64x800x10
+   * dense, 512K, splits).
    */
-  static final long MIN_MACS_PER_THREAD = 256 * 1024;
+  static final long MIN_MACS_PER_THREAD = 128 * 1024;
   /**
    * The same for {@link #conv2d} and {@link #conv2dMaxPool}: low, because they split into tiles or bands of six
    * positions, so that even the small CNN's batch-1 convolutions (97K and 557K multiply-adds) use both threads. In-JVM
@@ -199,6 +200,7 @@ public final class VectorKernels implements KernelSet {
    */
   private static void padForDirect(ConvCall t) {
     if (!VConv.direct(t.f / t.groups) || t.pt < 0 || t.pl < 0) return;
+    if (VConv.byBlockedRows(t.c, t.f, t.sw, t.dw, t.pt, t.pl, t.groups)) return; // its blocked copy pads
     // rows and columns the output reaches, from -pt and -pl
     int hp = Math.max(t.h + t.pt, (t.oh - 1) * t.sh + (t.kh - 1) * t.dh + 1);
     int wp = Math.max(t.w + t.pl, (t.ow - 1) * t.sw + (t.kw - 1) * t.dw + 1);
