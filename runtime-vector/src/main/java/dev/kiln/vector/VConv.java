@@ -88,13 +88,13 @@ final class VConv {
     if (byRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow)) { // parts of whole output rows
       int rows = n * oh;
       int r0 = Sgemm.split(rows, part, parts), r1 = Sgemm.split(rows, part + 1, parts);
-      rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, residual, act, out, 0, r0 * ow, r1 * ow);
+      rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, residual, act, out, 0, r0 * ow, r1 * ow, 0, f);
       return;
     }
     if (byBlockedRows(c, f, sw, dw, pt, pl, groups)) {
       int rows = n * oh;
       int r0 = Sgemm.split(rows, part, parts), r1 = Sgemm.split(rows, part + 1, parts);
-      blockedRows(in, h, w, c, packed, kh, kw, f, sh, dh, pt, pl, oh, ow, bias, residual, act, out, 0, r0, r1);
+      blockedRows(in, h, w, c, packed, kh, kw, f, sh, dh, pt, pl, oh, ow, bias, residual, act, out, 0, r0, r1, 0, f);
       return;
     }
     int tiles = (total + tile - 1) / tile;
@@ -120,7 +120,8 @@ final class VConv {
    * ({@link Sgemm#blockRow}).
    */
   private static void rows(float[] in, int h, int w, float[] packed, int kh, int kw, int f, int sh, int dh, int oh,
-      int ow, float[] bias, float[] residual, Activation act, float[] out, int outBase, int pStart, int pEnd) {
+      int ow, float[] bias, float[] residual, Activation act, float[] out, int outBase, int pStart, int pEnd,
+      int fFrom, int fTo) {
     int kk = kh * kw;
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     int[] koff = tapOffsets(w, 1, kh, kw, 1, dh, 1, s.ints(0, kk));
@@ -130,7 +131,7 @@ final class VConv {
       int row = p / ow; // over batch and rows
       int img = row / oh;
       int base = (img * h + (row - img * oh) * sh) * w;
-      for (int j0 = 0; j0 < f; j0 += NR) {
+      for (int j0 = fFrom; j0 < fTo; j0 += NR) {
         int cOff = (p - outBase) * f + j0;
         Sgemm.blockRow(in, base, 1, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, relu, out, cOff, f, NR, s);
         if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
@@ -158,7 +159,7 @@ final class VConv {
    */
   private static void blockedRows(float[] in, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh,
       int dh, int pt, int pl, int oh, int ow, float[] bias, float[] residual, Activation act, float[] out,
-      int outBase, int rStart, int rEnd) {
+      int outBase, int rStart, int rEnd, int fFrom, int fTo) {
     final int bl = Sgemm.BLOCK;
     int kk = kh * kw * c;
     int kb = kBlock(kk);
@@ -185,7 +186,7 @@ final class VConv {
       blockCopy(in, h, w, c, img, iy0, inRows, -pl, wp, blk);
       for (int r = r0; r < r1; r++) {
         int base = (r - r0) * sh * rowStride;
-        for (int j0 = 0; j0 < f; j0 += NR) {
+        for (int j0 = fFrom; j0 < fTo; j0 += NR) {
           int cOff = (r * ow - outBase) * f + j0;
           for (int k0 = 0; k0 < kk; k0 += kb) {
             int kc = Math.min(kb, kk - k0);
@@ -245,21 +246,32 @@ final class VConv {
   /**
    * Output positions {@code [p0, p1)} of the convolution (counted over batch and rows, as in {@link #conv2d}),
    * position {@code p}'s {@code f} values into {@code out[(p - p0) * f]}: a band of rows for
-   * {@code VectorKernels.conv2dMaxPool}, whose pooling reads it while it is in cache. No residual.
+   * {@code VectorKernels.conv2dMaxPool}, whose pooling reads it while it is in cache. No residual. Only filters
+   * {@code [fFrom, fTo)} (whole panels) when {@link #byPanels} allows, else all of them.
    */
   static void conv2dPositions(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int sh,
       int sw, int dh, int dw, int pt, int pl, int oh, int ow, int groups, float[] bias, Activation act, float[] out,
-      int p0, int p1) {
+      int p0, int p1, int fFrom, int fTo) {
     if (byRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow) && p0 % ow == 0 && p1 % ow == 0) {
-      rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, null, act, out, p0, p0, p1);
+      rows(in, h, w, packed, kh, kw, f, sh, dh, oh, ow, bias, null, act, out, p0, p0, p1, fFrom, fTo);
       return;
     }
     if (byBlockedRows(c, f, sw, dw, pt, pl, groups) && p0 % ow == 0 && p1 % ow == 0) {
-      blockedRows(in, h, w, c, packed, kh, kw, f, sh, dh, pt, pl, oh, ow, bias, null, act, out, p0, p0 / ow, p1 / ow);
+      blockedRows(in, h, w, c, packed, kh, kw, f, sh, dh, pt, pl, oh, ow, bias, null, act, out, p0, p0 / ow, p1 / ow,
+          fFrom, fTo);
       return;
     }
     positions(in, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, null, act, out, p0, p0,
         p1, tileRows(kh * kw * (c / groups), p1 - p0, 1));
+  }
+
+  /**
+   * Whether {@link #conv2dPositions} of whole rows can compute a range of filter panels alone (the row kernels can,
+   * the tiles of {@link #positions} cannot).
+   */
+  static boolean byPanels(int h, int w, int c, int kh, int kw, int f, int sh, int sw, int dh, int dw, int pt, int pl,
+      int oh, int ow, int groups) {
+    return byRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow) || byBlockedRows(c, f, sw, dw, pt, pl, groups);
   }
 
   /**

@@ -30,6 +30,12 @@ final class VPool {
    */
   static void maxRows(float[] in, int h, int w, int c, int kh, int kw, int sh, int sw, int pt, int pl, int oh,
       int ow, float[] out, int outOff, int u0, int u1) {
+    maxRows(in, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, out, outOff, u0, u1, 0, c);
+  }
+
+  /** {@link #maxRows} for channels {@code [c0, c1)} only (of {@code c} per pixel). */
+  static void maxRows(float[] in, int h, int w, int c, int kh, int kw, int sh, int sw, int pt, int pl, int oh,
+      int ow, float[] out, int outOff, int u0, int u1, int c0, int c1) {
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     int[] rowTaps = s.ints(0, kh * kw), taps = s.ints(1, kh * kw);
     // columns whose window is inside the image horizontally: 0 <= ox*sw - pl and ox*sw - pl + kw <= w
@@ -43,7 +49,9 @@ final class VPool {
       int rowStart = (img * h + y0) * w * c; // input row y0, column 0
       int o = outOff + u * ow * c;
       if (y1 <= y0) {
-        java.util.Arrays.fill(out, o, o + ow * c, Float.NEGATIVE_INFINITY);
+        for (int ox = 0; ox < ow; ox++) {
+          java.util.Arrays.fill(out, o + ox * c + c0, o + ox * c + c1, Float.NEGATIVE_INFINITY);
+        }
         continue;
       }
       // the taps of a window whole horizontally, as offsets from its cell (y0, first column)
@@ -54,7 +62,7 @@ final class VPool {
       for (int ox = 0; ox < ow; ox++, o += c) {
         int x = ox * sw - pl;
         if (ox >= lo && ox < hi) {
-          pixel(in, rowStart + x * c, rowTaps, nt, c, out, o);
+          pixel(in, rowStart + x * c, rowTaps, nt, c0, c1, out, o);
           continue;
         }
         int x0 = Math.max(x, 0), x1 = Math.min(x + kw, w);
@@ -63,18 +71,21 @@ final class VPool {
           for (int xx = x0; xx < x1; xx++) taps[bt++] = (y * w + xx - x0) * c;
         }
         if (bt == 0) {
-          java.util.Arrays.fill(out, o, o + c, Float.NEGATIVE_INFINITY);
+          java.util.Arrays.fill(out, o + c0, o + c1, Float.NEGATIVE_INFINITY);
         } else {
-          pixel(in, rowStart + x0 * c, taps, bt, c, out, o);
+          pixel(in, rowStart + x0 * c, taps, bt, c0, c1, out, o);
         }
       }
     }
   }
 
-  /** One output pixel: the maximum over {@code in[base + taps[t] + ci]}, {@code t < nt}, per channel. */
-  private static void pixel(float[] in, int base, int[] taps, int nt, int c, float[] out, int o) {
-    int cv = S.loopBound(c);
-    int ci = 0;
+  /**
+   * One output pixel: the maximum over {@code in[base + taps[t] + ci]}, {@code t < nt}, per channel
+   * {@code c0 <= ci < c}.
+   */
+  private static void pixel(float[] in, int base, int[] taps, int nt, int c0, int c, float[] out, int o) {
+    int cv = c0 + S.loopBound(c - c0);
+    int ci = c0;
     if (nt == 4) { // 2x2 windows, the common case: a loop of three iterations costs more than its maxima
       int t1 = base + taps[1], t2 = base + taps[2], t3 = base + taps[3];
       for (; ci < cv; ci += VL) {

@@ -246,10 +246,10 @@ public final class VectorKernels implements KernelSet {
     FusedBands t = split ? fusedBands : callerBands.get();
     t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias, null,
         act, out);
-    t.pool(poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw, split ? parts : 1);
     padForDirect(t);
+    t.pool(poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw, split ? parts : 1);
     try {
-      if (split) runParallel(t, parts, t.bands());
+      if (split) runParallel(t, parts, t.units());
       else t.run(0, 1);
     } finally {
       t.clear();
@@ -257,13 +257,20 @@ public final class VectorKernels implements KernelSet {
     }
   }
 
-  /** The bands of a {@link #conv2dMaxPool}, the unit its threads take. */
+  /**
+   * The units of a {@link #conv2dMaxPool} its threads take: bands of rows, and when there are too few images for
+   * every thread to get two bands, ranges of filter panels of whole images instead (the small CNN's conv2 at batch 1,
+   * 5 pooled rows of 32 filters: bands of one pooled row split 3:2 and copy two input rows per output row; two
+   * panels split 1:1).
+   */
   private static final class FusedBands extends ConvCall implements WorkerPool.Task {
     /** Floats of convolution output a band aims at: 32 KB, an L1 cache. */
     private static final int BAND_FLOATS = 8192;
     private int ph, pw, psh, psw, ppt, ppl, poh, pow, poolRows;
+    /** Filter ranges per band: 1, or panels split between the threads. */
+    private int fParts;
 
-    /** The pooling; bands are made small enough that {@code parts} threads get two or more each. */
+    /** The pooling; units are made small enough that {@code parts} threads get two or more each, where they can. */
     void pool(int ph, int pw, int psh, int psw, int ppt, int ppl, int poh, int pow, int parts) {
       this.ph = ph;
       this.pw = pw;
@@ -274,42 +281,54 @@ public final class VectorKernels implements KernelSet {
       this.poh = poh;
       this.pow = pow;
       poolRows = Math.max(1, Math.min(poh, BAND_FLOATS / Math.max(1, ph * ow * f)));
+      int panels = VConv.direct(f) ? f / Sgemm.NR : 1;
+      fParts = 1;
+      if (parts > 1 && n < 2 * parts && panels > 1
+          && VConv.byPanels(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups)) {
+        fParts = Math.min(panels, parts);
+        return;
+      }
       int perImage = (2 * parts + n - 1) / n; // bands per image for two per thread
       if (perImage > 1) poolRows = Math.max(1, Math.min(poolRows, poh / perImage));
     }
 
-    int bands() {
-      return n * ((poh + poolRows - 1) / poolRows);
+    int units() {
+      return n * ((poh + poolRows - 1) / poolRows) * fParts;
     }
 
     @Override
     public void run(int part, int parts) {
       int perImage = (poh + poolRows - 1) / poolRows;
-      int total = n * perImage;
-      int b0 = Sgemm.split(total, part, parts), b1 = Sgemm.split(total, part + 1, parts);
+      int total = units();
+      int u0 = Sgemm.split(total, part, parts), u1 = Sgemm.split(total, part + 1, parts);
       int spanRows = Math.min(oh, (poolRows - 1) * psh + ph);
       float[] band = Sgemm.SCRATCH.get().band(spanRows * ow * f);
-      for (int b = b0; b < b1; b++) {
+      int panels = f / Sgemm.NR;
+      for (int u = u0; u < u1; u++) {
+        int b = u / fParts, fp = u - b * fParts;
+        int f0 = fParts == 1 ? 0 : Sgemm.split(panels, fp, fParts) * Sgemm.NR;
+        int f1 = fParts == 1 ? f : Sgemm.split(panels, fp + 1, fParts) * Sgemm.NR;
         int img = b / perImage;
         int r0 = (b - img * perImage) * poolRows, r1 = Math.min(poh, r0 + poolRows);
         // the convolution rows the windows of pooled rows r0 .. r1 reach
         int cy0 = Math.max(r0 * psh - ppt, 0), cy1 = Math.min((r1 - 1) * psh - ppt + ph, oh);
         int outOff = (img * poh + r0) * pow * f;
         if (cy1 <= cy0) {
-          java.util.Arrays.fill(out, outOff, outOff + (r1 - r0) * pow * f, Float.NEGATIVE_INFINITY);
+          for (int px = 0; px < (r1 - r0) * pow; px++) {
+            java.util.Arrays.fill(out, outOff + px * f + f0, outOff + px * f + f1, Float.NEGATIVE_INFINITY);
+          }
           continue;
         }
         int p0 = (img * oh + cy0) * ow;
         VConv.conv2dPositions(in, n, h, w, c, packed, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, groups, bias, act,
-            band, p0, p0 + (cy1 - cy0) * ow);
+            band, p0, p0 + (cy1 - cy0) * ow, f0, f1);
         // the band as an image of cy1 - cy0 rows: its pooled row 0 is row r0, whose window starts at row
         // r0 * psh - ppt of the convolution, row r0 * psh - ppt - cy0 of the band
         VPool.maxRows(band, cy1 - cy0, ow, f, ph, pw, psh, psw, ppt + cy0 - r0 * psh, ppl, r1 - r0, pow, out, outOff,
-            0, r1 - r0);
+            0, r1 - r0, f0, f1);
       }
     }
   }
-
 
   // ---- depthwise -------------------------------------------------------------------------------------------
 

@@ -170,6 +170,10 @@ class VectorKernelsTest {
       {2, 40, 37, 2, 3, 3, 32, 1, 1, 1, 1, 3, 3, 2, 1, 0}, // bands of 2 pooled rows sharing convolution rows
       {1, 30, 30, 3, 3, 3, 16, 1, 1, 1, 1, 3, 3, 1, 1, 0}, // stride-1 windows: 3 rows of every band recomputed
       {24, 28, 28, 1, 3, 3, 16, 1, 1, 1, 0, 2, 2, 2, 0, 0}, // 2.7M multiply-adds: bands split over the threads
+      // few images: filter panels split over the threads (4 or 6 panels of 16, 2 or 3 of 32), also 2 of 3 threads
+      {1, 13, 13, 16, 3, 3, 64, 1, 1, 1, 0, 2, 2, 2, 0, 0},
+      {1, 12, 12, 1, 3, 3, 96, 1, 1, 1, 1, 3, 3, 2, 1, 0}, // one channel, padding made real before the split
+      {2, 10, 9, 8, 3, 3, 64, 2, 1, 1, 1, 3, 3, 2, 1, 0}, // row stride 2, padding in the blocked copy
     };
     for (int[] k : cases) {
       int n = k[0], h = k[1], w = k[2], c = k[3], kh = k[4], kw = k[5], f = k[6], sh = k[7], sw = k[8], g = k[9];
