@@ -264,8 +264,12 @@ public final class VectorKernels implements KernelSet {
    * panels split 1:1).
    */
   private static final class FusedBands extends ConvCall implements WorkerPool.Task {
-    /** Floats of convolution output a band aims at: 32 KB, an L1 cache. */
-    private static final int BAND_FLOATS = 8192;
+    /**
+     * Floats of convolution output a band aims at: 16 KB, half of this machine's 32 KB L1, whose rest holds the
+     * band's input, filters and pooled rows (a whole L1, 8192, was 8% slower for the small CNN's first block at
+     * batch 1 on one thread; 2048 no faster).
+     */
+    private static final int BAND_FLOATS = 4096;
     private int ph, pw, psh, psw, ppt, ppl, poh, pow, poolRows;
     /** Filter ranges per band: 1, or panels split between the threads. */
     private int fParts;
