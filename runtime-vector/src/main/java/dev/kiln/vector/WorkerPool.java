@@ -29,8 +29,16 @@ final class WorkerPool {
 
   private final Thread[] threads;
   private final AtomicBoolean[] parked;
-  /** {@code generation << 32 | next unclaimed chunk}; a new generation is published after {@link #task}. */
-  private final AtomicLong ticket = new AtomicLong();
+  /**
+   * {@code generation << 32 | next unclaimed chunk}. A task closes the old generation ({@link #CLOSED}) before it
+   * publishes {@link #task} and {@link #chunks}, then opens the new one at chunk 0; a claim reads task and chunks
+   * before its compare-and-set, whose success proves they belong to the generation claimed.
+   */
+  private final AtomicLong ticket = new AtomicLong(CLOSED);
+  /** The chunk index of a closed generation: no chunk can be claimed. */
+  private static final int CLOSED = Integer.MAX_VALUE;
+  /** The last generation opened, which idle workers watch. */
+  private volatile long opened;
   private volatile Task task;
   private volatile int chunks;
   private final AtomicInteger done = new AtomicInteger();
@@ -73,12 +81,16 @@ final class WorkerPool {
    * the pool. Returns when every chunk is done; rethrows the first failure.
    */
   void run(Task t, int chunks, int helpers) {
+    long gen = (ticket.get() >>> 32) + 1;
+    // closed first: a worker late from the last task could otherwise claim a chunk of this one, with the new task
+    // and count but the old generation's ticket, and run it twice (the done count then overshot: a hang)
+    ticket.set(gen << 32 | CLOSED);
     task = t;
     this.chunks = chunks;
     done.set(0);
     waiter = Thread.currentThread();
-    long gen = (ticket.get() >>> 32) + 1;
     ticket.set(gen << 32);
+    opened = gen;
     for (int i = 0; i < Math.min(helpers, threads.length); i++) {
       if (parked[i].get()) LockSupport.unpark(threads[i]);
     }
@@ -108,16 +120,17 @@ final class WorkerPool {
       long cur = ticket.get();
       if ((cur >>> 32) != gen) return;
       int i = (int) cur;
+      Task t = task;
       int n = chunks;
-      if (i >= n) return;
+      if (i >= n) return; // all claimed, or closed
       if (!ticket.compareAndSet(cur, cur + 1)) continue;
-      // the generation cannot end before this chunk is done: task and chunks are this generation's
+      // the ticket did not change since t and n were read, so they are this generation's
       try {
-        task.run(i, chunks);
+        t.run(i, n);
       } catch (Throwable e) {
         failure = e;
       }
-      if (done.incrementAndGet() == chunks && waiterParked) LockSupport.unpark(waiter);
+      if (done.incrementAndGet() == n && waiterParked) LockSupport.unpark(waiter);
     }
   }
 
@@ -128,13 +141,13 @@ final class WorkerPool {
       long gen;
       long start = System.nanoTime();
       int spins = 0;
-      while ((gen = ticket.get() >>> 32) == seen) {
+      while ((gen = opened) == seen) {
         if (closed) return;
         if ((++spins & 63) != 0 || System.nanoTime() - start < SPIN_NANOS) {
           Thread.onSpinWait();
         } else {
           myParked.set(true);
-          if ((ticket.get() >>> 32) == seen && !closed) LockSupport.park(this);
+          if (opened == seen && !closed) LockSupport.park(this);
           myParked.set(false);
         }
       }
