@@ -34,12 +34,13 @@ public final class VectorKernels implements KernelSet {
    */
   static final long MIN_MACS_PER_THREAD = 128 * 1024;
   /**
-   * The same for {@link #conv2d} and {@link #conv2dMaxPool}: low, because they split into tiles or bands of six
-   * positions, so that even the small CNN's batch-1 convolutions (97K and 557K multiply-adds) use both threads. In-JVM
-   * A/B on this 2-vCPU machine, medians of 21 rounds, at 48K against 1M: conv1+pool1 8.7-9.4 against 10.3-14.9 us,
-   * conv2+pool2 18.0-22.1 against 22.7-33.2 us. (With tiles of 24 positions, as before, 1M was better.)
+   * The same for {@link #conv2d} and {@link #conv2dMaxPool}: low, because they split into tiles, bands or filter
+   * panels, so that even the small CNN's batch-1 convolutions (97K and 557K multiply-adds) use both threads. At 48K
+   * its first one (97K / 48K = 1 by integer division) stayed on the caller; in-JVM A/B of the whole CNN at batch 1,
+   * medians of 41 rounds: 24.3 and 28.9 us at 32K against 27.6 and 37.7 at 48K. (At 1M, with tiles of 24
+   * positions, the first session's choice, conv1+pool1 took 10.3-14.9 us against 8.7-9.4.)
    */
-  static final long MIN_CONV_MACS_PER_THREAD = 48 * 1024;
+  static final long MIN_CONV_MACS_PER_THREAD = 32 * 1024;
   /** Chunks per thread: late or slow threads leave their chunks to the others. */
   private static final int CHUNKS_PER_THREAD = 4;
 
