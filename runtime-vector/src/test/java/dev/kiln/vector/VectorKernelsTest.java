@@ -51,12 +51,19 @@ class VectorKernelsTest {
     return (float) (1.0 / Math.sqrt(Math.max(k, 1)));
   }
 
+  /** Within 1e-5 relative to the value or the rms of the expected; a NaN only where the expected has one. */
   static void assertClose(float[] expected, float[] actual, int n, String what) {
     double ss = 0;
-    for (int i = 0; i < n; i++) ss += (double) expected[i] * expected[i];
+    for (int i = 0; i < n; i++) {
+      if (!Float.isNaN(expected[i])) ss += (double) expected[i] * expected[i];
+    }
     double rms = Math.sqrt(ss / Math.max(n, 1));
     for (int i = 0; i < n; i++) {
       double e = expected[i], a = actual[i];
+      if (Double.isNaN(e) || Double.isNaN(a)) {
+        if (Double.isNaN(e) != Double.isNaN(a)) fail(what + ": element " + i + " expected " + e + " got " + a);
+        continue;
+      }
       double tol = 1e-5 * Math.max(Math.abs(e), rms) + 1e-30;
       if (!(Math.abs(e - a) <= tol)) fail(what + ": element " + i + " expected " + e + " got " + a + " (rms " + rms + ")");
     }
@@ -175,7 +182,11 @@ class VectorKernelsTest {
       {1, 12, 12, 1, 3, 3, 96, 1, 1, 1, 1, 3, 3, 2, 1, 0}, // one channel, padding made real before the split
       {2, 10, 9, 8, 3, 3, 64, 2, 1, 1, 1, 3, 3, 2, 1, 0}, // row stride 2, padding in the blocked copy
     };
+    int caseIndex = 0;
     for (int[] k : cases) {
+      // RELU is applied after the pooling (on the maxima): every other case, and one with NaN inputs, without RELU
+      Activation act = caseIndex++ % 2 == 0 ? Activation.RELU : Activation.LINEAR;
+      boolean nans = caseIndex == 2 || caseIndex == 3;
       int n = k[0], h = k[1], w = k[2], c = k[3], kh = k[4], kw = k[5], f = k[6], sh = k[7], sw = k[8], g = k[9];
       boolean same = k[10] == 1;
       int oh = same ? (h + sh - 1) / sh : (h - kh) / sh + 1, ow = same ? (w + sw - 1) / sw : (w - kw) / sw + 1;
@@ -186,6 +197,9 @@ class VectorKernelsTest {
       int ppt = poolSame ? Math.max((poh - 1) * ps + ph - oh, 0) / 2 : 0;
       int ppl = poolSame ? Math.max((pow - 1) * ps + pw - ow, 0) / 2 : 0;
       float[] x = random(r, n * h * w * c);
+      if (nans) {
+        for (int i = 0; i < x.length; i += 97) x[i] = Float.NaN;
+      }
       float[] kernel = random(r, kh * kw * (c / g) * f, fanIn(kh * kw * c / g));
       float[] bias = random(r, f);
       float[] residual = k[15] == 1 ? random(r, n * oh * ow * f) : null;
@@ -193,14 +207,14 @@ class VectorKernelsTest {
       float[] conv = new float[convLen];
       float[] expected = new float[outLen];
       JAVA.conv2d(x, n, h, w, c, JAVA.packConvKernel(kernel, kh, kw, c / g, f, g), kh, kw, f, sh, sw, 1, 1, pt, pl, oh,
-          ow, g, bias, residual, Activation.RELU, conv);
+          ow, g, bias, residual, act, conv);
       JAVA.maxPool2d(conv, n, oh, ow, f, ph, pw, ps, ps, ppt, ppl, poh, pow, expected);
       for (KernelSet v : vector) {
         float[] out = new float[outLen + 1];
         out[outLen] = Float.NaN;
         v.conv2dMaxPool(x, n, h, w, c, v.packConvKernel(kernel, kh, kw, c / g, f, g), kh, kw, f, sh, sw, 1, 1, pt, pl,
-            oh, ow, g, bias, residual, Activation.RELU, new float[convLen], ph, pw, ps, ps, ppt, ppl, poh, pow, out);
-        assertClose(expected, out, outLen, v + " conv2dMaxPool " + Arrays.toString(k));
+            oh, ow, g, bias, residual, act, new float[convLen], ph, pw, ps, ps, ppt, ppl, poh, pow, out);
+        assertClose(expected, out, outLen, v + " conv2dMaxPool " + act + (nans ? " NaN " : " ") + Arrays.toString(k));
         assertTrue(Float.isNaN(out[outLen]), "wrote past the output");
       }
     }
