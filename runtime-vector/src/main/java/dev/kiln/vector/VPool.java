@@ -36,6 +36,11 @@ final class VPool {
   /** {@link #maxRows} for channels {@code [c0, c1)} only (of {@code c} per pixel). */
   static void maxRows(float[] in, int h, int w, int c, int kh, int kw, int sh, int sw, int pt, int pl, int oh,
       int ow, float[] out, int outOff, int u0, int u1, int c0, int c1) {
+    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && 2 * oh <= h && 2 * ow <= w
+        && (c1 - c0) % VL == 0) {
+      max2x2(in, h, w, c, oh, ow, out, outOff, u0, u1, c0, c1);
+      return;
+    }
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     int[] rowTaps = s.ints(0, kh * kw), taps = s.ints(1, kh * kw);
     // columns whose window is inside the image horizontally: 0 <= ox*sw - pl and ox*sw - pl + kw <= w
@@ -74,6 +79,31 @@ final class VPool {
           java.util.Arrays.fill(out, o + c0, o + c1, Float.NEGATIVE_INFINITY);
         } else {
           pixel(in, rowStart + x0 * c, taps, bt, c0, c1, out, o);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #maxRows} of 2x2 windows at stride 2 inside the image, channels {@code [c0, c1)} a whole number of
+   * vectors: the common pooling without the tap lists, at 4.6-6.5 ns per output vector where the general loop takes
+   * 7.3-10 (a probe over four 26x26x16 images, the small CNN's first pooling).
+   */
+  private static void max2x2(float[] in, int h, int w, int c, int oh, int ow, float[] out, int outOff, int u0, int u1,
+      int c0, int c1) {
+    int rowIn = w * c;
+    for (int u = u0; u < u1; u++) {
+      int img = u / oh;
+      int oy = u - img * oh;
+      int i0 = (img * h + 2 * oy) * rowIn + c0, o = outOff + u * ow * c + c0;
+      for (int ox = 0; ox < ow; ox++, i0 += 2 * c, o += c) {
+        int i1 = i0 + c, i2 = i0 + rowIn, i3 = i2 + c;
+        for (int ci = 0; ci < c1 - c0; ci += VL) {
+          FloatVector a = FloatVector.fromArray(S, in, i0 + ci)
+              .lanewise(VectorOperators.MAX, FloatVector.fromArray(S, in, i1 + ci));
+          FloatVector b = FloatVector.fromArray(S, in, i2 + ci)
+              .lanewise(VectorOperators.MAX, FloatVector.fromArray(S, in, i3 + ci));
+          a.lanewise(VectorOperators.MAX, b).intoArray(out, o + ci);
         }
       }
     }
