@@ -201,6 +201,10 @@ final class VConv {
     }
   }
 
+  /** Whether a block of 8 floats moves as one 256-bit vector: where the machine's vectors are that wide or wider. */
+  private static final boolean BLOCK_VECTORS =
+      Sgemm.BLOCK == 8 && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+
   /**
    * {@code blk[((r * blocks + cb) * wp + x) * 8 + i] = in[img, iy0 + r, ix0 + x, 8cb + i]} for {@code r < rows},
    * {@code x < wp}, zero outside the image and past the last channel.
@@ -224,17 +228,9 @@ final class VConv {
           int ix = ix0 + x;
           if (ix < 0 || ix >= w) {
             for (int i = 0; i < bl; i++) blk[o + i] = 0f;
-          } else if (n == bl) {
-            int src = (rowIn + ix) * c + c0;
-            blk[o] = in[src];
-            blk[o + 1] = in[src + 1];
-            blk[o + 2] = in[src + 2];
-            blk[o + 3] = in[src + 3];
-            blk[o + 4] = in[src + 4];
-            blk[o + 5] = in[src + 5];
-            blk[o + 6] = in[src + 6];
-            blk[o + 7] = in[src + 7];
-          } else {
+          } else if (n == bl && BLOCK_VECTORS) {
+            FloatVector.fromArray(FloatVector.SPECIES_256, in, (rowIn + ix) * c + c0).intoArray(blk, o);
+          } else { // a partial block, or a machine with narrower vectors
             int src = (rowIn + ix) * c + c0;
             for (int i = 0; i < bl; i++) blk[o + i] = i < n ? in[src + i] : 0f;
           }
