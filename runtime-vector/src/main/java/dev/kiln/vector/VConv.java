@@ -240,6 +240,41 @@ final class VConv {
   }
 
   /**
+   * Whether a {@link #byRows} convolution followed by 2x2 max pooling at stride 2 (no padding, windows inside the
+   * convolution's output) runs {@link #rowsPooled}: rows stride and dilation 1 too, and RELU or no activation
+   * (monotone, so that it commutes with the maximum).
+   */
+  static boolean byPooledRows(int h, int w, int c, int kh, int kw, int f, int sh, int sw, int dh, int dw, int pt,
+      int pl, int oh, int ow, Activation act, int ph, int pw, int psh, int psw, int ppt, int ppl, int poh, int pow) {
+    return byRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow) && sh == 1 && dh == 1
+        && (act == Activation.RELU || act == Activation.LINEAR) && ph == 2 && pw == 2 && psh == 2 && psw == 2
+        && ppt == 0 && ppl == 0 && 2 * poh <= oh && 2 * pow <= ow;
+  }
+
+  /**
+   * Pooled rows {@code [r0, r1)} of image {@code img} of a {@link #byPooledRows} convolution and pooling, pixel
+   * {@code (r, x)} at {@code out[((img * poh + r) * pow + x) * f]}, filters {@code [fFrom, fTo)}: each pooled pixel
+   * is {@link Sgemm#directPool2x2} per panel, so the convolution's values never leave the registers.
+   */
+  static void rowsPooled(float[] in, int h, int w, float[] packed, int kh, int kw, int f, float[] bias,
+      Activation act, int poh, int pow, float[] out, int img, int r0, int r1, int fFrom, int fTo) {
+    int kk = kh * kw;
+    Sgemm.Scratch s = Sgemm.SCRATCH.get();
+    int[] koff = tapOffsets(w, 1, kh, kw, 1, 1, 1, s.ints(0, kk));
+    float[] b = bias != null ? bias : s.zeros(f);
+    float lo = act == Activation.RELU ? 0f : Sgemm.NO_RELU;
+    for (int r = r0; r < r1; r++) {
+      int rowBase = (img * h + 2 * r) * w; // input row of the window's top convolution row, tap (0, 0)
+      int o = ((img * poh + r) * pow) * f;
+      for (int x = 0; x < pow; x++, o += f) {
+        for (int j0 = fFrom; j0 < fTo; j0 += NR) {
+          Sgemm.directPool2x2(in, rowBase + 2 * x, w, koff, kk, packed, j0 * kk, b, j0, lo, out, o + j0);
+        }
+      }
+    }
+  }
+
+  /**
    * Output positions {@code [p0, p1)} of the convolution (counted over batch and rows, as in {@link #conv2d}),
    * position {@code p}'s {@code f} values into {@code out[(p - p0) * f]}: a band of rows for
    * {@code VectorKernels.conv2dMaxPool}, whose pooling reads it while it is in cache. No residual. Only filters

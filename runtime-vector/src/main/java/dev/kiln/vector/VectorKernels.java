@@ -307,7 +307,9 @@ public final class VectorKernels implements KernelSet {
       int total = units();
       int u0 = Sgemm.split(total, part, parts), u1 = Sgemm.split(total, part + 1, parts);
       int spanRows = Math.min(oh, (poolRows - 1) * psh + ph);
-      float[] band = Sgemm.SCRATCH.get().band(spanRows * ow * f);
+      boolean inRegisters = VConv.byPooledRows(h, w, c, kh, kw, f, sh, sw, dh, dw, pt, pl, oh, ow, act, ph, pw, psh,
+          psw, ppt, ppl, poh, pow);
+      float[] band = inRegisters ? null : Sgemm.SCRATCH.get().band(spanRows * ow * f);
       int panels = f / Sgemm.NR;
       for (int u = u0; u < u1; u++) {
         int b = u / fParts, fp = u - b * fParts;
@@ -318,6 +320,10 @@ public final class VectorKernels implements KernelSet {
         // the convolution rows the windows of pooled rows r0 .. r1 reach
         int cy0 = Math.max(r0 * psh - ppt, 0), cy1 = Math.min((r1 - 1) * psh - ppt + ph, oh);
         int outOff = (img * poh + r0) * pow * f;
+        if (inRegisters) {
+          VConv.rowsPooled(in, h, w, packed, kh, kw, f, bias, act, poh, pow, out, img, r0, r1, f0, f1);
+          continue;
+        }
         if (cy1 <= cy0) {
           for (int px = 0; px < (r1 - r0) * pow; px++) {
             java.util.Arrays.fill(out, outOff + px * f + f0, outOff + px * f + f1, Float.NEGATIVE_INFINITY);
