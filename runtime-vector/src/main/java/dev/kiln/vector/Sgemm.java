@@ -537,37 +537,41 @@ final class Sgemm {
    * A convolution of one input channel at the four positions of a 2x2 pooling window, reduced in registers: the
    * maximum over the positions {@code (0, 0), (0, 1), (1, 0), (1, 1)} of one panel's {@code NR} channels, each
    * accumulated from {@code bias} over k as {@link #directRow6} does (position {@code (dy, dx)} reads
-   * {@code in[base + dy * w + dx + koff[p]]}), then {@code lo} (RELU: 0) as a floor, stored at {@code out[o]}. The
-   * same values as convolving, storing and pooling, bit for bit, without storing the convolution: for the first
+   * {@code in[base + dy * w + dx + koff[p]]}), then {@code lo} (RELU: 0) as a floor, stored at {@code out[o]}; and
+   * so for {@code pixels} windows along the row ({@code base} 2 further, {@code o} {@code outStride} further each).
+   * The same values as convolving, storing and pooling, bit for bit, without storing the convolution: for the first
    * layer of an image CNN, whose 3x3 taps leave too few multiply-adds per tile to hide its stores (in an L1 probe
-   * the 6-row kernel ran 30-46 GFLOPS at k = 9).
+   * the 6-row kernel ran 30-46 GFLOPS at k = 9). The loop over the row's windows is here, not in the caller: a call
+   * per window was 18-24% slower at k = 9 (in-JVM A/B of the small CNN's first block).
    */
   static void directPool2x2(float[] in, int base, int w, int[] koff, int kc, float[] b, int bOff, float[] bias,
-      int biasOff, float lo, float[] out, int o) {
-    FloatVector c00 = FloatVector.fromArray(S, bias, biasOff), c01 = FloatVector.fromArray(S, bias, biasOff + VL);
-    FloatVector c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-    for (int p = 0; p < kc; p++) {
-      int bi = bOff + p * NR;
-      int t = base + koff[p], u = t + w;
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-      FloatVector x = FloatVector.broadcast(S, in[t]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, in[t + 1]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, in[u]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, in[u + 1]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
+      int biasOff, float lo, float[] out, int o, int pixels, int outStride) {
+    for (int px = 0; px < pixels; px++, base += 2, o += outStride) {
+      FloatVector c00 = FloatVector.fromArray(S, bias, biasOff), c01 = FloatVector.fromArray(S, bias, biasOff + VL);
+      FloatVector c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+      for (int p = 0; p < kc; p++) {
+        int bi = bOff + p * NR;
+        int t = base + koff[p], u = t + w;
+        FloatVector b0 = FloatVector.fromArray(S, b, bi);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+        FloatVector x = FloatVector.broadcast(S, in[t]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, in[t + 1]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, in[u]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, in[u + 1]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+      }
+      FloatVector m0 = c00.lanewise(MAX, c10).lanewise(MAX, c20.lanewise(MAX, c30));
+      FloatVector m1 = c01.lanewise(MAX, c11).lanewise(MAX, c21.lanewise(MAX, c31));
+      m0.blend(lo, m0.compare(LE, lo)).intoArray(out, o);
+      m1.blend(lo, m1.compare(LE, lo)).intoArray(out, o + VL);
     }
-    FloatVector m0 = c00.lanewise(MAX, c10).lanewise(MAX, c20.lanewise(MAX, c30));
-    FloatVector m1 = c01.lanewise(MAX, c11).lanewise(MAX, c21.lanewise(MAX, c31));
-    m0.blend(lo, m0.compare(LE, lo)).intoArray(out, o);
-    m1.blend(lo, m1.compare(LE, lo)).intoArray(out, o + VL);
   }
 
   /**

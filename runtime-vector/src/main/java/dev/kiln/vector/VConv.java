@@ -254,7 +254,8 @@ final class VConv {
   /**
    * Pooled rows {@code [r0, r1)} of image {@code img} of a {@link #byPooledRows} convolution and pooling, pixel
    * {@code (r, x)} at {@code out[((img * poh + r) * pow + x) * f]}, filters {@code [fFrom, fTo)}: each pooled pixel
-   * is {@link Sgemm#directPool2x2} per panel, so the convolution's values never leave the registers.
+   * is computed by {@link Sgemm#directPool2x2} (a row of them per panel), so the convolution's values never leave
+   * the registers.
    */
   static void rowsPooled(float[] in, int h, int w, float[] packed, int kh, int kw, int f, float[] bias,
       Activation act, int poh, int pow, float[] out, int img, int r0, int r1, int fFrom, int fTo) {
@@ -266,10 +267,8 @@ final class VConv {
     for (int r = r0; r < r1; r++) {
       int rowBase = (img * h + 2 * r) * w; // input row of the window's top convolution row, tap (0, 0)
       int o = ((img * poh + r) * pow) * f;
-      for (int x = 0; x < pow; x++, o += f) {
-        for (int j0 = fFrom; j0 < fTo; j0 += NR) {
-          Sgemm.directPool2x2(in, rowBase + 2 * x, w, koff, kk, packed, j0 * kk, b, j0, lo, out, o + j0);
-        }
+      for (int j0 = fFrom; j0 < fTo; j0 += NR) {
+        Sgemm.directPool2x2(in, rowBase, w, koff, kk, packed, j0 * kk, b, j0, lo, out, o + j0, pow, f);
       }
     }
   }
