@@ -175,9 +175,12 @@ final class VConv {
     }
     boolean fused = Sgemm.fusesAct(act, residual);
     boolean relu = fused && act == Activation.RELU;
+    // output rows per copy: the copy stays about BLOCKED_FLOATS (a large image's rows would leave the caches)
+    int span = (kh - 1) * dh + 1;
+    int perCopy = Math.max(1, (BLOCKED_FLOATS / rowStride - span) / sh + 1);
     for (int r0 = rStart; r0 < rEnd; ) {
       int img = r0 / oh;
-      int r1 = Math.min(rEnd, (img + 1) * oh); // this image's rows
+      int r1 = Math.min(Math.min(rEnd, (img + 1) * oh), r0 + perCopy); // rows of this image, one copy's worth
       int y0 = r0 - img * oh;
       int iy0 = y0 * sh - pt;
       int inRows = (r1 - r0 - 1) * sh + (kh - 1) * dh + 1;
@@ -200,6 +203,9 @@ final class VConv {
       r0 = r1;
     }
   }
+
+  /** Floats a channel-blocked copy of input rows aims at: 64 KB, within L2 next to the filters. */
+  private static final int BLOCKED_FLOATS = 16384;
 
   /** Whether a block of 8 floats moves as one 256-bit vector: where the machine's vectors are that wide or wider. */
   private static final boolean BLOCK_VECTORS =
