@@ -94,7 +94,10 @@ public final class RunAll {
     }
     if (doGemm) {
       ChainedOptionsBuilder o = base(quick).include(GemmBench.class.getName() + ".mult");
-      md.append('\n').append(gemmTable(new Runner(o.build()).run(), quick));
+      Collection<RunResult> rr = new Runner(o.build()).run();
+      java.util.Set<String> shapes = new java.util.LinkedHashSet<>();
+      for (RunResult r : rr) shapes.add(r.getParams().getParam("mkn"));
+      md.append('\n').append(gemmTable(rr, OpenBlasReference.measure(shapes, quick)));
     }
     if (doCold) {
       int runs = quick ? 3 : 10;
@@ -201,7 +204,7 @@ public final class RunAll {
     return String.format(Locale.ROOT, "%.1f M", b / 1024 / 1024);
   }
 
-  static String gemmTable(Collection<RunResult> rr, boolean quick) {
+  static String gemmTable(Collection<RunResult> rr, OpenBlasReference.Result openBlas) {
     Map<String, Map<String, double[]>> gflops = new LinkedHashMap<>();
     for (RunResult r : rr) {
       String mkn = r.getParams().getParam("mkn");
@@ -213,9 +216,25 @@ public final class RunAll {
       for (int i = 0; i < s.length; i++) g[i] = flops / (s[i] * 1e3); // µs -> GFLOPS
       gflops.computeIfAbsent(mkn, x -> new LinkedHashMap<>()).put(impl, g);
     }
+    if (openBlas.gflops != null) {
+      for (Map.Entry<String, double[]> e : openBlas.gflops.entrySet()) {
+        Map<String, double[]> row = gflops.get(e.getKey());
+        if (row != null) row.put("openblas", e.getValue());
+      }
+    }
     StringBuilder sb = new StringBuilder("### GEMM, GFLOPS, one thread (C[M,N] = A[M,K] B[K,N])\n\n");
     sb.append("`kiln-matmul` = `Gemm.matmul` (B as given), `kiln-dense` = `Gemm.dense` (B packed once, linear), "
         + "`kiln-vector-dense` = kiln-runtime-vector's `dense` on one thread (B packed once by it), `ejml` = `CommonOps_FDRM.mult`; median and min–max of the iterations; ratio = GFLOPS / Kiln `matmul` GFLOPS.\n\n");
+    sb.append(openBlas.gflops != null
+        ? "`openblas` = " + openBlas.library + " through NumPy's float32 `matmul` with `OPENBLAS_NUM_THREADS=1`, run by "
+            + "`benchmarks/openblas_sgemm.py` right after the JMH runs (same iterations; not JMH; each call includes "
+            + "NumPy's overhead of about a microsecond): the native reference on this machine.\n\n"
+        : "OpenBLAS reference not measured: " + openBlas.missing + ".\n\n");
+    double[] peak = FmaPeak.measure(9);
+    sb.append(String.format(Locale.ROOT, "The VM's speed at the time: a Java loop of twelve independent %d-bit FMA "
+        + "chains with no memory access (`FmaPeak`, measured right after) ran %.1f GFLOPS (%.1f–%.1f). Native code "
+        + "goes further: a C loop of ten chains measured 91–100 on this VM, about 32 flops per cycle.%n%n", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+        peak[peak.length / 2], peak[0], peak[peak.length - 1]));
     sb.append("| M×K×N | kernel | median GFLOPS | min–max | ratio to Kiln matmul |\n|---|---|---:|---:|---:|\n");
     for (Map.Entry<String, Map<String, double[]>> e : gflops.entrySet()) {
       double[] kiln = e.getValue().get("kiln-matmul");
