@@ -575,6 +575,70 @@ final class Sgemm {
   }
 
   /**
+   * {@link #directPool2x2} for a 3x3 window ({@code kc} = 9, taps {@code ky * 3 + kx} at {@code in[base + ky * w + kx]}
+   * for position (0, 0)), its tap loop unrolled along kx: each row pair of the window's 4x4 input patch is loaded once
+   * per ky as eight scalars at constant offsets (24 loads for the window, where the tap list needs 36 and nine offset
+   * reads), and the taps run in the same order, so the sums are the same, bit for bit.
+   */
+  static void directPool2x2k3(float[] in, int base, int w, float[] b, int bOff, float[] bias, int biasOff, float lo,
+      float[] out, int o, int pixels, int outStride) {
+    for (int px = 0; px < pixels; px++, base += 2, o += outStride) {
+      FloatVector c00 = FloatVector.fromArray(S, bias, biasOff), c01 = FloatVector.fromArray(S, bias, biasOff + VL);
+      FloatVector c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+      for (int ky = 0, t = base, bi = bOff; ky < 3; ky++, t += w, bi += 3 * NR) {
+        int u = t + w;
+        float t0 = in[t], t1 = in[t + 1], t2 = in[t + 2], t3 = in[t + 3];
+        float u0 = in[u], u1 = in[u + 1], u2 = in[u + 2], u3 = in[u + 3];
+        FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + VL);
+        FloatVector x = FloatVector.broadcast(S, t0);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, t1);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, u0);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, u1);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        b0 = FloatVector.fromArray(S, b, bi + NR);
+        b1 = FloatVector.fromArray(S, b, bi + NR + VL);
+        x = FloatVector.broadcast(S, t1);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, t2);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, u1);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, u2);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        b0 = FloatVector.fromArray(S, b, bi + 2 * NR);
+        b1 = FloatVector.fromArray(S, b, bi + 2 * NR + VL);
+        x = FloatVector.broadcast(S, t2);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, t3);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, u2);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, u3);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+      }
+      FloatVector m0 = c00.lanewise(MAX, c10).lanewise(MAX, c20.lanewise(MAX, c30));
+      FloatVector m1 = c01.lanewise(MAX, c11).lanewise(MAX, c21.lanewise(MAX, c31));
+      m0.blend(lo, m0.compare(LE, lo)).intoArray(out, o);
+      m1.blend(lo, m1.compare(LE, lo)).intoArray(out, o + VL);
+    }
+  }
+
+  /**
    * {@link #directRow6} for positions {@link #BLOCK} floats apart (a channel-blocked input): six positions read
    * {@code in[o]}, {@code in[o + 8]}, .., {@code in[o + 40]} at k. Constant offsets, so C2 merges their bounds
    * checks: in an L1-resident probe of the small CNN's conv2 (k = 144) about 90 GFLOPS, where {@link #direct6}

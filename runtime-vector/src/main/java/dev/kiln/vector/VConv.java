@@ -274,7 +274,8 @@ final class VConv {
       int rowBase = (img * h + 2 * r) * w; // input row of the window's top convolution row, tap (0, 0)
       int o = ((img * poh + r) * pow) * f;
       for (int j0 = fFrom; j0 < fTo; j0 += NR) {
-        Sgemm.directPool2x2(in, rowBase, w, koff, kk, packed, j0 * kk, b, j0, lo, out, o + j0, pow, f);
+        if (kh == 3 && kw == 3) Sgemm.directPool2x2k3(in, rowBase, w, packed, j0 * kk, b, j0, lo, out, o + j0, pow, f);
+        else Sgemm.directPool2x2(in, rowBase, w, koff, kk, packed, j0 * kk, b, j0, lo, out, o + j0, pow, f);
       }
     }
   }
