@@ -28,11 +28,18 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar [--models mlp,cnn,mnv2] [--engines kiln,tf,...] [--quick]
- *     [--no-models] [--no-gemm] [--no-cold] [--out FILE]
+ *     [--no-models] [--no-gemm] [--no-cold] [--forks N] [--out FILE]
  * </pre>
  */
 public final class RunAll {
   private RunAll() {}
+
+  /**
+   * JMH forks per benchmark (1 unless {@code --forks N}). Each fork is a new JVM, with its own JIT decisions and its
+   * own array placement (this VM's medians of one row move by up to a third from one JVM to the next), and the table
+   * takes the median over the iterations of all forks.
+   */
+  private static int forks = 1;
 
   public static void main(String[] args) throws Exception {
     List<String> models = new ArrayList<>(List.of("mlp", "cnn", "mnv2"));
@@ -48,6 +55,7 @@ public final class RunAll {
         case "--no-gemm": doGemm = false; break;
         case "--no-cold": doCold = false; break;
         case "--out": outFile = new File(args[++i]); break;
+        case "--forks": forks = Integer.parseInt(args[++i]); break;
         default: throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -108,7 +116,7 @@ public final class RunAll {
   }
 
   static ChainedOptionsBuilder base(boolean quick) {
-    return new OptionsBuilder().forks(1).jvmArgsAppend("--add-modules", "jdk.incubator.vector")
+    return new OptionsBuilder().forks(forks).jvmArgsAppend("--add-modules", "jdk.incubator.vector")
         .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
         .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.seconds(1))
         .shouldFailOnError(false);
@@ -155,9 +163,10 @@ public final class RunAll {
     }
     StringBuilder sb = new StringBuilder();
     sb.append("### Inference, µs per run (input tensor made and output read inside the run)\n\n");
-    sb.append(String.format(Locale.ROOT, "JMH 1.37, 1 fork, %s; median and min–max of the measurement iterations; "
+    sb.append(String.format(Locale.ROOT, "JMH 1.37, %s, %s; median and min–max of the measurement iterations%s; "
         + "ratio = median / Kiln compiled `call` median (above 1 = slower than Kiln); bytes/run = `gc.alloc.rate.norm`.%n%n",
-        quick ? "1 × 1 s warm-up, 2 × 1 s measured (--quick)" : "3 × 1 s warm-up, 5 × 1 s measured"));
+        forks == 1 ? "1 fork" : forks + " forks", quick ? "1 × 1 s warm-up, 2 × 1 s measured (--quick)"
+            : "3 × 1 s warm-up, 5 × 1 s measured", forks == 1 ? "" : " of all forks"));
     sb.append("| model | batch | engine | median µs | min–max µs | ratio to Kiln | bytes/run |\n");
     sb.append("|---|---:|---|---:|---:|---:|---:|\n");
     for (String c : configs) {
