@@ -139,7 +139,7 @@ public final class Conv {
     synchronized (job) {
       job.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
           residual, act, out);
-      job.prepare(gemm ? kk * f : 0, pool == null ? 1 : pool.threads());
+      job.prepare(gemm ? kk * f : 0);
       try {
         int units = job.units();
         int tasks = pool == null ? 1 : Math.min(pool.threads(), units);
@@ -157,8 +157,6 @@ public final class Conv {
   /**
    * Positions per tile of the wide path (see {@link Job}); rows of the scratch tiles are this long. */
   static final int WIDE_TILE = 256;
-  /** Fewest positions a wide tile is cut to for the threads' sake: the auto-vectorized inner loops want length. */
-  static final int MIN_WIDE_TILE = 64;
 
   /**
    * One convolution call, as units of work (tiles of output positions) for {@link WorkerPool#parallelFor}. Reused
@@ -176,13 +174,8 @@ public final class Conv {
     int hp, wp, wideLen, tilesPerImage, tileLen;
     float[] planar;
 
-    /**
-     * After {@link #set}: the packed kernel's offset, and the choice of path (copying the input if wide). With fewer
-     * images than {@code threads}, an image's run of positions is cut into more tiles (none shorter than
-     * {@link #MIN_WIDE_TILE}) so that the threads have a tile each: the small CNN's second convolution at batch 1 (141
-     * positions, 557K multiply-adds) was one tile, and stayed on one thread.
-     */
-    void prepare(int wOff, int threads) {
+    /** After {@link #set}: the packed kernel's offset, and the choice of path (copying the input if wide). */
+    void prepare(int wOff) {
       this.wOff = wOff;
       hp = Math.max(h + pt, (oh - 1) + kh - 1 + 1);
       wp = Math.max(w + pl, (ow - 1) + kw - 1 + 1);
@@ -192,10 +185,6 @@ public final class Conv {
       if (wide) {
         wideLen = (oh - 1) * wp + ow;
         tilesPerImage = (wideLen + WIDE_TILE - 1) / WIDE_TILE;
-        if ((long) n * tilesPerImage < threads) {
-          int perImage = (threads + n - 1) / n;
-          tilesPerImage = Math.max(tilesPerImage, Math.min(perImage, wideLen / MIN_WIDE_TILE));
-        }
         tileLen = (wideLen + tilesPerImage - 1) / tilesPerImage;
         planar = toPlanar(this, (int) planarLen);
       }

@@ -78,34 +78,6 @@ class ConvKernelsTest {
   }
 
   @Test
-  void oneImageIsCutIntoATilePerThread() {
-    // the small CNN's second convolution at batch 1: 141 positions over the padded width, below one wide tile
-    Random rnd = new Random(11);
-    float[] x = random(rnd, 13 * 13 * 16);
-    float[] packed = Conv.packKernel(random(rnd, 9 * 16 * 32), 3, 3, 16, 32, 1);
-    float[] bias = random(rnd, 32);
-    Conv.Job job = new Conv.Job();
-    job.set(x, 1, 13, 13, 16, packed, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, bias, null, Activation.RELU, null);
-    job.prepare(0, 2);
-    assertThat(job.units()).isEqualTo(2);
-    job.prepare(0, 1);
-    assertThat(job.units()).isEqualTo(1);
-    job.clear();
-    WorkerPool pool = WorkerPool.create(2);
-    try {
-      float[] one = new float[11 * 11 * 32];
-      float[] two = new float[one.length];
-      java.util.Arrays.fill(two, Float.NaN);
-      Conv.conv2d(x, 1, 13, 13, 16, packed, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, bias, null, Activation.RELU, one);
-      Conv.conv2d(x, 1, 13, 13, 16, packed, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, bias, null, Activation.RELU, two,
-          pool);
-      assertThat(two).isEqualTo(one);
-    } finally {
-      pool.close();
-    }
-  }
-
-  @Test
   void pooledDepthwiseIsBitIdenticalToOneThread() {
     Random rnd = new Random(10);
     WorkerPool pool = WorkerPool.create(2);
