@@ -55,7 +55,7 @@ public final class RunAll {
         case "--no-gemm": doGemm = false; break;
         case "--no-cold": doCold = false; break;
         case "--out": outFile = new File(args[++i]); break;
-        case "--forks": forks = Integer.parseInt(args[++i]); break;
+        case "--forks": forks = positive("--forks", args, ++i); break;
         default: throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -113,6 +113,18 @@ public final class RunAll {
     }
     System.out.println("\n\n" + md);
     if (outFile != null) Files.write(outFile.toPath(), md.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@code args[i]} as a count of at least 1, or an error naming the option and the value given. */
+  private static int positive(String option, String[] args, int i) {
+    String v = i < args.length ? args[i] : "nothing";
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= 1) return n;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(option + " expects a whole number of at least 1, got " + v);
   }
 
   static ChainedOptionsBuilder base(boolean quick) {
