@@ -23,7 +23,8 @@ import jdk.incubator.vector.FloatVector;
  * positions at constant offsets from one index: {@link #rows} straight from a one-channel input,
  * {@link #blockedRows} from a channel-blocked copy of the rows otherwise. Bias and RELU are fused into the kernels; a
  * residual or another activation is applied in place while the tile is hot.
- * Packed layout ({@link #pack}): per group, the {@code [kh*kw*cPerGroup, f/groups]} matrix in {@link Sgemm} panels.
+ * Packed layout ({@link #pack}): per group, the {@code [kh*kw*cPerGroup, f/groups]} matrix in {@link Sgemm} panels;
+ * then, for 3x3 kernels {@link Winograd#packs} takes, the Winograd-transformed weights.
  */
 final class VConv {
   private VConv() {}
@@ -68,8 +69,10 @@ final class VConv {
     }
     int fg = f / groups;
     int gs = groupStride(kh, kw, cg, fg);
-    float[] packed = new float[groups * gs];
+    boolean winograd = Winograd.packs(kh, kw, cg, f, groups);
+    float[] packed = new float[groups * gs + (winograd ? Winograd.length(cg, f) : 0)];
     for (int g = 0; g < groups; g++) Sgemm.pack(kernel, g * fg, f, kk, fg, packed, g * gs);
+    if (winograd) Winograd.appendWeights(kernel, cg, f, packed, gs);
     return packed;
   }
 

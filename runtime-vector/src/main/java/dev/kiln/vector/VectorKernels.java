@@ -55,12 +55,14 @@ public final class VectorKernels implements KernelSet {
   private final DepthwiseTask depthwiseTask = new DepthwiseTask();
   private final PoolingTask poolingTask = new PoolingTask();
   private final FusedBands fusedBands = new FusedBands();
+  private final Winograd.PooledTask winogradTask = new Winograd.PooledTask();
   /**
    * The argument holders of calls that run on the calling thread only: per thread, as two threads may run one
    * session (the pool's holders belong to whoever acquired it).
    */
   private final ThreadLocal<ConvTask> callerConv = ThreadLocal.withInitial(ConvTask::new);
   private final ThreadLocal<FusedBands> callerBands = ThreadLocal.withInitial(FusedBands::new);
+  private final ThreadLocal<Winograd.PooledTask> callerWinograd = ThreadLocal.withInitial(Winograd.PooledTask::new);
 
   private VectorKernels(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -87,6 +89,20 @@ public final class VectorKernels implements KernelSet {
     if (pool == null) return 1;
     long byWork = macs / minMacsPerThread;
     return (int) Math.max(1, Math.min(Math.min(threads, units), byWork));
+  }
+
+  /**
+   * Runs a convolution's task on the pool ({@code split}: acquired by the caller) or on the calling thread, then
+   * drops its arrays and releases the pool.
+   */
+  private <T extends ConvCall & WorkerPool.Task> void runAndClear(T t, boolean split, int parts, int units) {
+    try {
+      if (split) runParallel(t, parts, units);
+      else t.run(0, 1);
+    } finally {
+      t.clear();
+      if (split) pool.release();
+    }
   }
 
   /** Runs {@code t} on {@code parts > 1} threads in about {@link #CHUNKS_PER_THREAD} chunks each. */
@@ -190,13 +206,7 @@ public final class VectorKernels implements KernelSet {
     t.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
         residual, act, out);
     padForDirect(t);
-    try {
-      if (split) runParallel(t, parts, tiles);
-      else t.run(0, 1);
-    } finally {
-      t.clear();
-      if (split) pool.release();
-    }
+    runAndClear(t, split, parts, tiles);
   }
 
   /**
@@ -245,6 +255,11 @@ public final class VectorKernels implements KernelSet {
       return;
     }
     if (n <= 0 || poolOh <= 0 || poolOw <= 0) return;
+    if (Winograd.applies(packed, kh, kw, c, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, act,
+        poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw)) {
+      winogradPooled(in, n, h, w, c, packed, f, padTop, padLeft, oh, ow, bias, act, poolOh, poolOw, out);
+      return;
+    }
     // units: pooled rows, so that a small batch still splits
     int parts = parts((long) n * oh * ow * f * kh * kw * (c / groups), n * poolOh, MIN_CONV_MACS_PER_THREAD);
     boolean split = parts > 1 && pool.tryAcquire();
@@ -253,13 +268,20 @@ public final class VectorKernels implements KernelSet {
         act, out);
     padForDirect(t);
     t.pool(poolH, poolW, poolStrideH, poolStrideW, poolPadTop, poolPadLeft, poolOh, poolOw, split ? parts : 1);
-    try {
-      if (split) runParallel(t, parts, t.units());
-      else t.run(0, 1);
-    } finally {
-      t.clear();
-      if (split) pool.release();
-    }
+    runAndClear(t, split, parts, t.units());
+  }
+
+  /** {@link #conv2dMaxPool} by {@link Winograd}; the caller checked {@link Winograd#applies}. */
+  private void winogradPooled(float[] in, int n, int h, int w, int c, float[] packed, int f, int padTop, int padLeft,
+      int oh, int ow, float[] bias, Activation act, int poolOh, int poolOw, float[] out) {
+    int tiles = n * poolOh * poolOw;
+    int parts = parts((long) tiles * 16 * c * f, (tiles + Winograd.TILES - 1) / Winograd.TILES,
+        MIN_CONV_MACS_PER_THREAD);
+    boolean split = parts > 1 && pool.tryAcquire();
+    Winograd.PooledTask t = split ? winogradTask : callerWinograd.get();
+    t.set(in, n, h, w, c, packed, 3, 3, f, 1, 1, 1, 1, padTop, padLeft, oh, ow, 1, bias, null, act, out);
+    t.pool(poolOh, poolOw, split ? parts : 1);
+    runAndClear(t, split, parts, t.units());
   }
 
   /**

@@ -178,7 +178,9 @@ class VectorKernelsTest {
       {1, 30, 30, 3, 3, 3, 16, 1, 1, 1, 1, 3, 3, 1, 1, 0}, // stride-1 windows: 3 rows of every band recomputed
       {24, 28, 28, 1, 3, 3, 16, 1, 1, 1, 0, 2, 2, 2, 0, 0}, // 2.7M multiply-adds: bands split over the threads
       // few images: filter panels split over the threads (4 or 6 panels of 16, 2 or 3 of 32), also 2 of 3 threads
-      {1, 13, 13, 16, 3, 3, 64, 1, 1, 1, 0, 2, 2, 2, 0, 0},
+      {1, 13, 13, 16, 3, 3, 64, 1, 1, 1, 0, 2, 2, 2, 0, 0}, // (Winograd where 16 is whole vectors)
+      {1, 13, 13, 12, 3, 3, 64, 1, 1, 1, 0, 2, 2, 2, 0, 0}, // the same by the blocked copy
+      {1, 13, 13, 16, 5, 5, 64, 1, 1, 1, 1, 2, 2, 2, 0, 0},
       {1, 12, 12, 1, 3, 3, 96, 1, 1, 1, 1, 3, 3, 2, 1, 0}, // one channel, padding made real before the split
       {2, 10, 9, 8, 3, 3, 64, 2, 1, 1, 1, 3, 3, 2, 1, 0}, // row stride 2, padding in the blocked copy
       // one channel, 2x2 windows at stride 2: pooled in registers (the last convolution row and column unused)
