@@ -24,8 +24,9 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Numerics: the transforms only add and subtract (the weight transform halves, exactly), so the result differs
  * from the direct convolution by rounding of the same order (the tests compare both against a double-precision
- * reference). Used only for whole 2x2 windows without pooling padding, channels and filters in whole vectors, RELU or
- * no activation, no residual ({@link #applies}); everything else takes {@link VConv}.
+ * reference). An infinite input can give NaN where the direct convolution gives an infinity: the transforms add and
+ * subtract it with both signs. Used only for whole 2x2 windows without pooling padding, channels and filters in
+ * whole vectors, RELU or no activation, no residual ({@link #applies}); everything else takes {@link VConv}.
  */
 final class Winograd {
   private Winograd() {}
@@ -137,10 +138,12 @@ final class Winograd {
       float lo = act == Activation.RELU ? 0f : Sgemm.NO_RELU;
       Scratch s = SCRATCH.get();
       float[] v = s.v(c);
+      // no bias: zeros, so that the output transform has no vector-valued branch (see README: C2 boxes at a merge)
+      float[] b = bias != null ? bias : Sgemm.ZEROS;
       for (int u = u0; u < u1; u++) {
-        int fp = u / blocks, b = u - fp * blocks;
+        int fp = u / blocks, block = u - fp * blocks;
         int q0 = Sgemm.split(panels, fp, fParts), q1 = Sgemm.split(panels, fp + 1, fParts);
-        int t0 = b * TILES, count = Math.min(TILES, n * poh * pow - t0);
+        int t0 = block * TILES, count = Math.min(TILES, n * poh * pow - t0);
         transformInputs(in, h, w, c, pt, pl, poh, pow, t0, count, v, s);
         for (int q = q0; q < q1; q++) {
           int uq = weights + q * 16 * c * NR;
@@ -148,7 +151,7 @@ final class Winograd {
           int jEnd = Math.min(NR, f - q * NR);
           for (int r = 0; r < count; r++) {
             for (int j = 0; j < jEnd; j += VL) {
-              transformOutput(s.m, r * NR + j, bias, q * NR + j, lo, out, (t0 + r) * f + q * NR + j);
+              transformOutput(s.m, r * NR + j, b, bias != null ? q * NR + j : j, lo, out, (t0 + r) * f + q * NR + j);
             }
           }
         }
@@ -300,7 +303,7 @@ final class Winograd {
     FloatVector y00 = t00.add(t01).add(t02), y01 = t01.sub(t02).sub(t03);
     FloatVector y10 = t10.add(t11).add(t12), y11 = t11.sub(t12).sub(t13);
     FloatVector y = y00.max(y01).max(y10.max(y11));
-    if (bias != null) y = y.add(FloatVector.fromArray(S, bias, biasOff));
+    y = y.add(FloatVector.fromArray(S, bias, biasOff));
     y.blend(lo, y.compare(LE, lo)).intoArray(out, o);
   }
 }

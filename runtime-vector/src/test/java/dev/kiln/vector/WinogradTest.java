@@ -125,7 +125,9 @@ class WinogradTest {
           for (int co = 0; co < f; co++) {
             double m = Double.NEGATIVE_INFINITY;
             for (int dy = 0; dy < 2; dy++) {
-              for (int dx = 0; dx < 2; dx++) m = Math.max(m, conv[((b * oh + 2 * py + dy) * ow + 2 * px + dx) * f + co]);
+              for (int dx = 0; dx < 2; dx++) {
+                m = Math.max(m, conv[((b * oh + 2 * py + dy) * ow + 2 * px + dx) * f + co]);
+              }
             }
             out[((b * poh + py) * pow + px) * f + co] = m;
           }
