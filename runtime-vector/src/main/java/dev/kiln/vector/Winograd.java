@@ -3,7 +3,10 @@ package dev.kiln.vector;
 import static dev.kiln.vector.Sgemm.NR;
 import static dev.kiln.vector.Sgemm.S;
 import static dev.kiln.vector.Sgemm.VL;
+import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.LE;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.SUB;
 
 import dev.kiln.Activation;
 import dev.kiln.kernels.ConvCall;
@@ -27,6 +30,12 @@ import jdk.incubator.vector.FloatVector;
  * reference). An infinite input can give NaN where the direct convolution gives an infinity: the transforms add and
  * subtract it with both signs. Used only for whole 2x2 windows without pooling padding, channels and filters in
  * whole vectors, RELU or no activation, no residual ({@link #applies}); everything else takes {@link VConv}.
+ *
+ * <p>Vector arithmetic is written {@code lanewise(ADD, ..)}, not {@code add(..)}: {@code add} is a small
+ * {@code FloatVector} method whose own call of the abstract {@code lanewise} has one receiver profile for the whole
+ * JVM; where C2 finds no usable profile it does not inline the call and boxes the vectors (the output transform
+ * allocated 64 bytes per call that way in {@code AllocationTest} after {@code VectorKernelsTest}). Called from here,
+ * the profile is this method's.
  */
 final class Winograd {
   private Winograd() {}
@@ -184,53 +193,35 @@ final class Winograd {
   /**
    * {@code V = B^T d B} of the 4x4 patch whose pixel (i, j) has its channels at {@code in[base + i * rs + j * c]},
    * element {@code e = 4 i + j} stored at {@code v[vOff + e * TILES * c + ch]}. {@code B^T} rows: (1, 0, -1, 0),
-   * (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1). (Two rows at a time, 8 vectors live instead of 16, measured no
-   * faster: 0.52-0.63 against 0.53-0.58 us for a block at c = 16, slower at c = 32.)
+   * (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1).
+   *
+   * <p>Two passes through {@code v}, each a loop over four rows or columns. The whole patch in 16 live vectors, 32
+   * call sites unrolled by hand, was as fast at c = 16 (0.57-0.60 against 0.54-0.56 us a block) and 15% faster at
+   * c = 32, but after other kernels had run in the JVM C2 found no receiver profile at four of its sites, did not
+   * inline them and boxed their vectors: 640 bytes per call (AllocationTest, run after VectorKernelsTest). In loops
+   * each site runs four times per call and none lacked a profile in any order tried.
    */
   static void transformInput(float[] in, int base, int rs, int c, float[] v, int vOff) {
     int es = TILES * c;
     for (int ch = 0; ch < c; ch += VL) {
-      int o = base + ch;
-      // along x, row by row: (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-      FloatVector a0 = FloatVector.fromArray(S, in, o), a1 = FloatVector.fromArray(S, in, o + c);
-      FloatVector a2 = FloatVector.fromArray(S, in, o + 2 * c), a3 = FloatVector.fromArray(S, in, o + 3 * c);
-      FloatVector r00 = a0.sub(a2), r01 = a1.add(a2), r02 = a2.sub(a1), r03 = a1.sub(a3);
-      o += rs;
-      a0 = FloatVector.fromArray(S, in, o);
-      a1 = FloatVector.fromArray(S, in, o + c);
-      a2 = FloatVector.fromArray(S, in, o + 2 * c);
-      a3 = FloatVector.fromArray(S, in, o + 3 * c);
-      FloatVector r10 = a0.sub(a2), r11 = a1.add(a2), r12 = a2.sub(a1), r13 = a1.sub(a3);
-      o += rs;
-      a0 = FloatVector.fromArray(S, in, o);
-      a1 = FloatVector.fromArray(S, in, o + c);
-      a2 = FloatVector.fromArray(S, in, o + 2 * c);
-      a3 = FloatVector.fromArray(S, in, o + 3 * c);
-      FloatVector r20 = a0.sub(a2), r21 = a1.add(a2), r22 = a2.sub(a1), r23 = a1.sub(a3);
-      o += rs;
-      a0 = FloatVector.fromArray(S, in, o);
-      a1 = FloatVector.fromArray(S, in, o + c);
-      a2 = FloatVector.fromArray(S, in, o + 2 * c);
-      a3 = FloatVector.fromArray(S, in, o + 3 * c);
-      FloatVector r30 = a0.sub(a2), r31 = a1.add(a2), r32 = a2.sub(a1), r33 = a1.sub(a3);
-      // then along y, column by column
-      int d = vOff + ch;
-      r00.sub(r20).intoArray(v, d);
-      r01.sub(r21).intoArray(v, d + es);
-      r02.sub(r22).intoArray(v, d + 2 * es);
-      r03.sub(r23).intoArray(v, d + 3 * es);
-      r10.add(r20).intoArray(v, d + 4 * es);
-      r11.add(r21).intoArray(v, d + 5 * es);
-      r12.add(r22).intoArray(v, d + 6 * es);
-      r13.add(r23).intoArray(v, d + 7 * es);
-      r20.sub(r10).intoArray(v, d + 8 * es);
-      r21.sub(r11).intoArray(v, d + 9 * es);
-      r22.sub(r12).intoArray(v, d + 10 * es);
-      r23.sub(r13).intoArray(v, d + 11 * es);
-      r10.sub(r30).intoArray(v, d + 12 * es);
-      r11.sub(r31).intoArray(v, d + 13 * es);
-      r12.sub(r32).intoArray(v, d + 14 * es);
-      r13.sub(r33).intoArray(v, d + 15 * es);
+      // along x, row by row, into v: (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+      for (int i = 0, o = base + ch, d = vOff + ch; i < 4; i++, o += rs, d += 4 * es) {
+        FloatVector a0 = FloatVector.fromArray(S, in, o), a1 = FloatVector.fromArray(S, in, o + c);
+        FloatVector a2 = FloatVector.fromArray(S, in, o + 2 * c), a3 = FloatVector.fromArray(S, in, o + 3 * c);
+        a0.lanewise(SUB, a2).intoArray(v, d);
+        a1.lanewise(ADD, a2).intoArray(v, d + es);
+        a2.lanewise(SUB, a1).intoArray(v, d + 2 * es);
+        a1.lanewise(SUB, a3).intoArray(v, d + 3 * es);
+      }
+      // then along y, column by column, in place
+      for (int j = 0, d = vOff + ch; j < 4; j++, d += es) {
+        FloatVector r0 = FloatVector.fromArray(S, v, d), r1 = FloatVector.fromArray(S, v, d + 4 * es);
+        FloatVector r2 = FloatVector.fromArray(S, v, d + 8 * es), r3 = FloatVector.fromArray(S, v, d + 12 * es);
+        r0.lanewise(SUB, r2).intoArray(v, d);
+        r1.lanewise(ADD, r2).intoArray(v, d + 4 * es);
+        r2.lanewise(SUB, r1).intoArray(v, d + 8 * es);
+        r1.lanewise(SUB, r3).intoArray(v, d + 12 * es);
+      }
     }
   }
 
@@ -292,18 +283,19 @@ final class Winograd {
     FloatVector x0 = FloatVector.fromArray(S, m, mOff + 8 * es), x1 = FloatVector.fromArray(S, m, mOff + 9 * es);
     FloatVector x2 = FloatVector.fromArray(S, m, mOff + 10 * es), x3 = FloatVector.fromArray(S, m, mOff + 11 * es);
     // along y: row 0 = m0 + m1 + m2, row 1 = m1 - m2 - m3
-    FloatVector t00 = s00.add(s10).add(x0), t01 = s01.add(s11).add(x1);
-    FloatVector t02 = s02.add(s12).add(x2), t03 = s03.add(s13).add(x3);
-    FloatVector t10 = s10.sub(x0), t11 = s11.sub(x1), t12 = s12.sub(x2), t13 = s13.sub(x3);
-    t10 = t10.sub(FloatVector.fromArray(S, m, mOff + 12 * es));
-    t11 = t11.sub(FloatVector.fromArray(S, m, mOff + 13 * es));
-    t12 = t12.sub(FloatVector.fromArray(S, m, mOff + 14 * es));
-    t13 = t13.sub(FloatVector.fromArray(S, m, mOff + 15 * es));
+    FloatVector t00 = s00.lanewise(ADD, s10).lanewise(ADD, x0), t01 = s01.lanewise(ADD, s11).lanewise(ADD, x1);
+    FloatVector t02 = s02.lanewise(ADD, s12).lanewise(ADD, x2), t03 = s03.lanewise(ADD, s13).lanewise(ADD, x3);
+    FloatVector t10 = s10.lanewise(SUB, x0), t11 = s11.lanewise(SUB, x1);
+    FloatVector t12 = s12.lanewise(SUB, x2), t13 = s13.lanewise(SUB, x3);
+    t10 = t10.lanewise(SUB, FloatVector.fromArray(S, m, mOff + 12 * es));
+    t11 = t11.lanewise(SUB, FloatVector.fromArray(S, m, mOff + 13 * es));
+    t12 = t12.lanewise(SUB, FloatVector.fromArray(S, m, mOff + 14 * es));
+    t13 = t13.lanewise(SUB, FloatVector.fromArray(S, m, mOff + 15 * es));
     // along x, the same
-    FloatVector y00 = t00.add(t01).add(t02), y01 = t01.sub(t02).sub(t03);
-    FloatVector y10 = t10.add(t11).add(t12), y11 = t11.sub(t12).sub(t13);
-    FloatVector y = y00.max(y01).max(y10.max(y11));
-    y = y.add(FloatVector.fromArray(S, bias, biasOff));
+    FloatVector y00 = t00.lanewise(ADD, t01).lanewise(ADD, t02), y01 = t01.lanewise(SUB, t02).lanewise(SUB, t03);
+    FloatVector y10 = t10.lanewise(ADD, t11).lanewise(ADD, t12), y11 = t11.lanewise(SUB, t12).lanewise(SUB, t13);
+    FloatVector y = y00.lanewise(MAX, y01).lanewise(MAX, y10.lanewise(MAX, y11));
+    y = y.lanewise(ADD, FloatVector.fromArray(S, bias, biasOff));
     y.blend(lo, y.compare(LE, lo)).intoArray(out, o);
   }
 }
