@@ -1,5 +1,6 @@
 package dev.kiln.vector;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.LE;
 import static jdk.incubator.vector.VectorOperators.MAX;
 
@@ -932,8 +933,9 @@ final class Sgemm {
       c0 = x.fma(FloatVector.fromArray(S, b, bi), c0);
       c1 = x.fma(FloatVector.fromArray(S, b, bi + VL), c1);
     }
-    c0 = c0.add(d0).add(e0.add(f0));
-    c1 = c1.add(d1).add(e1.add(f1));
+    // lanewise from here, not add(..): see Winograd on JVM-wide profiles
+    c0 = c0.lanewise(ADD, d0).lanewise(ADD, e0.lanewise(ADD, f0));
+    c1 = c1.lanewise(ADD, d1).lanewise(ADD, e1.lanewise(ADD, f1));
     if (w == NR) {
       c0.intoArray(c, cOff);
       c1.intoArray(c, cOff + VL);
@@ -1016,7 +1018,7 @@ final class Sgemm {
   private static void addBias(float[] c, int o, float[] bias, int biasOff, int w) {
     int j = 0;
     for (int wv = S.loopBound(w); j < wv; j += VL) {
-      FloatVector.fromArray(S, c, o + j).add(FloatVector.fromArray(S, bias, biasOff + j)).intoArray(c, o + j);
+      FloatVector.fromArray(S, c, o + j).lanewise(ADD, FloatVector.fromArray(S, bias, biasOff + j)).intoArray(c, o + j);
     }
     for (; j < w; j++) c[o + j] += bias[biasOff + j];
   }
@@ -1024,7 +1026,7 @@ final class Sgemm {
   private static void addResidual(float[] c, int o, float[] residual, int w) {
     int j = 0;
     for (int wv = S.loopBound(w); j < wv; j += VL) {
-      FloatVector.fromArray(S, c, o + j).add(FloatVector.fromArray(S, residual, o + j)).intoArray(c, o + j);
+      FloatVector.fromArray(S, c, o + j).lanewise(ADD, FloatVector.fromArray(S, residual, o + j)).intoArray(c, o + j);
     }
     for (; j < w; j++) c[o + j] += residual[o + j];
   }
