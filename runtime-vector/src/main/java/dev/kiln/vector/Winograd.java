@@ -60,7 +60,7 @@ final class Winograd {
     return packed.length == panels + length(c, f) ? panels : -1;
   }
 
-  /** Whether {@link #convPool} computes this convolution + max pooling. */
+  /** Whether {@link PooledTask} computes this convolution + max pooling (the caller checks it first). */
   static boolean applies(float[] packed, int kh, int kw, int c, int f, int sh, int sw, int dh, int dw, int pt,
       int pl, int oh, int ow, int groups, Activation act, int ph, int pw, int psh, int psw, int ppt, int ppl, int poh,
       int pow) {
