@@ -77,7 +77,7 @@ final class Winograd {
    */
   static void appendWeights(float[] kernel, int c, int f, float[] dst, int off) {
     double[] g = new double[9];
-    double[] t = new double[12];
+    double[] t = new double[12], row = new double[4];
     for (int ci = 0; ci < c; ci++) {
       for (int co = 0; co < f; co++) {
         for (int tap = 0; tap < 9; tap++) g[tap] = kernel[(tap * c + ci) * f + co];
@@ -91,7 +91,10 @@ final class Winograd {
         int q = co / NR, j = co - q * NR;
         for (int i = 0; i < 4; i++) { // then along kx
           double g0 = t[3 * i], g1 = t[3 * i + 1], g2 = t[3 * i + 2];
-          double[] row = {g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2};
+          row[0] = g0;
+          row[1] = (g0 + g1 + g2) / 2;
+          row[2] = (g0 - g1 + g2) / 2;
+          row[3] = g2;
           for (int jj = 0; jj < 4; jj++) dst[off + ((q * 16 + 4 * i + jj) * c + ci) * NR + j] = (float) row[jj];
         }
       }
@@ -227,7 +230,9 @@ final class Winograd {
 
   /**
    * One element's product for a block: {@code m[mOff + r * NR + j] = sum over ch of v[vOff + r * c + ch] *
-   * u[uOff + ch * NR + j]}, {@code r < TILES}, {@code j < NR}.
+   * u[uOff + ch * NR + j]}, {@code r < TILES}, {@code j < NR}. The shape of {@link Sgemm#kernel6}, but A's rows
+   * are {@code c} apart here: the input transform stores whole channel vectors per tile, and {@code kernel6}'s
+   * packed layout (six rows interleaved per k) would need a scattered store of every lane.
    */
   static void multiply(float[] v, int vOff, int c, float[] u, int uOff, float[] m, int mOff) {
     FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
