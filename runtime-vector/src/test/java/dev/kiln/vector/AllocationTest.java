@@ -1,72 +1,188 @@
 package dev.kiln.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.Activation;
 import dev.kiln.kernels.KernelSet;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * Once C2 has compiled them, the vector kernels allocate nothing per call: a vector that C2 cannot keep in registers
- * (merged by a vector-valued branch, or passed to a call it did not inline) becomes an object per use, which the
- * numerical tests cannot see. One call of each of the small CNN's paths and a few others (GEMM, GEMV, Winograd
- * convolution + pooling, one-channel convolution + pooling in registers, blocked-row and gathered convolutions,
- * depthwise, max pooling), on the calling thread. Only where the species is native: emulated 512-bit vectors on an
- * AVX2 machine allocate by design.
+ * Once C2 has compiled them, the vector kernels allocate nothing per call, on the calling thread or on the workers. A
+ * vector that C2 cannot keep in registers (merged by a vector-valued branch, or passed to a call it did not inline)
+ * becomes an object per use, which the numerical tests cannot see. Every kernel path a session takes is called here,
+ * at the species sessions use ({@link Sgemm#S}), on one thread and on two.
+ *
+ * <p>Deterministic: its surefire execution runs it in its own JVM with {@code -Xbatch}, so each compilation finishes
+ * before the warm-up goes on; then one measurement per path must be 0 bytes. No retry, no skip.
  */
 class AllocationTest {
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final int WARM_UP_ROUNDS = 12_000;
+  private static final int MEASURED_CALLS = 50;
+
+  @Test
+  void speciesIsNative() {
+    // the default species (or the one the property chose) must be one the CPU runs natively, else every call boxes
+    assertTrue(Sgemm.S.vectorBitSize() <= FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+        "species " + Sgemm.S + " is wider than this machine's " + FloatVector.SPECIES_PREFERRED
+            + ": set -Dkiln.vector.bits to at most " + FloatVector.SPECIES_PREFERRED.vectorBitSize());
+  }
 
   @Test
   void kernelsAllocateNothingOnceCompiled() {
-    assumeTrue(Sgemm.S.length() <= FloatVector.SPECIES_PREFERRED.length(), "species emulated on this machine");
     THREADS.setThreadAllocatedMemoryEnabled(true);
-    Random r = new Random(5);
-    KernelSet ks = VectorKernels.FACTORY.create(1);
-    float[] x1 = random(r, 2 * 28 * 28), x16 = random(r, 2 * 13 * 13 * 16), a = random(r, 8 * 200);
-    float[] small = random(r, 8 * 8 * 16);
-    float[] k1 = ks.packConvKernel(random(r, 9 * 16), 3, 3, 1, 16, 1);
-    float[] k16 = ks.packConvKernel(random(r, 9 * 16 * 32), 3, 3, 16, 32, 1);
-    float[] k16x5 = ks.packConvKernel(random(r, 25 * 16 * 32), 5, 5, 16, 32, 1);
-    float[] dense = ks.packDenseWeights(random(r, 200 * 64), 200, 64);
-    float[] dw = random(r, 9 * 16), b16 = random(r, 16), b32 = random(r, 32), b64 = random(r, 64);
-    float[] p1 = new float[2 * 13 * 13 * 16], p2 = new float[2 * 5 * 5 * 32], conv = new float[8 * 8 * 32];
-    float[] y = new float[8 * 64], y1 = new float[64], d = new float[2 * 13 * 13 * 16];
-    float[] pooled = new float[2 * 6 * 6 * 16];
-    Runnable[] calls = {
-      () -> ks.conv2dMaxPool(x1, 2, 28, 28, 1, k1, 3, 3, 16, 1, 1, 1, 1, 0, 0, 26, 26, 1, b16, null,
-          Activation.RELU, null, 2, 2, 2, 2, 0, 0, 13, 13, p1),
-      () -> ks.conv2dMaxPool(x16, 2, 13, 13, 16, k16, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, b32, null,
-          Activation.RELU, null, 2, 2, 2, 2, 0, 0, 5, 5, p2),
-      () -> ks.conv2d(small, 1, 8, 8, 16, k16, 3, 3, 32, 1, 1, 1, 1, 1, 1, 8, 8, 1, b32, null, Activation.RELU6, conv),
-      () -> ks.conv2d(small, 1, 8, 8, 16, k16x5, 5, 5, 32, 2, 2, 1, 1, 2, 2, 4, 4, 1, b32, null, Activation.RELU,
-          conv),
-      () -> ks.dense(a, 8, 200, dense, 64, b64, Activation.RELU, y),
-      () -> ks.dense(a, 1, 200, dense, 64, b64, Activation.LINEAR, y1),
-      () -> ks.depthwise2d(x16, 2, 13, 13, 16, dw, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 13, b16, Activation.RELU6, d),
-      () -> ks.maxPool2d(x16, 2, 13, 13, 16, 2, 2, 2, 2, 0, 0, 6, 6, pooled),
-    };
-    // C2 compiles a kernel after about 10,000 calls or loop iterations; until then vectors are objects
-    for (int i = 0; i < 20_000; i++) {
-      for (Runnable call : calls) call.run();
-    }
-    for (int c = 0; c < calls.length; c++) {
-      // the best window within 5 s: a compilation still in C2's queue, or a recompilation after a deoptimisation
-      // (a CI run once measured 43 KB a call here right after the warm-up), gets time to finish
-      long best = Long.MAX_VALUE;
-      for (long end = System.nanoTime() + 5_000_000_000L; best > 0 && System.nanoTime() < end; ) {
-        long before = THREADS.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 100; i++) calls[c].run();
-        best = Math.min(best, THREADS.getCurrentThreadAllocatedBytes() - before);
+    KernelSet one = VectorKernels.FACTORY.create(1);
+    KernelSet two = VectorKernels.FACTORY.create(2);
+    try {
+      Map<String, Runnable> calls = new LinkedHashMap<>();
+      addCases(calls, one, "1 thread", 1);
+      addCases(calls, two, "2 threads", 4);
+      for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+        for (Runnable call : calls.values()) call.run();
       }
-      assertEquals(0L, best, "bytes allocated by 100 calls of kernel call " + c);
+      List<String> allocating = new ArrayList<>();
+      for (Map.Entry<String, Runnable> c : calls.entrySet()) {
+        long[] ids = threadIds();
+        // reading the counters allocates their result array: measure that once and take it off
+        long overhead = -allocated(ids) + allocated(ids);
+        long before = allocated(ids);
+        for (int i = 0; i < MEASURED_CALLS; i++) c.getValue().run();
+        long bytes = allocated(ids) - before - overhead;
+        if (bytes != 0) allocating.add(c.getKey() + ": " + bytes + " bytes in " + MEASURED_CALLS + " calls");
+      }
+      assertEquals(List.of(), allocating, "kernel paths that allocate at " + Sgemm.S.vectorBitSize() + " bits");
+    } finally {
+      one.close();
+      two.close();
     }
-    ks.close();
+  }
+
+  /**
+   * One call per kernel path; {@code batch} scales the inputs so that the two-thread kernel set splits them. Each
+   * case names its path; where a predicate of the kernels decides it, the case asserts that it is taken.
+   */
+  private static void addCases(Map<String, Runnable> calls, KernelSet ks, String threads, int batch) {
+    Random r = new Random(5);
+    int n = batch;
+    // dense: GEMV on the transposed copy, GEMV on panels, packed A (>= 3 panels), A in place, a partial last panel
+    float[] a = random(r, 64 * n * 200), y = new float[64 * n * 1024];
+    float[] d64 = ks.packDenseWeights(random(r, 200 * 64), 200, 64);
+    float[] d10 = ks.packDenseWeights(random(r, 200 * 10), 200, 10);
+    float[] dWide = ks.packDenseWeights(random(r, 200 * 1024), 200, 1024);
+    float[] b64 = random(r, 64), b10 = random(r, 10), b1024 = random(r, 1024);
+    calls.put(threads + ": dense GEMV transposed", () -> ks.dense(a, 1, 200, d64, 64, b64, Activation.RELU, y));
+    calls.put(threads + ": dense GEMV panels, partial panel", () -> ks.dense(a, 1, 200, d10, 10, b10, null, y));
+    calls.put(threads + ": dense GEMV wide", () -> ks.dense(a, 1, 200, dWide, 1024, b1024, Activation.LINEAR, y));
+    calls.put(threads + ": dense packed A", () -> ks.dense(a, 16 * n, 200, dWide, 1024, b1024, Activation.RELU6, y));
+    calls.put(threads + ": dense A in place", () -> ks.dense(a, 16 * n, 200, d64, 64, null, Activation.HARD_SILU, y));
+    calls.put(threads + ": dense partial panel, softmax",
+        () -> ks.dense(a, 64 * n, 200, d10, 10, b10, Activation.SOFTMAX, y));
+    calls.put(threads + ": dense, sigmoid epilogue", () -> ks.dense(a, 8 * n, 200, d64, 64, b64, Activation.SIGMOID, y));
+
+    // convolutions
+    float[] img1 = random(r, n * 28 * 28), img3 = random(r, n * 32 * 32 * 3), img16 = random(r, n * 13 * 13 * 16);
+    float[] img32 = random(r, n * 14 * 14 * 32), res = random(r, n * 14 * 14 * 32);
+    float[] k1x32 = ks.packConvKernel(random(r, 9 * 32), 3, 3, 1, 32, 1);
+    float[] k1x32k5 = ks.packConvKernel(random(r, 25 * 32), 5, 5, 1, 32, 1);
+    float[] k3x32 = ks.packConvKernel(random(r, 9 * 3 * 32), 3, 3, 3, 32, 1);
+    float[] k16x32 = ks.packConvKernel(random(r, 9 * 16 * 32), 3, 3, 16, 32, 1);
+    float[] k16x32k5 = ks.packConvKernel(random(r, 25 * 16 * 32), 5, 5, 16, 32, 1);
+    float[] k32x64pw = ks.packConvKernel(random(r, 32 * 64), 1, 1, 32, 64, 1);
+    float[] k32x32g = ks.packConvKernel(random(r, 9 * 8 * 32), 3, 3, 8, 32, 4);
+    float[] k32x24 = ks.packConvKernel(random(r, 9 * 32 * 24), 3, 3, 32, 24, 1);
+    float[] b16 = random(r, 16), b24 = random(r, 24), b32 = random(r, 32);
+    float[] conv = new float[n * 32 * 32 * 64], pooled = new float[n * 16 * 16 * 64];
+    // 32 filters: whole panels at 256 and at 512 bits, so every case takes the same path at both widths
+    assertTrue(VConv.byRows(28, 28, 1, 3, 3, 32, 1, 1, 1, 1, 0, 0, 26, 26));
+    calls.put(threads + ": conv one channel by rows",
+        () -> ks.conv2d(img1, n, 28, 28, 1, k1x32, 3, 3, 32, 1, 1, 1, 1, 0, 0, 26, 26, 1, b32, null, Activation.RELU, conv));
+    assertTrue(VConv.byBlockedRows(16, 32, 1, 1, 1, 1, 1));
+    calls.put(threads + ": conv blocked rows, SAME",
+        () -> ks.conv2d(img16, n, 13, 13, 16, k16x32, 3, 3, 32, 1, 1, 1, 1, 1, 1, 13, 13, 1, b32, null,
+            Activation.RELU6, conv));
+    calls.put(threads + ": conv blocked rows, residual",
+        () -> ks.conv2d(img32, n, 14, 14, 32, k32x24, 3, 3, 24, 1, 1, 1, 1, 1, 1, 14, 14, 1, b24, res,
+            Activation.RELU, conv));
+    calls.put(threads + ": conv direct, stride 2, padded",
+        () -> ks.conv2d(img16, n, 13, 13, 16, k16x32k5, 5, 5, 32, 2, 2, 1, 1, 2, 2, 7, 7, 1, b32, null,
+            Activation.RELU, conv));
+    calls.put(threads + ": conv gathered taps (3 channels, stride 2)",
+        () -> ks.conv2d(img3, n, 32, 32, 3, k3x32, 3, 3, 32, 2, 2, 1, 1, 0, 0, 16, 16, 1, b32, null,
+            Activation.RELU6, conv));
+    calls.put(threads + ": conv 1x1 as GEMM",
+        () -> ks.conv2d(img32, n, 14, 14, 32, k32x64pw, 1, 1, 64, 1, 1, 1, 1, 0, 0, 14, 14, 1, null, null,
+            Activation.LINEAR, conv));
+    calls.put(threads + ": conv grouped",
+        () -> ks.conv2d(img32, n, 14, 14, 32, k32x32g, 3, 3, 32, 1, 1, 1, 1, 1, 1, 14, 14, 4, b32, null,
+            Activation.RELU, conv));
+    calls.put(threads + ": conv, tanh epilogue",
+        () -> ks.conv2d(img16, n, 13, 13, 16, k16x32, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, b32, null,
+            Activation.TANH, conv));
+
+    // convolution + max pooling
+    assertTrue(VConv.byPooledRows(28, 28, 1, 3, 3, 32, 1, 1, 1, 1, 0, 0, 26, 26, Activation.RELU, 2, 2, 2, 2, 0, 0,
+        13, 13));
+    calls.put(threads + ": conv + pool in registers, 3x3",
+        () -> ks.conv2dMaxPool(img1, n, 28, 28, 1, k1x32, 3, 3, 32, 1, 1, 1, 1, 0, 0, 26, 26, 1, b32, null,
+            Activation.RELU, conv, 2, 2, 2, 2, 0, 0, 13, 13, pooled));
+    calls.put(threads + ": conv + pool in registers, 5x5",
+        () -> ks.conv2dMaxPool(img1, n, 28, 28, 1, k1x32k5, 5, 5, 32, 1, 1, 1, 1, 0, 0, 24, 24, 1, b32, null,
+            Activation.LINEAR, conv, 2, 2, 2, 2, 0, 0, 12, 12, pooled));
+    assertTrue(Winograd.applies(k16x32, 3, 3, 16, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, Activation.RELU, 2, 2, 2, 2, 0, 0,
+        5, 5));
+    calls.put(threads + ": Winograd conv + pool",
+        () -> ks.conv2dMaxPool(img16, n, 13, 13, 16, k16x32, 3, 3, 32, 1, 1, 1, 1, 0, 0, 11, 11, 1, b32, null,
+            Activation.RELU, conv, 2, 2, 2, 2, 0, 0, 5, 5, pooled));
+    calls.put(threads + ": conv + pool by bands (3x3 pooling)",
+        () -> ks.conv2dMaxPool(img16, n, 13, 13, 16, k16x32, 3, 3, 32, 1, 1, 1, 1, 1, 1, 13, 13, 1, b32, null,
+            Activation.RELU6, conv, 3, 3, 2, 2, 0, 0, 6, 6, pooled));
+    calls.put(threads + ": conv + pool, 3 channels",
+        () -> ks.conv2dMaxPool(img3, n, 32, 32, 3, k3x32, 3, 3, 32, 1, 1, 1, 1, 0, 0, 30, 30, 1, b32, null,
+            Activation.RELU, conv, 2, 2, 2, 2, 0, 0, 15, 15, pooled));
+
+    // depthwise (multiplier 1, vectorized) and pooling
+    float[] dw = random(r, 9 * 32), dw16 = random(r, 9 * 16), depth = new float[n * 14 * 14 * 32];
+    calls.put(threads + ": depthwise stride 1",
+        () -> ks.depthwise2d(img32, n, 14, 14, 32, dw, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14, b32, Activation.RELU6,
+            depth));
+    calls.put(threads + ": depthwise stride 2",
+        () -> ks.depthwise2d(img32, n, 14, 14, 32, dw, 3, 3, 1, 2, 2, 1, 1, 0, 0, 7, 7, null, Activation.LINEAR,
+            depth));
+    calls.put(threads + ": depthwise 16 channels",
+        () -> ks.depthwise2d(img16, n, 13, 13, 16, dw16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 13, b16, Activation.RELU,
+            depth));
+    calls.put(threads + ": max pool 2x2",
+        () -> ks.maxPool2d(img32, n, 14, 14, 32, 2, 2, 2, 2, 0, 0, 7, 7, pooled));
+    calls.put(threads + ": max pool 3x3, stride 2",
+        () -> ks.maxPool2d(img32, n, 14, 14, 32, 3, 3, 2, 2, 0, 0, 7, 7, pooled));
+    calls.put(threads + ": average pool", () -> ks.avgPool2d(img32, n, 14, 14, 32, 2, 2, 2, 2, 0, 0, 7, 7, pooled));
+  }
+
+  /** The calling thread and the kernel sets' workers. */
+  private static long[] threadIds() {
+    List<Long> ids = new ArrayList<>();
+    ids.add(Thread.currentThread().getId());
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("kiln-vector")) ids.add(t.getId());
+    }
+    long[] out = new long[ids.size()];
+    for (int i = 0; i < out.length; i++) out[i] = ids.get(i);
+    return out;
+  }
+
+  private static long allocated(long[] ids) {
+    long sum = 0;
+    for (long b : THREADS.getThreadAllocatedBytes(ids)) sum += b;
+    return sum;
   }
 
   private static float[] random(Random r, int n) {
