@@ -29,7 +29,7 @@ public final class Operation {
 
   /** The op type, {@code MatMul}, {@code Placeholder}, {@code Variable}, ... */
   public String type() {
-    return node.op();
+    return node.opType();
   }
 
   /** The tensors this operation reads, in argument order. */

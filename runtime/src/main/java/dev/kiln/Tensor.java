@@ -134,14 +134,23 @@ public final class Tensor {
   }
 
   /**
-   * A symbolic tensor: a static shape and a graph value, no data. Used while tracing a model; see
-   * {@link dev.kiln.graph.Tracer}.
+   * A float, int32 or bool tensor over {@code data} ({@code float[]} for FLOAT32, {@code int[]} holding 0 / 1 for BOOL
+   * and the values for INT32), without copying: for kernels and generated code.
    */
-  public static Tensor symbolic(SymbolicValue value, DType dtype, int... shape) {
-    for (int d : shape) {
-      if (d < -1) throw new IllegalArgumentException("bad dimension " + d + " in " + Shapes.toString(shape));
-    }
-    return new Tensor(dtype, shape.clone(), null, null, value);
+  public static Tensor wrap(DType dtype, Object data, int... shape) {
+    if (dtype == DType.FLOAT32) return wrap((float[]) data, shape);
+    int[] ints = (int[]) data;
+    checkShape(shape, ints.length);
+    return new Tensor(dtype, shape.clone(), null, ints, null);
+  }
+
+  /**
+   * A symbolic tensor: the static shape and dtype of a graph value, no data. Used while tracing a model; see
+   * {@link dev.kiln.graph.Tracer}. Its {@link #shape()} shows run-time dimensions as {@code -1}.
+   */
+  public static Tensor symbolic(SymbolicValue value) {
+    int[] shape = dev.kiln.graph.Dims.toInts(value.dims());
+    return new Tensor(value.node().outputType(value.index()), shape, null, null, value);
   }
 
   // ---- accessors -------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ public final class GraphTranslator {
       String out = n.name() + ":0";
       Attrs a = n.attrs();
       Operand<TFloat32> r;
-      switch (n.op()) {
+      switch (n.opType()) {
         case "Placeholder": r = x; break;
         case "Variable": r = ModelSpec.tfConst(tf, w, n.name()); break;
         case "Conv2D": {
@@ -116,7 +116,7 @@ public final class GraphTranslator {
     for (NodeDef n : graph.nodes()) {
       String out = n.name() + ":0";
       Attrs a = n.attrs();
-      switch (n.op()) {
+      switch (n.opType()) {
         case "Placeholder":
           if (s.length == 4) g.node("Transpose", new String[] {"x"}, new String[] {out}, "perm", new long[] {0, 3, 1, 2});
           else g.node("Identity", new String[] {"x"}, new String[] {out});

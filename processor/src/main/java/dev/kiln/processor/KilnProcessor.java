@@ -125,7 +125,13 @@ public final class KilnProcessor extends AbstractProcessor {
         return false;
       }
       int[] shape = ModelReader.shapeOf(p);
-      for (int d : shape) {
+      for (int axis = 0; axis < shape.length; axis++) {
+        int d = shape[axis];
+        if (d == -1 && axis > 1) {
+          reporter.error("Kiln: @Shape of '" + p.getSimpleName() + "' has -1 at axis " + axis
+              + ": only the batch (axis 0) and the time (axis 1) may be known only at run time", p);
+          return false;
+        }
         if (d < -1 || d == 0) {
           reporter.error("Kiln: @Shape of '" + p.getSimpleName() + "' has dimension " + d
               + ": use positive sizes, or -1 for one known only at run time", p);

@@ -39,9 +39,10 @@ class GeneratedCodeTest {
     return c.generatedSourceFile(name).orElseThrow().getCharContent(true).toString();
   }
 
-  /** The generated session's fused fast path. */
-  private static String computeMethod(String code) {
-    return code.substring(code.indexOf("private void compute("), code.indexOf("private static IllegalArgumentException"));
+  /** The generated session's fused fast path: the compute method, up to its closing brace. */
+  static String computeMethod(String code) {
+    int start = code.indexOf("  private void compute(");
+    return code.substring(start, code.indexOf("\n  }\n", start) + 4);
   }
 
   @Test
@@ -89,7 +90,10 @@ class GeneratedCodeTest {
     String compute = computeMethod(code);
     assertThat(compute).contains("// pad/Pad + conv/Conv2D + bn/BatchNorm + Add + Relu");
     assertThat(compute).contains(
-        "kernels.conv2d(x, batch, 16, 16, 8, convKernelPacked, 3, 3, 8, 1, 1, 1, 1, 1, 1, 16, 16, 1, convBiasFolded, x, Activation.RELU, out0);");
+        "CONV.conv2d(kernels, x, batch, convKernelPacked, convBiasFolded, x, Activation.RELU, out0);");
+    // the geometry is a constant with named parts; the zero padding is the convolution's own
+    assertThat(code).contains(
+        "CONV = ConvSpec.input(16, 16, 8).kernel(3, 3).filters(8).padding(1, 1).output(16, 16);");
     assertThat(code).contains("// bn/BatchNorm folded into conv/kernel");
   }
 
@@ -121,11 +125,13 @@ class GeneratedCodeTest {
     assertThat(compute).contains("// conv/Conv2D + conv/BiasAdd + conv/Relu + pool/MaxPool");
     assertThat(compute).contains("// and Pooled.java:11  Tensor p = pool.apply(y)\n");
     assertThat(compute).containsMatch(
-        "kernels\\.conv2dMaxPool\\(x, batch, 12, 12, 3, convKernelPacked, 3, 3, 16, 1, 1, 1, 1, 0, 0, 10, 10, 1, "
-            + "convBias, null, Activation\\.RELU, ws\\.f\\d+,\\s+2, 2, 2, 2, 0, 0, 5, 5, ws\\.f\\d+\\);");
+        "CONV\\.conv2dMaxPool\\(kernels, x, batch, convKernelPacked, convBias, null, Activation\\.RELU,"
+            + "\\s+ws\\.f\\d+, POOL, ws\\.f\\d+\\);");
+    assertThat(code).contains("CONV = ConvSpec.input(12, 12, 3).kernel(3, 3).filters(16).output(10, 10);");
+    assertThat(code).contains("POOL = PoolSpec.input(10, 10, 16).window(2, 2).strides(2, 2).output(5, 5);");
     // conv2's result is read by two poolings (through the relu too): no fusion
-    assertThat(compute).contains("kernels.conv2d(");
-    assertThat(compute).contains("kernels.maxPool2d(");
+    assertThat(compute).contains("CONV2.conv2d(kernels");
+    assertThat(compute).contains(".maxPool2d(kernels");
   }
 
   /** A deep model's graph table is split over several methods (the JVM limits a method to 64 KB). */

@@ -1,5 +1,8 @@
 package dev.kiln.graph;
 
+import dev.kiln.DType;
+import dev.kiln.ops.OpRegistry;
+import dev.kiln.ops.Sources;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,7 +35,7 @@ public final class GraphDef {
     this.byName = Collections.unmodifiableMap(map);
     for (String p : placeholders) {
       NodeDef n = map.get(p);
-      if (n == null || !n.op().equals("Placeholder")) throw new IllegalArgumentException("no placeholder " + p);
+      if (n == null || !(n.op() instanceof Sources.Placeholder)) throw new IllegalArgumentException("no placeholder " + p);
     }
     for (String o : outputs) {
       NodeDef n = map.get(NodeDef.nodeOf(o));
@@ -70,7 +73,7 @@ public final class GraphDef {
   public List<NodeDef> variables() {
     List<NodeDef> out = new ArrayList<NodeDef>();
     for (NodeDef n : nodes) {
-      if (n.op().equals("Variable")) out.add(n);
+      if (n.op() instanceof Sources.Variable) out.add(n);
     }
     return out;
   }
@@ -91,13 +94,40 @@ public final class GraphDef {
 
     public Builder add(NodeDef node) {
       nodes.add(node);
-      if (node.op().equals("Placeholder")) placeholders.add(node.name());
+      if (node.op() instanceof Sources.Placeholder) placeholders.add(node.name());
       return this;
     }
 
-    /** Adds a node with one output. */
-    public Builder node(String name, String op, String[] inputs, Attrs attrs, int[] shape, dev.kiln.DType dtype, String origin) {
-      return add(new NodeDef(name, op, inputs, attrs, new int[][] {shape}, new dev.kiln.DType[] {dtype}, origin));
+    /**
+     * Adds a node with one output, its op rebuilt from {@code type} and {@code attrs} by {@link OpRegistry}, its shape
+     * written as {@link Dims#toString(Dim[])} writes it ({@code "[batch, 784]"}): the form of generated graph tables.
+     */
+    public Builder node(String name, String type, String[] inputs, Attrs attrs, String shape, DType dtype,
+        String origin) {
+      return add(new NodeDef(name, OpRegistry.decode(type, attrs), inputs, new Dim[][] {Dims.parse(shape)},
+          new DType[] {dtype}, origin));
+    }
+
+    /**
+     * Adds a node with one output whose shape is given as ints: {@code -1} at axis 0 is the batch, at axis 1 the time,
+     * elsewhere a symbol named after the axis ({@code d3}). For hand-built graphs in tests.
+     */
+    public Builder node(String name, String type, String[] inputs, Attrs attrs, int[] shape, DType dtype,
+        String origin) {
+      Dim[] dims = new Dim[shape.length];
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = shape[i] >= 0 ? Dim.of(shape[i]) : i == 0 ? Dim.BATCH : i == 1 ? Dim.TIME : Dim.symbol("d" + i);
+      }
+      return add(new NodeDef(name, OpRegistry.decode(type, attrs), inputs, new Dim[][] {dims}, new DType[] {dtype},
+          origin));
+    }
+
+    /** Adds a node with several outputs, in graph-table form ({@link #node(String, String, String[], Attrs, String, DType, String)}). */
+    public Builder node(String name, String type, String[] inputs, Attrs attrs, String[] shapes, DType[] dtypes,
+        String origin) {
+      Dim[][] dims = new Dim[shapes.length][];
+      for (int i = 0; i < dims.length; i++) dims[i] = Dims.parse(shapes[i]);
+      return add(new NodeDef(name, OpRegistry.decode(type, attrs), inputs, dims, dtypes, origin));
     }
 
     public Builder output(String tensorName) {
@@ -110,9 +140,14 @@ public final class GraphDef {
       List<String> ordered = new ArrayList<String>(placeholders);
       final Map<String, Integer> index = new LinkedHashMap<String, Integer>();
       for (NodeDef n : nodes) {
-        if (n.op().equals("Placeholder")) index.put(n.name(), n.attrs().getInt("index", 0));
+        if (n.op() instanceof Sources.Placeholder) index.put(n.name(), ((Sources.Placeholder) n.op()).index());
       }
-      Collections.sort(ordered, (a, b) -> Integer.compare(index.get(a), index.get(b)));
+      Collections.sort(ordered, new java.util.Comparator<String>() {
+        @Override
+        public int compare(String a, String b) {
+          return Integer.compare(index.get(a), index.get(b));
+        }
+      });
       return new GraphDef(nodes, ordered, outputs);
     }
   }

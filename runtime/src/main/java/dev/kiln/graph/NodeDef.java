@@ -1,35 +1,30 @@
 package dev.kiln.graph;
 
 import dev.kiln.DType;
-import dev.kiln.Shapes;
+import dev.kiln.ops.Op;
 
 /**
- * One node of a static graph: a name ({@code hidden/MatMul}), an op type ({@code MatMul}), the tensor names it
- * reads ({@code x:0}), attributes, and the static shape and dtype of each output ({@code -1} for run-time
- * dimensions). {@code origin} says where the node came from in the user's source ({@code Mlp.java:12}), or is
- * {@code null}.
- *
- * <p>Special op types: {@code Placeholder} (attr {@code index}: the {@code @Call} parameter position) and
- * {@code Variable} (a weight; attr {@code initializer}: an {@link dev.kiln.Initializer} spec).
+ * One node of a static graph: a name ({@code hidden/MatMul}), its typed {@link Op} (type and attributes), the tensor
+ * names it reads ({@code x:0}), and the static shape and dtype of each output, whose dimensions may be run-time
+ * symbols ({@code [batch, 128]}). {@code origin} says where the node came from in the user's source
+ * ({@code Mlp.java:12}), or is {@code null}.
  */
 public final class NodeDef {
   private final String name;
-  private final String op;
+  private final Op op;
   private final String[] inputs;
-  private final Attrs attrs;
-  private final int[][] outputShapes;
+  private final Dim[][] outputShapes;
   private final DType[] outputTypes;
   private final String origin;
 
-  public NodeDef(String name, String op, String[] inputs, Attrs attrs, int[][] outputShapes, DType[] outputTypes, String origin) {
+  public NodeDef(String name, Op op, String[] inputs, Dim[][] outputShapes, DType[] outputTypes, String origin) {
     if (outputShapes.length != outputTypes.length) {
       throw new IllegalArgumentException(name + ": " + outputShapes.length + " shapes for " + outputTypes.length + " dtypes");
     }
     this.name = name;
     this.op = op;
     this.inputs = inputs.clone();
-    this.attrs = attrs;
-    int[][] shapes = new int[outputShapes.length][];
+    Dim[][] shapes = new Dim[outputShapes.length][];
     for (int i = 0; i < shapes.length; i++) shapes[i] = outputShapes[i].clone();
     this.outputShapes = shapes;
     this.outputTypes = outputTypes.clone();
@@ -40,8 +35,19 @@ public final class NodeDef {
     return name;
   }
 
-  public String op() {
+  /** The typed op: what this node computes. */
+  public Op op() {
     return op;
+  }
+
+  /** The op type, {@code MatMul}. */
+  public String opType() {
+    return op.type();
+  }
+
+  /** The op's attributes as data. */
+  public Attrs attrs() {
+    return op.attrs();
   }
 
   public int numInputs() {
@@ -57,16 +63,18 @@ public final class NodeDef {
     return inputs.clone();
   }
 
-  public Attrs attrs() {
-    return attrs;
-  }
-
   public int numOutputs() {
     return outputShapes.length;
   }
 
-  public int[] outputShape(int i) {
+  /** The static shape of output {@code i}, with its run-time dimensions. */
+  public Dim[] outputDims(int i) {
     return outputShapes[i].clone();
+  }
+
+  /** The static shape of output {@code i} as ints: {@code -1} for a run-time dimension. */
+  public int[] outputShape(int i) {
+    return Dims.toInts(outputShapes[i]);
   }
 
   public DType outputType(int i) {
@@ -96,17 +104,17 @@ public final class NodeDef {
 
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder(name).append(" = ").append(op).append('(');
+    StringBuilder sb = new StringBuilder(name).append(" = ").append(op.type()).append('(');
     for (int i = 0; i < inputs.length; i++) {
       if (i > 0) sb.append(", ");
       sb.append(inputs[i]);
     }
     sb.append(')');
-    if (!attrs.asMap().isEmpty()) sb.append(' ').append(attrs);
+    if (!op.attrs().asMap().isEmpty()) sb.append(' ').append(op.attrs());
     sb.append(" -> ");
     for (int i = 0; i < outputShapes.length; i++) {
       if (i > 0) sb.append(", ");
-      sb.append(outputTypes[i].kerasName()).append(Shapes.toString(outputShapes[i]));
+      sb.append(outputTypes[i].kerasName()).append(Dims.toString(outputShapes[i]));
     }
     return sb.toString();
   }

@@ -18,6 +18,11 @@ public final class SymbolicValue {
     return index;
   }
 
+  /** The static shape, with its run-time dimensions. */
+  public Dim[] dims() {
+    return node.outputDims(index);
+  }
+
   /** The tensor name, {@code hidden/Relu:0}. */
   public String name() {
     return node.name() + ":" + index;

@@ -3,6 +3,9 @@ package dev.kiln.graph;
 import dev.kiln.DType;
 import dev.kiln.Initializer;
 import dev.kiln.Tensor;
+import dev.kiln.ops.Op;
+import dev.kiln.ops.Outputs;
+import dev.kiln.ops.Sources;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -91,55 +94,69 @@ public final class Tracer {
 
   // ---- recording -----------------------------------------------------------------------------------------
 
-  /** A placeholder for {@code @Call} parameter number {@code index}. */
+  /**
+   * A placeholder for {@code @Call} parameter number {@code index}, of its {@code @Shape}: {@code -1} is the batch at
+   * axis 0 and the time at axis 1 ({@link Dims#ofPlaceholder}).
+   */
   public Tensor placeholder(String name, int index, DType dtype, int... shape) {
-    NodeDef n = add(new NodeDef(unique(name), "Placeholder", new String[0], Attrs.of("index", index),
-        new int[][] {shape}, new DType[] {dtype}, origin));
-    return Tensor.symbolic(new SymbolicValue(n, 0), dtype, shape);
+    return placeholder(name, index, dtype, Dims.ofPlaceholder(name, shape));
+  }
+
+  /** A placeholder for {@code @Call} parameter number {@code index}, of a static shape with run-time symbols. */
+  public Tensor placeholder(String name, int index, DType dtype, Dim... shape) {
+    NodeDef n = add(new NodeDef(unique(name), new Sources.Placeholder(index), new String[0], new Dim[][] {shape},
+        new DType[] {dtype}, origin));
+    return Tensor.symbolic(new SymbolicValue(n, 0));
   }
 
   /** A weight named {@code scope/localName}. Weight names must be unique. */
   public Tensor variable(String localName, DType dtype, int[] shape, Initializer init) {
+    long elements = 1;
     for (int d : shape) {
       if (d < 0) {
         throw new IllegalArgumentException("weight " + scoped(localName) + " has shape " + dev.kiln.Shapes.toString(shape)
             + ": every dimension of a weight must be known at compile time");
       }
+      elements *= d;
+      if (elements > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("weight " + scoped(localName) + " has shape " + dev.kiln.Shapes.toString(shape)
+            + ": more than 2^31-1 elements, which no Java array holds");
+      }
     }
     String name = scoped(localName);
     if (nodes.containsKey(name)) throw new IllegalArgumentException("weight " + name + " is created twice");
     nameCounts.put(name, 1);
-    NodeDef n = add(new NodeDef(name, "Variable", new String[0], Attrs.of("initializer", init.spec()),
-        new int[][] {shape}, new DType[] {dtype}, origin));
-    return Tensor.symbolic(new SymbolicValue(n, 0), dtype, shape);
+    NodeDef n = add(new NodeDef(name, new Sources.Variable(init.spec()), new String[0], new Dim[][] {Dim.of(shape)},
+        new DType[] {dtype}, origin));
+    return Tensor.symbolic(new SymbolicValue(n, 0));
   }
 
   /** A constant node holding a concrete tensor's values (for concrete operands mixed with symbolic ones). */
   public Tensor constant(Tensor value) {
     if (value.isSymbolic()) return value;
-    Attrs a = value.dtype() == DType.FLOAT32
-        ? Attrs.of("value", value.toFloatArray())
-        : Attrs.of("ivalue", value.toIntArray());
-    NodeDef n = add(new NodeDef(unique(scoped("Const")), "Const", new String[0], a,
-        new int[][] {value.shape()}, new DType[] {value.dtype()}, origin));
-    return Tensor.symbolic(new SymbolicValue(n, 0), value.dtype(), value.shape());
+    Sources.Const c = value.dtype() == DType.FLOAT32
+        ? Sources.Const.ofFloats(value.toFloatArray())
+        : Sources.Const.ofInts(value.toIntArray());
+    NodeDef n = add(new NodeDef(unique(scoped("Const")), c, new String[0], new Dim[][] {Dim.of(value.shape())},
+        new DType[] {value.dtype()}, origin));
+    return Tensor.symbolic(new SymbolicValue(n, 0));
   }
 
-  /** Records a one-output op named {@code scope/opType} and returns its symbolic output. */
-  public Tensor op(String opType, Attrs attrs, int[] shape, DType dtype, Tensor... inputs) {
-    return ops(opType, opType, attrs, new int[][] {shape}, new DType[] {dtype}, inputs)[0];
+  /** Records {@code op} applied to {@code inputs}, named {@code scope/Type}, and returns its symbolic outputs. */
+  public Tensor[] record(Op op, Outputs outputs, Tensor... inputs) {
+    return record(op, op.type(), outputs, inputs);
   }
 
-  /** Records an op with a name hint other than its type ({@code out/Softmax} for type {@code Softmax}). */
-  public Tensor[] ops(String opType, String nameHint, Attrs attrs, int[][] shapes, DType[] dtypes, Tensor... inputs) {
+  /** Records {@code op} with a name other than its type ({@code embed/NotEqual} for the mask of an Embedding, say). */
+  public Tensor[] record(Op op, String nameHint, Outputs outputs, Tensor... inputs) {
     String[] in = new String[inputs.length];
     for (int i = 0; i < inputs.length; i++) {
       Tensor t = inputs[i].isSymbolic() ? inputs[i] : constant(inputs[i]);
       in[i] = t.symbol().name();
     }
-    NodeDef n = add(new NodeDef(unique(scoped(nameHint)), opType, in, attrs, shapes, dtypes, origin));
-    Tensor[] out = new Tensor[shapes.length];
-    for (int i = 0; i < out.length; i++) out[i] = Tensor.symbolic(new SymbolicValue(n, i), dtypes[i], shapes[i]);
+    NodeDef n = add(new NodeDef(unique(scoped(nameHint)), op, in, outputs.shapes(), outputs.dtypes(), origin));
+    Tensor[] out = new Tensor[outputs.count()];
+    for (int i = 0; i < out.length; i++) out[i] = Tensor.symbolic(new SymbolicValue(n, i));
     return out;
   }
 

@@ -1,6 +1,6 @@
 package dev.kiln.kernels;
 
-/** Data movement kernels: transpose, concat, pad, slice, clip. No allocation. */
+/** Data movement kernels: transpose, concat, pad, slice. No allocation. */
 public final class Shaping {
   private Shaping() {}
 
@@ -62,18 +62,23 @@ public final class Shaping {
   }
 
   /**
-   * Concatenation along an axis: input {@code i} is viewed as {@code [outer, axisSizes[i], inner]} and the output
-   * as {@code [outer, sum(axisSizes), inner]}.
+   * Concatenation along {@code axis} of arrays of one primitive type ({@code float[]} or {@code int[]}): input
+   * {@code i} has shape {@code shapes[i]}, viewed as {@code [outer, shapes[i][axis], inner]}; the output is
+   * {@code [outer, sum of the axis sizes, inner]}.
    */
-  public static void concat(float[][] inputs, int[] axisSizes, int outer, int inner, float[] out) {
+  public static void concat(Object[] inputs, int[][] shapes, int axis, Object out) {
+    int[] first = shapes[0];
+    int outer = 1;
+    for (int d = 0; d < axis; d++) outer *= first[d];
+    int inner = 1;
+    for (int d = axis + 1; d < first.length; d++) inner *= first[d];
     int total = 0;
-    for (int s : axisSizes) total += s;
+    for (int[] s : shapes) total += s[axis];
     int outRow = total * inner;
     int col = 0;
     for (int i = 0; i < inputs.length; i++) {
-      int len = axisSizes[i] * inner;
-      float[] src = inputs[i];
-      for (int o = 0; o < outer; o++) System.arraycopy(src, o * len, out, o * outRow + col, len);
+      int len = shapes[i][axis] * inner;
+      for (int o = 0; o < outer; o++) System.arraycopy(inputs[i], o * len, out, o * outRow + col, len);
       col += len;
     }
   }
@@ -132,10 +137,5 @@ public final class Shaping {
       }
       System.arraycopy(in, off, out, r * last, last);
     }
-  }
-
-  /** {@code out[i] = min(max(in[i], lo), hi)}. */
-  public static void clip(float[] in, float lo, float hi, float[] out, int n) {
-    for (int i = 0; i < n; i++) out[i] = Math.min(Math.max(in[i], lo), hi);
   }
 }

@@ -13,9 +13,11 @@ import dev.kiln.SessionOptions;
 import dev.kiln.Shapes;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import dev.kiln.graph.Dim;
+import dev.kiln.graph.Dims;
 import dev.kiln.graph.GraphDef;
 import dev.kiln.graph.NodeDef;
-import dev.kiln.graph.OpKernels;
+import dev.kiln.ops.Sources;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +41,7 @@ import java.util.function.Function;
  *       straight-line code;
  *   <li>the <em>general path</em> otherwise (or when {@code runOutputs} returns {@code null}): it prunes the
  *       graph to the nodes the fetches need, stopping at fed tensors, and executes them in graph order with
- *       {@link OpKernels#execute}.
+ *       each node's {@link dev.kiln.ops.Op#compute}.
  * </ul>
  *
  * <p>The run path keeps no mutable state in the session, so many threads may call {@code run} at once, and a
@@ -127,7 +129,7 @@ public abstract class CompiledSession implements Session {
     Set<String> used = new HashSet<String>();
     for (int i = 0; i < nodes.length; i++) {
       NodeDef n = nodes[i];
-      if (!n.op().equals("Variable")) continue;
+      if (!(n.op() instanceof Sources.Variable)) continue;
       String name = n.name();
       used.add(name);
       int[] shape = n.outputShape(0);
@@ -202,6 +204,20 @@ public abstract class CompiledSession implements Session {
     int id = placeholderIds[placeholderIndex];
     if (value == null || value.isSymbolic() || value.dtype() != dtypeOf(id) || !fits(placeholderShapes[placeholderIndex], value)) {
       throw mismatch(id, value == null ? "null" : value.isSymbolic() ? "a symbolic tensor" : describe(value));
+    }
+  }
+
+  /**
+   * Checks that axis {@code axis} of the value of placeholder {@code placeholderIndex} has the size the run-time
+   * dimension {@code dimension} took from placeholder {@code boundBy}: {@code placeholder y has time 7 (axis 1), but x
+   * has time 5}.
+   */
+  protected final void checkDimension(int placeholderIndex, Tensor value, int axis, int size, String dimension,
+      int boundBy) {
+    if (value.dim(axis) != size) {
+      throw new IllegalArgumentException("placeholder " + tensorName(placeholderIds[placeholderIndex]) + " has "
+          + dimension + " " + value.dim(axis) + " (axis " + axis + "), but " + tensorName(placeholderIds[boundBy])
+          + " has " + dimension + " " + size);
     }
   }
 
@@ -376,12 +392,25 @@ public abstract class CompiledSession implements Session {
     }
     List<String> missing = new ArrayList<String>();
     for (int i = 0; i < nodes.length; i++) {
-      if (needed[i] && nodes[i].op().equals("Placeholder") && fed[offset[i]] == null) {
+      if (needed[i] && nodes[i].op() instanceof Sources.Placeholder && fed[offset[i]] == null) {
         missing.add("placeholder " + nodes[i].name() + " must be fed ("
             + nodes[i].outputType(0).kerasName() + Shapes.toString(nodes[i].outputShape(0)) + ")");
       }
     }
     if (!missing.isEmpty()) throw new IllegalArgumentException(join(missing));
+
+    // The run-time dimensions (batch, time) take the sizes of the tensors fed for them; they must agree.
+    Map<String, Integer> symbols = new HashMap<String, Integer>();
+    for (int id = 0; id < fed.length; id++) {
+      if (fed[id] == null) continue;
+      NodeDef n = nodes[tensorNode[id]];
+      Dim[] dims = n.outputDims(id - offset[tensorNode[id]]);
+      if (!Dims.bind(dims, fed[id].shape(), symbols)) {
+        throw new IllegalArgumentException(describeFeed(id) + " has shape " + Shapes.toString(fed[id].shape())
+            + ", which does not fit " + Dims.toString(dims) + " with the run-time dimensions of the other feeds "
+            + symbols);
+      }
+    }
 
     // Execute in graph (topological) order.
     Tensor[] values = fed.clone();
@@ -389,9 +418,15 @@ public abstract class CompiledSession implements Session {
     for (int i = 0; i < nodes.length; i++) {
       if (!needed[i]) continue;
       NodeDef node = nodes[i];
-      String op = node.op();
-      if (op.equals("Placeholder")) continue;
-      if (op.equals("Variable")) {
+      String op = node.opType();
+      if (node.op() instanceof Sources.Placeholder) continue;
+      if (node.op() instanceof Sources.Const) {
+        if (values[offset[i]] == null) {
+          values[offset[i]] = ((Sources.Const) node.op()).value(node.outputShape(0), node.outputType(0));
+        }
+        continue;
+      }
+      if (node.op() instanceof Sources.Variable) {
         if (values[offset[i]] == null) values[offset[i]] = variableValue[i];
         continue;
       }
@@ -399,7 +434,7 @@ public abstract class CompiledSession implements Session {
       Tensor[] in = new Tensor[ids.length];
       for (int k = 0; k < ids.length; k++) in[k] = values[ids[k]];
       long start = steps == null ? 0 : System.nanoTime();
-      Tensor[] out = OpKernels.execute(node, in);
+      Tensor[] out = compute(node, in, symbols);
       long end = steps == null ? 0 : System.nanoTime();
       if (out == null || out.length < node.numOutputs()) {
         throw new IllegalStateException(node.name() + ": kernel for " + op + " returned "
@@ -416,6 +451,26 @@ public abstract class CompiledSession implements Session {
       }
     }
     return values;
+  }
+
+  /**
+   * Runs one node: its output shapes are its static shapes with the run's symbols bound (a Reshape to
+   * {@code [batch, time, 64]} cannot infer them from its input), or its shape function's where a symbol is unbound.
+   */
+  private static Tensor[] compute(NodeDef node, Tensor[] in, Map<String, Integer> symbols) {
+    int[][] shapes = new int[node.numOutputs()][];
+    DType[] types = new DType[shapes.length];
+    for (int k = 0; k < shapes.length; k++) {
+      shapes[k] = Dims.evaluate(node.outputDims(k), symbols);
+      types[k] = node.outputType(k);
+      if (shapes[k] == null) return node.op().compute(in);
+    }
+    return node.op().compute(in, shapes, types);
+  }
+
+  private String describeFeed(int id) {
+    NodeDef n = nodes[tensorNode[id]];
+    return (n.op() instanceof Sources.Placeholder ? "placeholder " : "fed tensor ") + tensorName(id);
   }
 
   private Object build(Object template, Tensor[] values) {
@@ -456,7 +511,7 @@ public abstract class CompiledSession implements Session {
     if (f instanceof Operation) {
       Operation op = (Operation) f;
       Integer n = nodeIndex.get(op.name());
-      if (n == null || !nodes[n].op().equals(op.type())) {
+      if (n == null || !nodes[n].opType().equals(op.type())) {
         throw new IllegalArgumentException("fetch " + path + ": operation " + op.name() + " is not part of this session's graph");
       }
       Leaf l = new Leaf(-1, n);
@@ -532,7 +587,7 @@ public abstract class CompiledSession implements Session {
 
   private int resolveOutput(Output o, String what) {
     Integer n = nodeIndex.get(o.op().name());
-    if (n == null || !nodes[n].op().equals(o.op().type()) || o.index() >= nodes[n].numOutputs()) {
+    if (n == null || !nodes[n].opType().equals(o.op().type()) || o.index() >= nodes[n].numOutputs()) {
       throw new IllegalArgumentException(what + " " + o.name() + " is not a tensor of this session's graph");
     }
     return offset[n] + o.index();
@@ -593,7 +648,7 @@ public abstract class CompiledSession implements Session {
 
   private IllegalArgumentException mismatch(int id, String given) {
     NodeDef n = nodes[nodeOfTensor(id)];
-    String what = n.op().equals("Placeholder") ? "placeholder " + n.name() : "tensor " + tensorName(id);
+    String what = n.op() instanceof Sources.Placeholder ? "placeholder " + n.name() : "tensor " + tensorName(id);
     return new IllegalArgumentException(what + " expects " + dtypeOf(id).kerasName() + Shapes.toString(shapeOf(id)) + ", got " + given);
   }
 

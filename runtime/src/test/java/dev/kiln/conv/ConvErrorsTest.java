@@ -64,7 +64,7 @@ class ConvErrorsTest {
     assertThat(message(() -> ConvOps.conv2dTranspose(X, Tensor.zeros(3, 3, 2, 4), new int[] {2, 2}, Padding.SAME, new int[] {2, 0})))
         .isEqualTo("Conv2DTranspose: output_padding [2, 0] must be non-negative and smaller than strides [2, 2]");
     assertThat(message(() -> ConvOps.conv2dTranspose(X, Tensor.zeros(3, 0, 2, 4), ONE, Padding.SAME, null)))
-        .isEqualTo("Conv2DTranspose: kernel size must be positive, got kernel [3, 0, 2, 4]");
+        .isEqualTo("Conv2DTranspose: kernel size must be positive, got 3x0");
     assertThat(message(() -> ConvOps.maxPool2d(X, new int[] {6, 1}, ONE, Padding.VALID)))
         .isEqualTo("MaxPool: VALID height kernel 6 is larger than the input height 5 of [1, 5, 5, 4]");
     assertThat(message(() -> ConvOps.avgPool2d(X, new int[] {2, 2}, new int[] {0, 2}, Padding.VALID)))
@@ -92,7 +92,10 @@ class ConvErrorsTest {
         .isEqualTo("MaxPool: VALID height kernel 3 is larger than the input height 2 of [1, 2, 5, 1]");
     Tracer tracer = Tracer.begin();
     try {
-      Tensor x = tracer.placeholder("x", 0, DType.FLOAT32, -1, 5, 5, -1);
+      // channels only known at run time (a symbol no placeholder makes, but a graph may hold)
+      Tensor x = tracer.placeholder("x", 0, DType.FLOAT32,
+          new dev.kiln.graph.Dim[] {dev.kiln.graph.Dim.BATCH, dev.kiln.graph.Dim.of(5), dev.kiln.graph.Dim.of(5),
+              dev.kiln.graph.Dim.symbol("c")});
       assertThat(message(() -> new Conv2D(4, 3).apply(x)))
           .isEqualTo("Conv2D needs a known channel dimension, got [-1, 5, 5, -1]");
     } finally {

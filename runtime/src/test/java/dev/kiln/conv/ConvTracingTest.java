@@ -9,7 +9,6 @@ import dev.kiln.DType;
 import dev.kiln.Padding;
 import dev.kiln.Tensor;
 import dev.kiln.graph.NodeDef;
-import dev.kiln.graph.OpKernels;
 import dev.kiln.graph.Tracer;
 import dev.kiln.layers.AveragePooling1D;
 import dev.kiln.layers.AveragePooling2D;
@@ -44,7 +43,7 @@ class ConvTracingTest {
       assertThat(y.shape()).isEqualTo(wantOut);
       List<NodeDef> ops = new ArrayList<>();
       for (NodeDef n : tracer.nodes()) {
-        if (!n.op().equals("Placeholder") && !n.op().equals("Variable")) ops.add(n);
+        if (!n.opType().equals("Placeholder") && !n.opType().equals("Variable")) ops.add(n);
       }
       return ops;
     } finally {
@@ -54,7 +53,7 @@ class ConvTracingTest {
 
   private static List<String> names(List<NodeDef> nodes) {
     List<String> r = new ArrayList<>();
-    for (NodeDef n : nodes) r.add(n.name() + ":" + n.op());
+    for (NodeDef n : nodes) r.add(n.name() + ":" + n.opType());
     return r;
   }
 
@@ -66,7 +65,7 @@ class ConvTracingTest {
       layer.apply(x);
       List<String> r = new ArrayList<>();
       for (NodeDef n : tracer.nodes()) {
-        if (n.op().equals("Variable")) r.add(n.name() + java.util.Arrays.toString(n.outputShape(0)));
+        if (n.opType().equals("Variable")) r.add(n.name() + java.util.Arrays.toString(n.outputShape(0)));
       }
       return r;
     } finally {
@@ -183,7 +182,7 @@ class ConvTracingTest {
     } finally {
       tracer.end();
     }
-    Tensor[] out = OpKernels.execute(node, k == null ? new Tensor[] {x} : new Tensor[] {x, k});
+    Tensor[] out = node.op().compute(k == null ? new Tensor[] {x} : new Tensor[] {x, k});
     assertThat(out[0].shape()).isEqualTo(eager.shape());
     assertThat(out[0].toFloatArray()).isEqualTo(eager.toFloatArray());
   }

@@ -130,7 +130,7 @@ class NormLayersTest {
       assertThat(n.attrs().getInt("axis")).isEqualTo(3);
       assertThat(n.attrs().getFloat("epsilon")).isEqualTo(1e-5f);
       List<NodeDef> nodes = tracer.nodes();
-      assertThat(node(nodes, "bn/moving_variance").op()).isEqualTo("Variable");
+      assertThat(node(nodes, "bn/moving_variance").opType()).isEqualTo("Variable");
       assertThat(node(nodes, "bn/moving_variance").outputShape(0)).isEqualTo(new int[] {8});
       assertThat(node(nodes, "bn/moving_variance").attrs().getString("initializer")).isEqualTo("ones");
     } finally {
@@ -243,12 +243,12 @@ class NormLayersTest {
       Tensor x = tracer.placeholder("x", 0, DType.FLOAT32, -1, 4, 5, 3);
       Tensor p = new ZeroPadding2D(1, 2, 3, 4).apply(x);
       assertThat(p.shape()).isEqualTo(new int[] {-1, 7, 12, 3});
-      assertThat(p.symbol().node().op()).isEqualTo("Pad");
+      assertThat(p.symbol().node().opType()).isEqualTo("Pad");
       assertThat(p.symbol().node().attrs().getInts("paddings")).isEqualTo(new int[] {0, 0, 1, 2, 3, 4, 0, 0});
       Tensor c = new Cropping2D(1, 0, 2, 1).apply(x);
       assertThat(c.shape()).isEqualTo(new int[] {-1, 3, 2, 3});
       NodeDef slice = c.symbol().node();
-      assertThat(slice.op()).isEqualTo("Slice");
+      assertThat(slice.opType()).isEqualTo("Slice");
       assertThat(slice.attrs().getInts("begin")).isEqualTo(new int[] {0, 1, 2, 0});
       assertThat(slice.attrs().getInts("size")).isEqualTo(new int[] {-1, 3, 2, 3});
       Tensor u = new UpSampling2D(2, 3).interpolation("bilinear").apply(x);
@@ -258,9 +258,9 @@ class NormLayersTest {
       Tensor u1 = new UpSampling1D(2).apply(s);
       assertThat(u1.shape()).isEqualTo(new int[] {-1, 10, 2});
       NodeDef last = u1.symbol().node();
-      assertThat(last.op()).isEqualTo("Reshape");
+      assertThat(last.opType()).isEqualTo("Reshape");
       NodeDef resize = node(tracer.nodes(), NodeDef.nodeOf(last.input(0)));
-      assertThat(resize.op()).isEqualTo("Resize");
+      assertThat(resize.opType()).isEqualTo("Resize");
       assertThat(resize.outputShape(0)).isEqualTo(new int[] {-1, 10, 1, 2});
       assertThat(resize.attrs().getString("method")).isEqualTo("nearest");
       Tensor c1 = new Cropping1D(1, 2).apply(s);

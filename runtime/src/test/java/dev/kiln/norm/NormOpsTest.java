@@ -9,7 +9,6 @@ import dev.kiln.NormOps;
 import dev.kiln.Ops;
 import dev.kiln.Tensor;
 import dev.kiln.graph.NodeDef;
-import dev.kiln.graph.OpKernels;
 import dev.kiln.graph.Tracer;
 import dev.kiln.kernels.Gemm;
 import dev.kiln.kernels.Normalization;
@@ -330,7 +329,7 @@ class NormOpsTest {
       Tensor y = NormOps.batchNorm(x, mean, var, gamma, beta, -1, 1e-3f);
       assertThat(y.shape()).isEqualTo(new int[] {-1, 3, 2, 4});
       bn = y.symbol().node();
-      assertThat(bn.op()).isEqualTo("BatchNorm");
+      assertThat(bn.opType()).isEqualTo("BatchNorm");
       assertThat(bn.name()).isEqualTo("BatchNorm");
       assertThat(bn.inputs()).asList().containsExactly("x:0", "mean:0", "var:0", "gamma:0", "beta:0").inOrder();
       assertThat(bn.attrs().getInt("axis")).isEqualTo(3);
@@ -351,7 +350,7 @@ class NormOpsTest {
       Tensor l = NormOps.layerNorm(x, g2, b2, new int[] {-1, 1}, 1e-3f);
       assertThat(l.shape()).isEqualTo(new int[] {-1, 3, 2, 4});
       ln = l.symbol().node();
-      assertThat(ln.op()).isEqualTo("LayerNorm");
+      assertThat(ln.opType()).isEqualTo("LayerNorm");
       assertThat(ln.inputs()).asList().containsExactly("x:0", "g2:0", "b2:0").inOrder();
       assertThat(ln.attrs().getInts("axes")).isEqualTo(new int[] {1, 3});
       assertThat(ln.attrs().getFloat("epsilon")).isEqualTo(1e-3f);
@@ -363,16 +362,16 @@ class NormOpsTest {
       Tensor up = NormOps.resize(x, 2, 3, "nearest");
       assertThat(up.shape()).isEqualTo(new int[] {-1, 6, 6, 4});
       rsN = up.symbol().node();
-      assertThat(rsN.op()).isEqualTo("Resize");
+      assertThat(rsN.opType()).isEqualTo("Resize");
       assertThat(rsN.attrs().getInts("scale")).isEqualTo(new int[] {2, 3});
       assertThat(rsN.attrs().getString("method")).isEqualTo("nearest");
       rsB = NormOps.resize(x, 2, 2, "bilinear").symbol().node();
       assertThat(rsB.attrs().getString("method")).isEqualTo("bilinear");
 
       softsign = Ops.activation(x, Activation.SOFTSIGN).symbol().node();
-      assertThat(softsign.op()).isEqualTo("Softsign");
+      assertThat(softsign.opType()).isEqualTo("Softsign");
       exp = Ops.activation(x, Activation.EXPONENTIAL).symbol().node();
-      assertThat(exp.op()).isEqualTo("Exp");
+      assertThat(exp.opType()).isEqualTo("Exp");
     } finally {
       tracer.end();
     }
@@ -381,24 +380,24 @@ class NormOpsTest {
     Tensor var = t(new float[] {0.5f, 1, 2, 3}, 4);
     Tensor gamma = t(Naive.random(r, 4), 4);
     Tensor beta = t(Naive.random(r, 4), 4);
-    assertThat(OpKernels.execute(bn, new Tensor[] {x, mean, var, gamma, beta})[0].toFloatArray())
+    assertThat(bn.op().compute(new Tensor[] {x, mean, var, gamma, beta})[0].toFloatArray())
         .isEqualTo(NormOps.batchNorm(x, mean, var, gamma, beta, -1, 1e-3f).toFloatArray());
     Tensor m3 = t(Naive.random(r, 3), 3);
     Tensor v3 = t(new float[] {1, 2, 0.25f}, 3);
-    assertThat(OpKernels.execute(bnPlain, new Tensor[] {x, m3, v3})[0].toFloatArray())
+    assertThat(bnPlain.op().compute(new Tensor[] {x, m3, v3})[0].toFloatArray())
         .isEqualTo(NormOps.batchNorm(x, m3, v3, null, null, 1, 1e-5f).toFloatArray());
     Tensor g2 = t(Naive.random(r, 12), 3, 4);
     Tensor b2 = t(Naive.random(r, 12), 3, 4);
-    assertThat(OpKernels.execute(ln, new Tensor[] {x, g2, b2})[0].toFloatArray())
+    assertThat(ln.op().compute(new Tensor[] {x, g2, b2})[0].toFloatArray())
         .isEqualTo(NormOps.layerNorm(x, g2, b2, new int[] {1, 3}, 1e-3f).toFloatArray());
-    assertThat(OpKernels.execute(lnGammaOnly, new Tensor[] {x, gamma})[0].toFloatArray())
+    assertThat(lnGammaOnly.op().compute(new Tensor[] {x, gamma})[0].toFloatArray())
         .isEqualTo(NormOps.layerNorm(x, gamma, null, new int[] {-1}, 1e-3f).toFloatArray());
-    Tensor out = OpKernels.execute(rsN, new Tensor[] {x})[0];
+    Tensor out = rsN.op().compute(new Tensor[] {x})[0];
     assertThat(out.shape()).isEqualTo(new int[] {2, 6, 6, 4});
     assertThat(out.toFloatArray()).isEqualTo(NormOps.resize(x, 2, 3, "nearest").toFloatArray());
-    assertThat(OpKernels.execute(rsB, new Tensor[] {x})[0].toFloatArray())
+    assertThat(rsB.op().compute(new Tensor[] {x})[0].toFloatArray())
         .isEqualTo(NormOps.resize(x, 2, 2, "bilinear").toFloatArray());
-    assertThat(OpKernels.execute(softsign, new Tensor[] {x})[0].toFloatArray()).isEqualTo(Ops.softsign(x).toFloatArray());
-    assertThat(OpKernels.execute(exp, new Tensor[] {x})[0].toFloatArray()).isEqualTo(Ops.exp(x).toFloatArray());
+    assertThat(softsign.op().compute(new Tensor[] {x})[0].toFloatArray()).isEqualTo(Ops.softsign(x).toFloatArray());
+    assertThat(exp.op().compute(new Tensor[] {x})[0].toFloatArray()).isEqualTo(Ops.exp(x).toFloatArray());
   }
 }

@@ -81,7 +81,7 @@ class CompiledSessionTest {
     SessionOptions opts = SessionOptions.defaults().intraOpThreads(3);
     try (TinySession s = new TinySession(TestGraphs.mlp(), TestGraphs.mlpWeights(), true, opts)) {
       assertThat(s.options()).isEqualTo(opts);
-      assertThat(s.graphDef().node("relu").op()).isEqualTo("Relu");
+      assertThat(s.graphDef().node("relu").opType()).isEqualTo("Relu");
       assertThat(s.weight("w").toFloatArray()).usingExactEquality().containsExactly(1f, -2f, 0.5f).inOrder();
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.weight("nope"));
       assertThat(e).hasMessageThat().contains("no weight nope");

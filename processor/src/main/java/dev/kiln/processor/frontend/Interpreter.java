@@ -37,7 +37,6 @@ import dev.kiln.Tensor;
 import dev.kiln.TensorShape;
 import dev.kiln.graph.NodeDef;
 import dev.kiln.graph.Tracer;
-import dev.kiln.processor.check.BatchDimensionCheck;
 import dev.kiln.processor.check.KilnDiagnostic;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -479,25 +478,7 @@ final class Interpreter {
   }
 
   private Completion exec(Frame frame, StatementTree s, boolean recover) {
-    Tracer tracer = Tracer.active();
-    int before = tracer == null ? 0 : tracer.size();
-    Completion c = execUnchecked(frame, s, recover);
-    if (tracer != null && !(s instanceof BlockTree) && !(s instanceof IfTree) && !(s instanceof ForLoopTree)
-        && !(s instanceof EnhancedForLoopTree)) {
-      for (NodeDef n : tracer.nodesFrom(before)) {
-        String problem = BatchDimensionCheck.check(n, this::staticShape);
-        if (problem != null) throw frame.error(problem, s);
-      }
-    }
-    return c;
-  }
-
-  private int[] staticShape(String tensor) {
-    NodeDef n = null;
-    for (NodeDef candidate : Tracer.require().nodesFrom(0)) {
-      if (candidate.name().equals(NodeDef.nodeOf(tensor))) n = candidate;
-    }
-    return n == null ? new int[0] : n.outputShape(NodeDef.indexOf(tensor));
+    return execUnchecked(frame, s, recover);
   }
 
   private Completion execUnchecked(Frame frame, StatementTree s, boolean recover) {

@@ -1,12 +1,15 @@
 package dev.kiln.processor.opt;
 
 import dev.kiln.DType;
+import dev.kiln.graph.Dim;
 import dev.kiln.graph.GraphDef;
 import dev.kiln.graph.NodeDef;
+import dev.kiln.ops.Sources;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,8 +20,9 @@ import java.util.Set;
  * value lives in a slot of a per-thread arena. Slots are reused once every value in them is dead (liveness over the
  * schedule), elementwise chains run in place over a dying input, and Reshape / Identity share their input's array.
  *
- * <p>A slot's capacity is {@code max(perBatch * batch, fixed)}, so the arena is sized on first use for the batch
- * given and only grows.
+ * <p>A slot's capacity is the largest of the sizes of the values it holds, each a product of constants and run-time
+ * symbols ({@code 128*batch}, {@code 64*batch*time}): the arena is sized on first use for the symbols' values and
+ * grows when they do.
  */
 public final class MemoryPlan {
   public enum Kind { INPUT, WEIGHT, CONST, SLOT, OUTPUT }
@@ -40,14 +44,24 @@ public final class MemoryPlan {
     }
   }
 
-  /** An arena slot: its element type and its capacity {@code max(perBatch * batch, fixed)}. */
+  /** An arena slot: its element type and the sizes of the values it holds over a run. */
   public static final class Slot {
     public final DType dtype;
-    public long perBatch;
-    public long fixed;
+    private final Set<Dim> sizes = new LinkedHashSet<>();
+    /** The tensors it holds, in the order the schedule writes them. */
+    private final List<String> tensors = new ArrayList<>();
 
     Slot(DType dtype) {
       this.dtype = dtype;
+    }
+
+    /** The distinct sizes the slot must hold; its capacity is their maximum for the run's symbol values. */
+    public List<Dim> sizes() {
+      return new ArrayList<>(sizes);
+    }
+
+    public List<String> tensors() {
+      return new ArrayList<>(tensors);
     }
   }
 
@@ -63,26 +77,18 @@ public final class MemoryPlan {
     GraphDef graph = schedule.graph;
     for (NodeDef n : graph.nodes()) {
       String t = n.name() + ":0";
-      switch (n.op()) {
-        case "Placeholder":
-          plan.buffers.put(t, new Buffer(Kind.INPUT, graph.placeholders().indexOf(n.name()), n.name(), n.outputType(0)));
-          break;
-        case "Variable":
-          plan.buffers.put(t, new Buffer(Kind.WEIGHT, -1, n.name(), n.outputType(0)));
-          break;
-        case "Const":
-          plan.buffers.put(t, new Buffer(Kind.CONST, -1, n.name(), n.outputType(0)));
-          break;
-        default:
-          break;
+      if (n.op() instanceof Sources.Placeholder) {
+        plan.buffers.put(t, new Buffer(Kind.INPUT, graph.placeholders().indexOf(n.name()), n.name(), n.outputType(0)));
+      } else if (n.op() instanceof Sources.Variable) {
+        plan.buffers.put(t, new Buffer(Kind.WEIGHT, -1, n.name(), n.outputType(0)));
+      } else if (n.op() instanceof Sources.Const) {
+        plan.buffers.put(t, new Buffer(Kind.CONST, -1, n.name(), n.outputType(0)));
       }
     }
     // Graph outputs computed by a step are written directly into the caller's output arrays.
     Map<String, Integer> outputIndex = new HashMap<>();
     List<String> outputs = graph.outputs();
-    for (int i = 0; i < outputs.size(); i++) {
-      if (!outputIndex.containsKey(outputs.get(i))) outputIndex.put(outputs.get(i), i);
-    }
+    for (int i = 0; i < outputs.size(); i++) outputIndex.putIfAbsent(outputs.get(i), i);
     Map<String, Integer> lastUse = new HashMap<>();
     List<Schedule.Step> steps = schedule.steps;
     for (int s = 0; s < steps.size(); s++) {
@@ -103,16 +109,14 @@ public final class MemoryPlan {
       } else {
         buffer = null;
         if (step instanceof Schedule.Elementwise) {
-          Buffer in = plan.buffers.get(((Schedule.Elementwise) step).input);
-          if (in.kind == Kind.SLOT && in.dtype == schedule.dtype(out) && lastUse.getOrDefault(((Schedule.Elementwise) step).input, -1) == s
-              && allDeadAfter(slotValues.get(in.index), lastUse, s, ((Schedule.Elementwise) step).input)) {
+          String input = ((Schedule.Elementwise) step).input;
+          Buffer in = plan.buffers.get(input);
+          if (in.kind == Kind.SLOT && in.dtype == schedule.dtype(out) && lastUse.getOrDefault(input, -1) == s
+              && allDeadAfter(slotValues.get(in.index), lastUse, s, input)) {
             buffer = in; // in place: the chain's input dies here
           }
         }
-        if (buffer == null) {
-          int slot = takeFree(plan, free, schedule.dtype(out));
-          buffer = new Buffer(Kind.SLOT, slot, null, schedule.dtype(out));
-        }
+        if (buffer == null) buffer = new Buffer(Kind.SLOT, takeFree(plan, free, schedule.dtype(out)), null, schedule.dtype(out));
       }
       plan.buffers.put(out, buffer);
       if (buffer.kind == Kind.SLOT) occupy(plan, slotValues, buffer.index, out, schedule.shape(out));
@@ -139,15 +143,22 @@ public final class MemoryPlan {
     return plan;
   }
 
-  /** Records {@code value} in slot {@code index} and grows the slot to hold its shape. */
+  /** Every run-time symbol a slot size mentions, sorted ({@code batch}, {@code time}). */
+  public Set<String> symbols() {
+    Set<String> out = new java.util.TreeSet<>();
+    for (Slot s : slots) {
+      for (Dim d : s.sizes) out.addAll(d.symbols());
+    }
+    return out;
+  }
+
+  /** Records {@code value} in slot {@code index} and adds its size to the slot's. */
   private static void occupy(MemoryPlan plan, Map<Integer, Set<String>> slotValues, int index, String value,
-      int[] shape) {
+      Dim[] shape) {
     slotValues.computeIfAbsent(index, k -> new HashSet<>()).add(value);
     Slot slot = plan.slots.get(index);
-    long per = 1;
-    for (int d = 1; d < shape.length; d++) per *= shape[d];
-    if (shape.length > 0 && shape[0] == -1) slot.perBatch = Math.max(slot.perBatch, per);
-    else slot.fixed = Math.max(slot.fixed, shape.length == 0 ? 1 : per * shape[0]);
+    slot.sizes.add(Dim.size(shape));
+    slot.tensors.add(value);
   }
 
   private static boolean allDeadAfter(Set<String> values, Map<String, Integer> lastUse, int step, String except) {

@@ -2,6 +2,7 @@ package dev.kiln.processor.opt;
 
 import dev.kiln.Activation;
 import dev.kiln.DType;
+import dev.kiln.graph.Dim;
 import dev.kiln.graph.GraphDef;
 import dev.kiln.graph.NodeDef;
 import java.util.ArrayList;
@@ -13,10 +14,10 @@ import java.util.Map;
 /**
  * The typed fast path of a session as a list of fused steps, in execution order. The logical graph keeps every
  * Keras-level op (so each tensor can be fetched); the schedule groups them into what one kernel call or one loop
- * computes:
+ * computes, by the ops' fusion patterns:
  * <ul>
- *   <li>{@link Dense}: MatMul with a weight, plus BiasAdd and an activation when only they read it;</li>
- *   <li>{@link Conv}: a convolution with its epilogue, and a MaxPool that alone reads a Conv2D's result;</li>
+ *   <li>{@link Producer}: a GEMM or convolution with the epilogue its kernel applies (and a folded input padding,
+ *       a max pooling computed while its result is in cache);</li>
  *   <li>{@link Elementwise}: a chain of elementwise ops, one loop;</li>
  *   <li>{@link Alias}: Reshape / Identity, which reinterpret a buffer without copying;</li>
  *   <li>{@link Kernel}: any other op, one kernel call.</li>
@@ -46,16 +47,11 @@ public final class Schedule {
     public List<String> temporaries() {
       return List.of();
     }
-
-    /** Where the step came from in the user's source: the origin of its first node. */
-    public String origin() {
-      return nodes.get(0).origin();
-    }
   }
 
   /**
-   * What a GEMM or convolution kernel computes after its products, in order: bias, a BatchNorm folded into the
-   * weights when the session opens, a residual add, an activation.
+   * What a producer's kernel computes after its products, in order: bias, a BatchNorm folded into the weights when
+   * the session opens, a residual add, an activation. Each is null when absent.
    */
   public static final class Epilogue {
     public final String bias;
@@ -79,56 +75,33 @@ public final class Schedule {
     }
   }
 
-  /** {@code out = act(in · kernel + bias)} with a packed constant kernel. */
-  public static final class Dense extends Step {
-    public final String input;
-    public final String kernel;
-    public final Epilogue epilogue;
-
-    Dense(List<NodeDef> nodes, String input, String kernel, Epilogue epilogue) {
-      super(nodes);
-      this.input = input;
-      this.kernel = kernel;
-      this.epilogue = epilogue;
-    }
-
-    @Override
-    public List<String> reads() {
-      List<String> r = new ArrayList<>();
-      r.add(input);
-      r.add(kernel);
-      epilogue.addReads(r);
-      return r;
-    }
-  }
-
   /**
-   * A convolution ({@code Conv2D}, {@code DepthwiseConv2dNative}, {@code Conv2DTranspose}) with its epilogue, and
-   * the zero padding of a preceding {@code Pad} that only fed it ({@code extraPad}: top, bottom, left, right). A
-   * {@code Conv2D} whose result only feeds a {@code MaxPool} takes the pooling too ({@link #pool}): the step's output
-   * is then the pooled tensor and the convolution's result, {@link #convOutput}, a temporary.
+   * A {@link dev.kiln.ops.Pattern#PRODUCER} op with a constant kernel ({@code MatMul} of a dense layer,
+   * {@code Conv2D}, {@code DepthwiseConv2dNative}, {@code Conv2DTranspose}) and its epilogue; the zero padding of a
+   * {@code Pad} that only fed it ({@code extraPad}: top, bottom, left, right); and a max pooling that alone reads
+   * its result ({@link #pool}), which makes the step's output the pooled tensor and the producer's result,
+   * {@link #producerOutput}, a temporary.
    */
-  public static final class Conv extends Step {
-    public final NodeDef conv;
+  public static final class Producer extends Step {
+    public final NodeDef producer;
     public final String input;
     public final String kernel;
     public final int[] extraPad;
     public final Epilogue epilogue;
-    /** The MaxPool that reads the convolution's result, or null. */
     public final NodeDef pool;
 
-    Conv(List<NodeDef> nodes, NodeDef conv, String input, int[] extraPad, Epilogue epilogue, NodeDef pool) {
+    Producer(List<NodeDef> nodes, NodeDef producer, String input, int[] extraPad, Epilogue epilogue, NodeDef pool) {
       super(nodes);
-      this.conv = conv;
+      this.producer = producer;
       this.input = input;
-      this.kernel = conv.input(1);
+      this.kernel = producer.input(1);
       this.extraPad = extraPad.clone();
       this.epilogue = epilogue;
       this.pool = pool;
     }
 
-    /** The convolution's result after its epilogue: the step's output, or the pooling's input. */
-    public String convOutput() {
+    /** The producer's result after its epilogue: the step's output, or the pooling's input. */
+    public String producerOutput() {
       return pool == null ? output() : pool.input(0);
     }
 
@@ -224,7 +197,7 @@ public final class Schedule {
 
   public final GraphDef graph;
   public final List<Step> steps;
-  private final Map<String, int[]> shapes = new HashMap<>();
+  private final Map<String, Dim[]> shapes = new HashMap<>();
   private final Map<String, DType> dtypes = new HashMap<>();
 
   Schedule(GraphDef graph, List<Step> steps) {
@@ -232,13 +205,14 @@ public final class Schedule {
     this.steps = Collections.unmodifiableList(steps);
     for (NodeDef n : graph.nodes()) {
       for (int i = 0; i < n.numOutputs(); i++) {
-        shapes.put(n.name() + ":" + i, n.outputShape(i));
+        shapes.put(n.name() + ":" + i, n.outputDims(i));
         dtypes.put(n.name() + ":" + i, n.outputType(i));
       }
     }
   }
 
-  public int[] shape(String tensor) {
+  /** The static shape of a tensor, with its run-time dimensions. */
+  public Dim[] shape(String tensor) {
     return shapes.get(tensor).clone();
   }
 

@@ -1,0 +1,108 @@
+package dev.kiln.processor.codegen;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeSpec;
+import dev.kiln.DType;
+import dev.kiln.graph.Dim;
+import dev.kiln.processor.codegen.lower.LoweringContext;
+import dev.kiln.processor.opt.MemoryPlan;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The per-thread workspace class of a session: one array per memory-plan slot (named {@code f3} / {@code i3}, with
+ * the tensors it holds in its Javadoc), the {@code NodeCall}s of unfused ops, and {@code ensure(...)}, which sizes
+ * them for the run-time dimensions' values in {@code long} arithmetic before allocating anything.
+ */
+final class WorkspaceEmitter {
+  private static final ClassName ARENA = ClassName.get("dev.kiln.session", "ThreadArenas", "Arena");
+  private static final ClassName ARENA_SIZES = ClassName.get("dev.kiln.session", "ArenaSizes");
+
+  private final ClassName name;
+  private final MemoryPlan plan;
+  private final LoweringContext cx;
+  private final List<String> symbols;
+
+  WorkspaceEmitter(ClassName name, MemoryPlan plan, LoweringContext cx, Collection<String> symbols) {
+    this.name = name;
+    this.plan = plan;
+    this.cx = cx;
+    this.symbols = new ArrayList<>(symbols);
+  }
+
+  TypeSpec type() {
+    TypeSpec.Builder t = TypeSpec.classBuilder(name).addModifiers(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .addSuperinterface(ARENA)
+        .addJavadoc("The arena of one thread: a buffer per memory-plan slot, sized for the largest run-time dimensions seen.\n");
+    MethodSpec.Builder ensure = MethodSpec.methodBuilder("ensure");
+    MethodSpec.Builder release = MethodSpec.methodBuilder("release").addAnnotation(Override.class)
+        .addModifiers(Modifier.PUBLIC);
+    CodeBlock.Builder same = CodeBlock.builder();
+    for (String s : symbols) {
+      String local = cx.symbol(s);
+      t.addField(FieldSpec.builder(int.class, local, Modifier.PRIVATE).initializer("-1").build());
+      ensure.addParameter(int.class, local);
+      same.add(same.isEmpty() ? "$N == this.$N" : " && $N == this.$N", local, local);
+      release.addStatement("$N = -1", local);
+    }
+    if (!symbols.isEmpty()) {
+      ensure.beginControlFlow("if ($L)", same.build()).addStatement("return").endControlFlow();
+    } else {
+      ensure.beginControlFlow("if (ready)").addStatement("return").endControlFlow();
+      t.addField(FieldSpec.builder(boolean.class, "ready", Modifier.PRIVATE).build());
+      release.addStatement("ready = false");
+    }
+    CodeBlock.Builder sizes = CodeBlock.builder();
+    for (int i = 0; i < plan.slots.size(); i++) sizes.add(i > 0 ? ",\n$L" : "$L", size(plan.slots.get(i)));
+    CodeBlock.Builder what = CodeBlock.builder();
+    for (String s : symbols) {
+      what.add(what.isEmpty() ? "$S + $N" : " + $S + $N", (what.isEmpty() ? "" : ", ") + s + " ", cx.symbol(s));
+    }
+    CodeBlock description = symbols.isEmpty() ? CodeBlock.of("$S", "the model") : what.build();
+    ensure.addStatement("long[] sizes = {$L}", sizes.build());
+    ensure.addStatement("String what = $L", description);
+    ensure.addStatement("$T.check(sizes, what)", ARENA_SIZES);
+    for (int i = 0; i < plan.slots.size(); i++) {
+      MemoryPlan.Slot slot = plan.slots.get(i);
+      boolean isFloat = slot.dtype == DType.FLOAT32;
+      String field = cx.slotName(i);
+      t.addField(FieldSpec.builder(isFloat ? float[].class : int[].class, field)
+          .addJavadoc("Holds $L.\n", String.join(", ", slot.tensors()))
+          .initializer("new $L[0]", isFloat ? "float" : "int").build());
+      ensure.addStatement("$N = $T.$L($N, sizes[$L], what)", field, ARENA_SIZES, isFloat ? "floats" : "ints", field, i);
+      release.addStatement("$N = new $L[0]", field, isFloat ? "float" : "int");
+    }
+    for (FieldSpec f : cx.workspaceFields()) t.addField(f);
+    CodeBlock binding = cx.workspaceBinding();
+    if (!binding.isEmpty()) {
+      ensure.addStatement("$T<String, Integer> symbols = new $T<>()", Map.class, java.util.HashMap.class);
+      for (String s : symbols) ensure.addStatement("symbols.put($S, $N)", s, cx.symbol(s));
+      ensure.addCode(binding);
+    }
+    for (String s : symbols) ensure.addStatement("this.$N = $N", cx.symbol(s), cx.symbol(s));
+    if (symbols.isEmpty()) ensure.addStatement("ready = true");
+    t.addMethod(ensure.build());
+    t.addMethod(release.build());
+    return t.build();
+  }
+
+  /** A slot's capacity in long arithmetic: the largest of its sizes, one per product of the same symbols. */
+  private CodeBlock size(MemoryPlan.Slot slot) {
+    Map<List<String>, Long> largest = new LinkedHashMap<>();
+    for (Dim d : slot.sizes()) largest.merge(d.symbols(), d.coefficient(), Math::max);
+    CodeBlock expr = null;
+    for (Map.Entry<List<String>, Long> e : largest.entrySet()) {
+      CodeBlock.Builder term = CodeBlock.builder().add("$LL", e.getValue());
+      for (String s : e.getKey()) term.add(" * $N", cx.symbol(s));
+      expr = expr == null ? term.build() : CodeBlock.of("$T.max($L, $L)", Math.class, expr, term.build());
+    }
+    return expr == null ? CodeBlock.of("0L") : expr;
+  }
+}
