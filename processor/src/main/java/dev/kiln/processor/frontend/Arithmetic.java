@@ -19,7 +19,7 @@ final class Arithmetic {
     }
   }
 
-  static Object unary(Tree.Kind kind, Object v, TypeMirror type, Interpreter.Frame frame, Tree site) {
+  static Object unary(Tree.Kind kind, Object v, TypeMirror type, Frame frame, Tree site) {
     switch (kind) {
       case LOGICAL_COMPLEMENT:
         if (v instanceof Boolean) return !(Boolean) v;
@@ -44,7 +44,7 @@ final class Arithmetic {
         + (v instanceof dev.kiln.Tensor ? ": use Ops for tensor arithmetic" : ""), site);
   }
 
-  static Object binary(Tree.Kind kind, Object l, Object r, TypeMirror resultType, Interpreter.Frame frame, Tree site) {
+  static Object binary(Tree.Kind kind, Object l, Object r, TypeMirror resultType, Frame frame, Tree site) {
     if (kind == Tree.Kind.PLUS && (l instanceof String || r instanceof String)) return String.valueOf(l) + r;
     if (l instanceof Boolean && r instanceof Boolean) {
       boolean a = (Boolean) l;

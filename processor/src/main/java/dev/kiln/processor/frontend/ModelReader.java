@@ -59,7 +59,7 @@ public final class ModelReader {
     } catch (KilnDiagnostic d) {
       reporter.report(d);
       return null;
-    } catch (Interpreter.Silent s) {
+    } catch (AlreadyReported s) {
       return null;
     }
     model.path = "";
@@ -75,7 +75,7 @@ public final class ModelReader {
       List<Object> args = new ArrayList<>();
       int index = 0;
       long line = unit.getLineMap().getLineNumber(trees.getSourcePositions().getStartPosition(unit, callTree));
-      tracer.setOrigin(Interpreter.fileName(unit) + ":" + line);
+      tracer.setOrigin(SourceOrigins.fileName(unit) + ":" + line);
       for (VariableElement p : call.getParameters()) {
         if (p.asType().getKind() == TypeKind.BOOLEAN) {
           args.add(false); // generated sessions run inference
@@ -86,13 +86,13 @@ public final class ModelReader {
         inputs.add(new ModelIr.Input(p.getSimpleName().toString(), dtype, shape));
         args.add(tracer.placeholder(p.getSimpleName().toString(), index++, dtype, shape));
       }
-      Interpreter.Frame rootFrame = interpreter.new Frame(model, unit, Interpreter.Mode.CALL);
+      Frame rootFrame = new Frame(model, unit, Frame.Mode.CALL);
       try {
-        result = interpreter.invokeUserMethod(model, call, args, Interpreter.Mode.CALL, callTree, rootFrame);
+        result = interpreter.invokeUserMethod(model, call, args, Frame.Mode.CALL, callTree, rootFrame);
       } catch (KilnDiagnostic d) {
         if (reporter.errorCount() == errorsBefore) reporter.report(d);
         return null;
-      } catch (Interpreter.Silent s) {
+      } catch (AlreadyReported s) {
         return null;
       }
       if (reporter.errorCount() > errorsBefore) return null;
@@ -108,7 +108,7 @@ public final class ModelReader {
       }
       GraphDef graph = tracer.toGraph(outputs);
       String modelName = nestedName(root);
-      return new ModelIr(rootPackage, modelName, Interpreter.fileName(unit), call.getSimpleName().toString(), inputs,
+      return new ModelIr(rootPackage, modelName, SourceOrigins.fileName(unit), call.getSimpleName().toString(), inputs,
           returnsArray, graph, interpreter.sourceText(), layers);
     } finally {
       tracer.end();
