@@ -5,10 +5,16 @@ import com.sun.source.tree.Tree;
 import com.sun.source.util.Trees;
 import dev.kiln.AbstractLayer;
 import dev.kiln.Tensor;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.TypeKind;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Types;
@@ -22,12 +28,15 @@ final class Attribution {
   final Trees trees;
   final Types types;
   private final PathIndex paths = new PathIndex();
+  private final javax.lang.model.util.Elements elements;
   private final TypeElement abstractLayerType;
   private final TypeElement tensorType;
+  private Map<String, String> kilnTypes;
 
   Attribution(Trees trees, Types types, javax.lang.model.util.Elements elements) {
     this.trees = trees;
     this.types = types;
+    this.elements = elements;
     this.abstractLayerType = elements.getTypeElement(AbstractLayer.class.getCanonicalName());
     this.tensorType = elements.getTypeElement(Tensor.class.getCanonicalName());
   }
@@ -38,6 +47,16 @@ final class Attribution {
 
   TypeMirror typeOf(CompilationUnitTree unit, Tree tree) {
     return trees.getTypeMirror(paths.path(unit, tree));
+  }
+
+  /**
+   * Abandons a tree whose name javac could not resolve. When javac gave it an error type, javac reports the
+   * mistake itself after processing (its message is the precise one), so Kiln stays silent; otherwise Kiln says so.
+   */
+  RuntimeException unresolved(Frame frame, Tree tree, String what) {
+    TypeMirror t = typeOf(frame.unit, tree);
+    if (t == null || t.getKind() == TypeKind.ERROR) return new AbortRead(null);
+    return frame.error("javac cannot resolve " + what, tree);
   }
 
   TypeMirror tensorType() {
@@ -55,6 +74,21 @@ final class Attribution {
   /** True for {@link AbstractLayer} and its subclasses, built-in or user-written. */
   boolean isLayer(TypeElement type) {
     return types.isSubtype(types.erasure(type.asType()), types.erasure(abstractLayerType.asType()));
+  }
+
+  /** The qualified name of the public type of {@code dev.kiln} or {@code dev.kiln.layers} named {@code simpleName}. */
+  String kilnTypeNamed(String simpleName) {
+    if (kilnTypes == null) {
+      kilnTypes = new HashMap<>();
+      for (String pkg : List.of("dev.kiln", "dev.kiln.layers")) {
+        PackageElement p = elements.getPackageElement(pkg);
+        if (p == null) continue;
+        for (TypeElement t : ElementFilter.typesIn(p.getEnclosedElements())) {
+          if (t.getModifiers().contains(Modifier.PUBLIC)) kilnTypes.putIfAbsent(t.getSimpleName().toString(), t.getQualifiedName().toString());
+        }
+      }
+    }
+    return kilnTypes.get(simpleName);
   }
 
   static boolean isCallMethod(ExecutableElement m) {

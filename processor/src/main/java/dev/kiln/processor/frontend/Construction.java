@@ -14,8 +14,11 @@ import com.sun.source.tree.Tree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.TreePath;
 import dev.kiln.processor.check.KilnDiagnostic;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
@@ -31,7 +34,24 @@ import javax.lang.model.util.ElementFilter;
  * (their field initializers and constructors interpreted, as Java orders them), and of arrays.
  */
 final class Construction {
+  /** Far deeper than real models nest layers; deeper means a layer that contains itself. */
+  private static final int MAX_NESTING = 64;
+
+  /** A user class being constructed, and the {@code new} that started it. */
+  private static final class Nesting {
+    final TypeElement type;
+    final Tree site;
+    final CompilationUnitTree unit;
+
+    Nesting(TypeElement type, Tree site, CompilationUnitTree unit) {
+      this.type = type;
+      this.site = site;
+      this.unit = unit;
+    }
+  }
+
   private final Interpreter in;
+  private final Deque<Nesting> nesting = new ArrayDeque<>();
 
   Construction(Interpreter in) {
     this.in = in;
@@ -55,6 +75,8 @@ final class Construction {
       throw new KilnDiagnostic(type.getSimpleName() + " extends the user class " + superType.getSimpleName()
           + "; Kiln reads layers that extend AbstractLayer or Model directly", site, siteUnit);
     }
+    if (!in.classCheck.isValid(type)) throw new AlreadyReported();
+    if (nesting.size() >= MAX_NESTING) throw new AbortRead(endlessNesting());
     CompilationUnitTree unit = classPath.getCompilationUnit();
     UserObject obj = new UserObject(type);
     for (VariableElement f : ElementFilter.fieldsIn(type.getEnclosedElements())) {
@@ -68,14 +90,37 @@ final class Construction {
         throw new KilnDiagnostic(type.getSimpleName() + " needs a constructor without parameters to be a compilation root", site, siteUnit);
       }
     }
-    runConstructor(obj, ctor, args, unit);
+    nesting.push(new Nesting(type, site, siteUnit));
+    try {
+      runConstructor(obj, ctor, args, unit);
+    } finally {
+      nesting.pop();
+    }
     return obj;
+  }
+
+  /** The error for constructions nested past {@link #MAX_NESTING}: at the first {@code new} of a class inside itself. */
+  private KilnDiagnostic endlessNesting() {
+    List<Nesting> outerFirst = new ArrayList<>(nesting);
+    Collections.reverse(outerFirst);
+    for (int i = 1; i < outerFirst.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        if (!outerFirst.get(j).type.equals(outerFirst.get(i).type)) continue;
+        StringBuilder chain = new StringBuilder();
+        for (int k = j; k <= i; k++) chain.append(k == j ? "" : " -> ").append(outerFirst.get(k).type.getSimpleName());
+        String name = outerFirst.get(i).type.getSimpleName().toString();
+        return new KilnDiagnostic(name + " contains itself (" + chain + "): this creates another " + name + " while one is"
+            + " being constructed, so construction never ends", outerFirst.get(i).site, outerFirst.get(i).unit);
+      }
+    }
+    Nesting innermost = nesting.peek();
+    return new KilnDiagnostic("layers nest more than " + MAX_NESTING + " deep here", innermost.site, innermost.unit);
   }
 
   /** A constructor body; field initializers run after {@code super(...)} and not before {@code this(...)}. */
   private void runConstructor(UserObject obj, ExecutableElement ctor, List<Object> args, CompilationUnitTree unit) {
     MethodTree tree = in.javac.trees.getTree(ctor);
-    Frame frame = new Frame(obj, unit, Frame.Mode.CONSTRUCT);
+    Frame frame = new Frame(obj, unit, Frame.Mode.CONSTRUCT, ctor);
     MethodInliner.bindParameters(frame, ctor, args);
     List<? extends StatementTree> body = tree == null || tree.getBody() == null ? List.of() : tree.getBody().getStatements();
     int start = 0;
@@ -84,7 +129,9 @@ final class Construction {
       String callee = ((IdentifierTree) inv.getMethodSelect()).getName().toString();
       start = 1;
       if (callee.equals("this")) {
-        ExecutableElement other = (ExecutableElement) in.javac.element(frame.unit, inv.getMethodSelect());
+        Element resolved = in.javac.element(frame.unit, inv.getMethodSelect());
+        if (!(resolved instanceof ExecutableElement)) throw in.javac.unresolved(frame, inv, "the constructor called in `" + inv + "`");
+        ExecutableElement other = (ExecutableElement) resolved;
         List<Object> otherArgs = in.invocations.evalArguments(frame, other, inv.getArguments());
         runConstructor(obj, other, otherArgs, unit);
         in.statements.execAll(frame, body.subList(start, body.size()), false);
@@ -106,7 +153,7 @@ final class Construction {
 
   private void runFieldInitializers(UserObject obj, CompilationUnitTree unit) {
     ClassTree classTree = in.javac.trees.getTree(obj.type);
-    Frame frame = new Frame(obj, unit, Frame.Mode.CONSTRUCT);
+    Frame frame = new Frame(obj, unit, Frame.Mode.CONSTRUCT, null);
     for (Tree member : classTree.getMembers()) {
       if (member instanceof VariableTree) {
         VariableTree v = (VariableTree) member;
@@ -120,8 +167,9 @@ final class Construction {
 
   Object newClass(Frame frame, NewClassTree nc) {
     if (nc.getClassBody() != null) throw Statements.unsupported(frame, nc, "an anonymous class");
-    ExecutableElement ctor = (ExecutableElement) in.javac.element(frame.unit, nc);
-    if (ctor == null) throw frame.error("cannot resolve this constructor", nc);
+    Element resolved = in.javac.element(frame.unit, nc);
+    if (!(resolved instanceof ExecutableElement)) throw in.javac.unresolved(frame, nc, "the constructor called in `" + nc + "`");
+    ExecutableElement ctor = (ExecutableElement) resolved;
     TypeElement type = (TypeElement) ctor.getEnclosingElement();
     List<Object> args = in.invocations.evalArguments(frame, ctor, nc.getArguments());
     if (in.bridge.isRuntimeClass(type)) {
@@ -156,6 +204,7 @@ final class Construction {
     }
     if (na.getDimensions().size() != 1) throw Statements.unsupported(frame, na, "a multi-dimensional array");
     Object n = in.expressions.eval(frame, na.getDimensions().get(0));
+    Expressions.requireIndex(n, frame, na);
     if (!(n instanceof Integer) || (Integer) n < 0) throw frame.error("the array size must be a non-negative compile-time int", na);
     Object[] elems = new Object[(Integer) n];
     Arrays.fill(elems, component == null ? Special.NULL : Values.defaultValue(component));

@@ -45,10 +45,33 @@ final class Expressions {
 
   /** A condition of {@code construct} ({@code if}, {@code for}, ...), which must be known at compile time. */
   boolean condition(Frame frame, ExpressionTree cond, String construct) {
-    Object v = eval(frame, cond);
+    Object v;
+    try {
+      v = eval(frame, cond);
+    } catch (RunTimeDimensionUse use) {
+      throw frame.error(use.dimension.onlyKnownAtRunTime() + ", so " + undecidable(construct), cond);
+    }
     if (v instanceof Boolean) return (Boolean) v;
     throw frame.error("the condition of this " + construct + " must be known at compile time (fields, constructor"
         + " arguments, training, shapes), but it is not", cond);
+  }
+
+  private static String undecidable(String construct) {
+    switch (construct) {
+      case "for":
+        return "this for loop cannot be unrolled at compile time: Kiln unrolls loops, so a bound must be known at compile"
+            + " time (a constant, a constructor argument, a @Layer array's length, a static dimension)";
+      case "if":
+        return "this if cannot be decided at compile time: Kiln keeps one branch, so the condition must be known at"
+            + " compile time";
+      default:
+        return "this " + construct + " cannot be decided at compile time";
+    }
+  }
+
+  /** Array indices and sizes must be compile-time ints; a run-time dimension is reported by name. */
+  static void requireIndex(Object idx, Frame frame, Tree site) {
+    if (idx instanceof RunTimeDimension) throw new RunTimeDimensionUse((RunTimeDimension) idx, frame, site);
   }
 
   private TypeMirror typeOf(Frame frame, Tree tree) {
@@ -145,6 +168,7 @@ final class Expressions {
     Object arr = eval(frame, a.getExpression());
     Object idx = eval(frame, a.getIndex());
     if (!(arr instanceof ArrayValue)) throw frame.error("this array is not known at compile time", a.getExpression());
+    requireIndex(idx, frame, a);
     if (!(idx instanceof Integer)) throw frame.error("the array index must be known at compile time", a.getIndex());
     Object[] elems = ((ArrayValue) arr).elements;
     int i = (Integer) idx;

@@ -6,6 +6,7 @@ import dev.kiln.processor.check.KilnDiagnostic;
 import java.util.HashMap;
 import java.util.Map;
 import javax.lang.model.element.Element;
+import javax.lang.model.element.ExecutableElement;
 
 /** The state of one method activation: its locals, {@code this}, its compilation unit and its mode. */
 final class Frame {
@@ -26,13 +27,21 @@ final class Frame {
   final UserObject self;
   final CompilationUnitTree unit;
   final Mode mode;
+  /** The method or constructor being run; null for field and constant initializers. */
+  final ExecutableElement method;
   Object returned;
   boolean hasReturned;
 
-  Frame(UserObject self, CompilationUnitTree unit, Mode mode) {
+  Frame(UserObject self, CompilationUnitTree unit, Mode mode, ExecutableElement method) {
     this.self = self;
     this.unit = unit;
     this.mode = mode;
+    this.method = method;
+  }
+
+  /** True while running a {@code @Call} method itself, not a helper it calls. */
+  boolean runsCallMethod() {
+    return method != null && Attribution.isCallMethod(method);
   }
 
   KilnDiagnostic error(String message, Tree tree) {

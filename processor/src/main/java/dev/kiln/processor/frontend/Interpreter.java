@@ -42,6 +42,12 @@ final class Interpreter {
   final LayerApplication layers;
   final MethodInliner inliner;
   final TracedNodeChecks nodeChecks;
+  final UnrollBudget budget = new UnrollBudget();
+  final LayerClassCheck classCheck;
+  final CallMethodCheck callCheck;
+  /** The statement read last, and its frame: where an unexpected failure is reported. */
+  Frame lastFrame;
+  Tree lastStatement;
 
   Interpreter(Trees trees, Types types, Elements elements, Consumer<KilnDiagnostic> sink) {
     this.javac = new Attribution(trees, types, elements);
@@ -55,7 +61,9 @@ final class Interpreter {
     this.construction = new Construction(this);
     this.layers = new LayerApplication(this);
     this.inliner = new MethodInliner(this);
-    this.nodeChecks = new TracedNodeChecks();
+    this.nodeChecks = new TracedNodeChecks(budget);
+    this.classCheck = new LayerClassCheck(javac, sink);
+    this.callCheck = new CallMethodCheck(types, elements);
   }
 
   /** Constructs a user class with {@code ctor} (or its constructor without parameters when null). */

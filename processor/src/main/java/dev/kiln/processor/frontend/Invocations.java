@@ -39,7 +39,7 @@ final class Invocations {
   Object invoke(Frame frame, MethodInvocationTree inv) {
     ExpressionTree select = inv.getMethodSelect();
     Element el = in.javac.element(frame.unit, select);
-    if (!(el instanceof ExecutableElement)) throw frame.error("cannot resolve this call", inv);
+    if (!(el instanceof ExecutableElement)) throw in.javac.unresolved(frame, inv, "the method called in `" + inv + "`");
     ExecutableElement m = (ExecutableElement) el;
     String name = m.getSimpleName().toString();
     TypeElement owner = (TypeElement) m.getEnclosingElement();
@@ -52,10 +52,11 @@ final class Invocations {
     }
 
     Object receiver;
+    ExpressionTree receiverTree = select instanceof MemberSelectTree ? ((MemberSelectTree) select).getExpression() : null;
     String receiverText;
-    if (select instanceof MemberSelectTree) {
-      receiver = in.expressions.eval(frame, ((MemberSelectTree) select).getExpression());
-      receiverText = ((MemberSelectTree) select).getExpression().toString();
+    if (receiverTree != null) {
+      receiver = in.expressions.eval(frame, receiverTree);
+      receiverText = receiverTree.toString();
     } else {
       if (frame.self == null) throw frame.error(name + "() needs an object", inv);
       receiver = frame.self;
@@ -69,13 +70,13 @@ final class Invocations {
       List<Object> args = evalArguments(frame, m, inv.getArguments());
       String what = receiver instanceof UserObject && ((UserObject) receiver).path != null
           ? "'" + ((UserObject) receiver).path + "'" : "'" + receiverText + "'";
-      return in.layers.apply(frame, receiver, m, args, inv, what);
+      return in.layers.apply(frame, receiver, receiverTree, m, args, inv, what);
     }
 
     if (receiver == Special.NULL) {
       throw frame.error(receiverText + " is null here, so " + name + "() cannot be called", inv);
     }
-    return invokeOn(frame, inv, m, owner, name, receiver);
+    return invokeOn(frame, inv, m, owner, name, receiver, receiverText);
   }
 
   private Object invokeStatic(Frame frame, MethodInvocationTree inv, ExecutableElement m, TypeElement owner, String name) {
@@ -91,7 +92,7 @@ final class Invocations {
 
   /** An instance method other than {@code apply}, on a receiver that is not null. */
   private Object invokeOn(Frame frame, MethodInvocationTree inv, ExecutableElement m, TypeElement owner, String name,
-      Object receiver) {
+      Object receiver, String receiverText) {
     if (receiver instanceof UserObject) {
       UserObject obj = (UserObject) receiver;
       if (name.equals("addWeight") && isAbstractLayer(owner)) {
@@ -110,9 +111,12 @@ final class Invocations {
         throw frame.error("Tensor." + name + "() is not supported in " + frame.where()
             + ": at compile time tensors have shapes but no values (use shape(), rank(), dim(i) or size())", inv);
       }
-      return runRuntime(frame, m, receiver, evalArguments(frame, m, inv.getArguments()), inv);
+      return runShapeAccessor(frame, inv, m, receiver, receiverText);
     }
-    if (receiver instanceof TensorShape || receiver instanceof Initializer) {
+    if (receiver instanceof TensorShape) {
+      return runShapeAccessor(frame, inv, m, receiver, receiverText);
+    }
+    if (receiver instanceof Initializer) {
       return runRuntime(frame, m, receiver, evalArguments(frame, m, inv.getArguments()), inv);
     }
     if (receiver instanceof AbstractLayer) {
@@ -129,6 +133,14 @@ final class Invocations {
       return name.equals("ordinal") ? ((Enum<?>) receiver).ordinal() : ((Enum<?>) receiver).name();
     }
     throw notSupportedCall(frame, inv, owner, name);
+  }
+
+  /** A shape accessor of a tensor or {@code TensorShape}; unknown dimensions come back named, not as -1. */
+  private Object runShapeAccessor(Frame frame, MethodInvocationTree inv, ExecutableElement m, Object receiver,
+      String receiverText) {
+    List<Object> args = evalArguments(frame, m, inv.getArguments());
+    Object result = runRuntime(frame, m, receiver, args, inv);
+    return ShapeAccessors.withRunTimeDimensions(m.getSimpleName().toString(), receiver, receiverText, args, result);
   }
 
   private static boolean isAbstractLayer(TypeElement owner) {
@@ -173,9 +185,16 @@ final class Invocations {
 
   /** Runs runtime code; its exceptions become errors at {@code site}, prefixed with the layer being applied. */
   Object runRuntime(Frame frame, ExecutableElement m, Object receiver, List<Object> args, Tree site) {
-    for (Object a : args) {
+    for (int i = 0; i < args.size(); i++) {
+      Object a = args.get(i);
       if (a instanceof UserObject || a instanceof UserEnum) {
         throw frame.error(m.getSimpleName() + "() of the Kiln runtime cannot take " + a, site);
+      }
+      RunTimeDimension d = RunTimeDimension.find(a);
+      if (d != null && !ShapeAccessors.takesRunTimeDimension(m, i)) {
+        throw frame.error(d.onlyKnownAtRunTime() + ", but " + m.getEnclosingElement().getSimpleName() + "."
+            + m.getSimpleName() + "() needs a compile-time value for its parameter '"
+            + m.getParameters().get(Math.min(i, m.getParameters().size() - 1)).getSimpleName() + "'", site);
       }
     }
     try {

@@ -1,17 +1,27 @@
 package dev.kiln.processor.frontend;
 
+import com.sun.source.tree.ArrayAccessTree;
+import com.sun.source.tree.ExpressionTree;
+import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.MemberSelectTree;
+import com.sun.source.tree.ParenthesizedTree;
 import com.sun.source.tree.Tree;
+import com.sun.source.util.TreePath;
 import dev.kiln.AbstractLayer;
 import dev.kiln.DType;
 import dev.kiln.Initializer;
 import dev.kiln.Tensor;
 import dev.kiln.TensorShape;
 import dev.kiln.graph.Tracer;
+import dev.kiln.processor.check.KilnDiagnostic;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 import javax.lang.model.type.TypeKind;
 import javax.lang.model.util.ElementFilter;
@@ -38,15 +48,19 @@ final class LayerApplication {
    * Applies a layer value to inputs. {@code overload} is the {@code apply} the user called, which selects
    * the {@code call} overload as {@link AbstractLayer} does at run time.
    */
-  Object apply(Frame frame, Object layer, ExecutableElement overload, List<Object> args, Tree site, String what) {
+  Object apply(Frame frame, Object layer, ExpressionTree receiver, ExecutableElement overload, List<Object> args, Tree site,
+      String what) {
     if (layer == Special.NULL) {
       throw frame.error("layer " + what + " is null here and cannot be applied: a null @Layer has no weights and must"
           + " not be applied on any path that the compile-time conditions leave", site);
     }
+    if (layer instanceof AbstractLayer && !paths.containsKey(layer) || layer instanceof UserObject && ((UserObject) layer).path == null) {
+      throw notALayerField(frame, receiver, site);
+    }
     Tracer tracer = Tracer.require();
     String savedOrigin = tracer.origin();
     if (layer instanceof AbstractLayer) {
-      String path = paths.getOrDefault(layer, what);
+      String path = paths.get(layer);
       tracer.pushScope(path);
       try {
         return in.bridge.invoke(overload, layer, args);
@@ -67,6 +81,32 @@ final class LayerApplication {
       tracer.popScope();
       tracer.setOrigin(savedOrigin);
     }
+  }
+
+  /**
+   * A layer that no {@code @Layer} field holds has no name in the model: its weights would be traced under a made-up
+   * scope that neither {@code loadInto} nor a saved model knows, so the session and the eager model would differ.
+   */
+  private KilnDiagnostic notALayerField(Frame frame, ExpressionTree receiver, Tree site) {
+    String field = fieldOf(frame, receiver);
+    String why = ": Kiln names, loads and saves the weights of @Layer fields only, so the compiled session and the"
+        + " eager model would use different weights";
+    if (field == null) {
+      return frame.error("this layer is applied in " + frame.where() + " but no @Layer field holds it" + why, site);
+    }
+    return frame.error("field '" + field + "' is applied in " + frame.where() + " but has no @Layer annotation" + why
+        + " (annotate it: @Layer final ... " + field + ")", site);
+  }
+
+  /** The field a receiver expression reads ({@code out}, {@code this.out}, {@code blocks[i]}), or null. */
+  private String fieldOf(Frame frame, ExpressionTree receiver) {
+    ExpressionTree t = receiver;
+    while (t instanceof ParenthesizedTree || t instanceof ArrayAccessTree) {
+      t = t instanceof ParenthesizedTree ? ((ParenthesizedTree) t).getExpression() : ((ArrayAccessTree) t).getExpression();
+    }
+    if (!(t instanceof IdentifierTree) && !(t instanceof MemberSelectTree)) return null;
+    Element e = in.javac.element(frame.unit, t);
+    return e != null && e.getKind() == ElementKind.FIELD ? e.getSimpleName().toString() : null;
   }
 
   private Object applyUserLayer(Frame frame, UserObject obj, List<Object> args, Tree site) {
@@ -109,6 +149,7 @@ final class LayerApplication {
 
   /** The {@code @Call} method of a user class that takes {@code n} tensors (plus an optional training flag). */
   private ExecutableElement selectCall(UserObject obj, int n, Frame frame, Tree site) {
+    refuseMalformedCallMethods(obj.type);
     ExecutableElement varargs = null;
     for (ExecutableElement m : ElementFilter.methodsIn(obj.type.getEnclosedElements())) {
       if (!Attribution.isCallMethod(m)) continue;
@@ -129,6 +170,21 @@ final class LayerApplication {
         + n + " input(s) needs a matching @Call call(...) overload", site);
   }
 
+  /** A layer whose {@code @Call} declarations are wrong is not applied; the mistakes are reported where they are. */
+  private void refuseMalformedCallMethods(TypeElement type) {
+    boolean malformed = false;
+    for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
+      if (!Attribution.isCallMethod(m)) continue;
+      for (CallMethodCheck.Problem p : in.callCheck.check(m)) {
+        TreePath path = in.javac.trees.getPath(p.element);
+        if (path == null) continue;
+        in.sink.accept(new KilnDiagnostic(p.message, path.getLeaf(), path.getCompilationUnit()));
+        malformed = true;
+      }
+    }
+    if (malformed) throw new AlreadyReported();
+  }
+
   /** {@code addWeight(name, initializer, shape...)} in a user layer's {@code build}: a graph variable. */
   Object addWeight(Frame frame, List<Object> args, Tree site) {
     Object name = args.get(0);
@@ -140,7 +196,9 @@ final class LayerApplication {
     try {
       return Tracer.require().variable((String) name, DType.FLOAT32, dims, (Initializer) init);
     } catch (IllegalArgumentException e) {
-      throw frame.error(frame.self.simpleName() + ": " + e.getMessage(), site);
+      RunTimeDimension unknown = RunTimeDimension.find(shape);
+      throw frame.error(frame.self.simpleName() + ": " + e.getMessage()
+          + (unknown == null ? "" : " (" + unknown.onlyKnownAtRunTime() + ")"), site);
     }
   }
 }

@@ -39,7 +39,7 @@ final class MethodInliner {
     if (tree == null || path == null || tree.getBody() == null) {
       throw caller.error("the body of " + method.getSimpleName() + "() is not available to Kiln", site);
     }
-    Frame frame = new Frame(self, path.getCompilationUnit(), mode);
+    Frame frame = new Frame(self, path.getCompilationUnit(), mode, method);
     bindParameters(frame, method, args);
     stack.push(method);
     try {

@@ -13,6 +13,7 @@ import com.sun.source.tree.ReturnTree;
 import com.sun.source.tree.StatementTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.tree.VariableTree;
+import dev.kiln.Tensor;
 import dev.kiln.graph.Tracer;
 import dev.kiln.processor.check.KilnDiagnostic;
 import java.util.List;
@@ -30,8 +31,6 @@ import javax.lang.model.type.TypeMirror;
 final class Statements {
   /** How a statement ended, as in the JLS: normally or by a jump out of it. */
   enum Completion { NORMAL, BREAK, CONTINUE, RETURN }
-
-  private static final int MAX_LOOP_ITERATIONS = 100_000;
 
   private final Interpreter in;
 
@@ -82,6 +81,8 @@ final class Statements {
 
   /** Executes one statement, then checks the graph nodes it traced (compound statements check their parts). */
   Completion exec(Frame frame, StatementTree s, boolean recover) {
+    in.lastFrame = frame;
+    in.lastStatement = s;
     Tracer tracer = Tracer.active();
     int before = tracer == null ? 0 : tracer.size();
     Completion c = execUnchecked(frame, s, recover);
@@ -126,7 +127,9 @@ final class Statements {
       case RETURN: {
         in.origins.mark(frame, s);
         ReturnTree r = (ReturnTree) s;
-        frame.returned = r.getExpression() == null ? Special.NULL : in.expressions.eval(frame, r.getExpression());
+        Object value = r.getExpression() == null ? Special.NULL : in.expressions.eval(frame, r.getExpression());
+        if (frame.mode == Frame.Mode.CALL && frame.runsCallMethod()) checkCallResult(frame, value, r);
+        frame.returned = value;
         frame.hasReturned = true;
         return Completion.RETURN;
       }
@@ -159,6 +162,22 @@ final class Statements {
     }
   }
 
+  /** What a {@code @Call} method returns becomes the graph's output: a traced tensor, or an array of them. */
+  private static void checkCallResult(Frame frame, Object value, ReturnTree r) {
+    Object[] values = value instanceof ArrayValue ? ((ArrayValue) value).elements : new Object[] {value};
+    for (int i = 0; i < values.length; i++) {
+      String what = value instanceof ArrayValue ? "element " + i + " of the array this @Call method returns" : "this @Call method's result";
+      if (values[i] == Special.NULL) {
+        throw frame.error(what + " is null: a @Call method returns the Tensor it computes from its inputs (or a"
+            + " Tensor[] of them for several outputs)", r);
+      }
+      if (values[i] instanceof Tensor && !((Tensor) values[i]).isSymbolic()) {
+        throw frame.error(what + " is a constant tensor, not one computed from the inputs: the generated session"
+            + " returns graph outputs (use Ops on the inputs)", r);
+      }
+    }
+  }
+
   private Completion execNested(Frame frame, StatementTree s, boolean recover) {
     if (s instanceof BlockTree) return execAll(frame, ((BlockTree) s).getStatements(), recover);
     return execAll(frame, List.of(s), recover);
@@ -186,19 +205,21 @@ final class Statements {
 
   private Completion execFor(Frame frame, ForLoopTree loop, boolean recover) {
     for (StatementTree init : loop.getInitializer()) exec(frame, init, false);
-    int iterations = 0;
-    while (true) {
-      if (loop.getCondition() != null) {
-        in.origins.mark(frame, loop.getCondition());
-        if (!in.expressions.condition(frame, loop.getCondition(), "for")) break;
+    in.budget.enterLoop(frame, loop);
+    try {
+      while (true) {
+        if (loop.getCondition() != null) {
+          in.origins.mark(frame, loop.getCondition());
+          if (!in.expressions.condition(frame, loop.getCondition(), "for")) break;
+        }
+        in.budget.iteration();
+        Completion c = execNested(frame, loop.getStatement(), recover);
+        if (c == Completion.BREAK) break;
+        if (c == Completion.RETURN) return c;
+        for (ExpressionStatementTree u : loop.getUpdate()) in.expressions.eval(frame, u.getExpression());
       }
-      if (++iterations > MAX_LOOP_ITERATIONS) {
-        throw frame.error("this loop runs more than " + MAX_LOOP_ITERATIONS + " times at compile time", loop);
-      }
-      Completion c = execNested(frame, loop.getStatement(), recover);
-      if (c == Completion.BREAK) break;
-      if (c == Completion.RETURN) return c;
-      for (ExpressionStatementTree u : loop.getUpdate()) in.expressions.eval(frame, u.getExpression());
+    } finally {
+      in.budget.exitLoop();
     }
     return Completion.NORMAL;
   }
@@ -211,11 +232,17 @@ final class Statements {
           + " (a @Layer array, say)", loop.getExpression());
     }
     Element var = in.javac.element(frame.unit, loop.getVariable());
-    for (Object item : ((ArrayValue) iterable).elements) {
-      frame.locals.put(var, item);
-      Completion c = execNested(frame, loop.getStatement(), recover);
-      if (c == Completion.BREAK) break;
-      if (c == Completion.RETURN) return c;
+    in.budget.enterLoop(frame, loop);
+    try {
+      for (Object item : ((ArrayValue) iterable).elements) {
+        in.budget.iteration();
+        frame.locals.put(var, item);
+        Completion c = execNested(frame, loop.getStatement(), recover);
+        if (c == Completion.BREAK) break;
+        if (c == Completion.RETURN) return c;
+      }
+    } finally {
+      in.budget.exitLoop();
     }
     return Completion.NORMAL;
   }

@@ -8,7 +8,9 @@ import com.sun.source.tree.Tree;
 import com.sun.source.tree.VariableTree;
 import com.sun.source.util.TreePath;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.Modifier;
@@ -23,6 +25,8 @@ import javax.lang.model.element.VariableElement;
 final class Variables {
   private final Interpreter in;
   private final Map<VariableElement, Object> staticValues = new HashMap<>();
+  /** Constants whose initializers are running: Java allows cycles between classes, reading one gives 0. */
+  private final Set<VariableElement> evaluating = new HashSet<>();
 
   Variables(Interpreter in) {
     this.in = in;
@@ -35,7 +39,7 @@ final class Variables {
       return frame.self;
     }
     Element e = in.javac.element(frame.unit, id);
-    if (e == null) throw frame.error("cannot resolve " + name, id);
+    if (e == null) throw in.javac.unresolved(frame, id, name);
     switch (e.getKind()) {
       case LOCAL_VARIABLE: case PARAMETER: case EXCEPTION_PARAMETER: case RESOURCE_VARIABLE: {
         if (!frame.locals.containsKey(e)) throw frame.error("the value of " + name + " is not known at compile time", id);
@@ -58,7 +62,7 @@ final class Variables {
       if (target instanceof ArrayValue) return ((ArrayValue) target).elements.length;
       throw frame.error("the length of this array is not known at compile time", ms);
     }
-    if (e == null) throw frame.error("cannot resolve " + ms, ms);
+    if (e == null) throw in.javac.unresolved(frame, ms, ms.toString());
     if (e.getKind() == ElementKind.FIELD || e.getKind() == ElementKind.ENUM_CONSTANT) {
       VariableElement f = (VariableElement) e;
       if (f.getModifiers().contains(Modifier.STATIC)) return fieldValue(frame, f, null, ms);
@@ -96,10 +100,17 @@ final class Variables {
     if (decl == null || declPath == null || decl.getInitializer() == null) {
       throw frame.error("the value of " + name + " is not known at compile time", site);
     }
-    Frame staticFrame = new Frame(null, declPath.getCompilationUnit(), Frame.Mode.CONSTRUCT);
-    Object v = in.expressions.evalTo(staticFrame, decl.getInitializer(), f.asType());
-    staticValues.put(f, v);
-    return v;
+    if (!evaluating.add(f)) {
+      throw frame.error("the value of " + name + " depends on itself, so it is not known at compile time", site);
+    }
+    try {
+      Frame staticFrame = new Frame(null, declPath.getCompilationUnit(), Frame.Mode.CONSTRUCT, null);
+      Object v = in.expressions.evalTo(staticFrame, decl.getInitializer(), f.asType());
+      staticValues.put(f, v);
+      return v;
+    } finally {
+      evaluating.remove(f);
+    }
   }
 
   void assign(Frame frame, ExpressionTree target, Object value) {
@@ -107,6 +118,7 @@ final class Variables {
       ArrayAccessTree a = (ArrayAccessTree) target;
       Object arr = in.expressions.eval(frame, a.getExpression());
       Object idx = in.expressions.eval(frame, a.getIndex());
+      Expressions.requireIndex(idx, frame, a);
       if (!(arr instanceof ArrayValue) || !(idx instanceof Integer)) throw frame.error("this array element is not known at compile time", a);
       Object[] elems = ((ArrayValue) arr).elements;
       int i = (Integer) idx;
