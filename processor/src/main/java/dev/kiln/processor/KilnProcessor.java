@@ -66,7 +66,7 @@ public final class KilnProcessor extends AbstractProcessor {
     TypeElement callAnnotation = processingEnv.getElementUtils().getTypeElement(CALL);
     if (callAnnotation == null) return false;
     Map<TypeElement, ExecutableElement> roots = new LinkedHashMap<>();
-    CallMethodCheck callCheck = new CallMethodCheck(processingEnv.getTypeUtils(), processingEnv.getElementUtils());
+    CallMethodCheck callCheck = new CallMethodCheck(trees, processingEnv.getTypeUtils(), processingEnv.getElementUtils());
     for (Element e : round.getElementsAnnotatedWith(callAnnotation)) {
       if (e.getKind() != ElementKind.METHOD) continue;
       ExecutableElement method = (ExecutableElement) e;

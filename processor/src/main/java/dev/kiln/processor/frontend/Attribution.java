@@ -2,17 +2,15 @@ package dev.kiln.processor.frontend;
 
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.Tree;
+import com.sun.source.util.TreePath;
 import com.sun.source.util.Trees;
+import java.util.HashMap;
+import java.util.Map;
 import dev.kiln.AbstractLayer;
 import dev.kiln.Tensor;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
-import javax.lang.model.element.Modifier;
-import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.type.TypeKind;
 import javax.lang.model.type.TypeMirror;
@@ -28,17 +26,32 @@ final class Attribution {
   final Trees trees;
   final Types types;
   private final PathIndex paths = new PathIndex();
-  private final javax.lang.model.util.Elements elements;
+  private final Map<Element, TreePath> declarations = new HashMap<>();
   private final TypeElement abstractLayerType;
   private final TypeElement tensorType;
-  private Map<String, String> kilnTypes;
+  private final TypeElement opsType;
 
   Attribution(Trees trees, Types types, javax.lang.model.util.Elements elements) {
     this.trees = trees;
     this.types = types;
-    this.elements = elements;
     this.abstractLayerType = elements.getTypeElement(AbstractLayer.class.getCanonicalName());
     this.tensorType = elements.getTypeElement(Tensor.class.getCanonicalName());
+    this.opsType = elements.getTypeElement("dev.kiln.Ops");
+  }
+
+  /**
+   * Where an element is declared in this compilation, or null when its source is not here. javac finds it by
+   * searching the compilation unit, so each answer is kept: the interpreter asks once per call it runs.
+   */
+  TreePath declaration(Element e) {
+    if (!declarations.containsKey(e)) declarations.put(e, trees.getPath(e));
+    return declarations.get(e);
+  }
+
+  /** The tree that declares {@code e}, or null. */
+  Tree declarationTree(Element e) {
+    TreePath path = declaration(e);
+    return path == null ? null : path.getLeaf();
   }
 
   Element element(CompilationUnitTree unit, Tree tree) {
@@ -76,19 +89,12 @@ final class Attribution {
     return types.isSubtype(types.erasure(type.asType()), types.erasure(abstractLayerType.asType()));
   }
 
-  /** The qualified name of the public type of {@code dev.kiln} or {@code dev.kiln.layers} named {@code simpleName}. */
-  String kilnTypeNamed(String simpleName) {
-    if (kilnTypes == null) {
-      kilnTypes = new HashMap<>();
-      for (String pkg : List.of("dev.kiln", "dev.kiln.layers")) {
-        PackageElement p = elements.getPackageElement(pkg);
-        if (p == null) continue;
-        for (TypeElement t : ElementFilter.typesIn(p.getEnclosedElements())) {
-          if (t.getModifiers().contains(Modifier.PUBLIC)) kilnTypes.putIfAbsent(t.getSimpleName().toString(), t.getQualifiedName().toString());
-        }
-      }
+  /** True when {@code dev.kiln.Ops} has a method of this name. */
+  boolean isOp(String name) {
+    for (ExecutableElement m : ElementFilter.methodsIn(opsType.getEnclosedElements())) {
+      if (m.getSimpleName().contentEquals(name)) return true;
     }
-    return kilnTypes.get(simpleName);
+    return false;
   }
 
   static boolean isCallMethod(ExecutableElement m) {
@@ -98,9 +104,13 @@ final class Attribution {
     return false;
   }
 
-  static ExecutableElement findMethod(TypeElement type, String name, int arity) {
+  /** The class's own {@code build(TensorShape)}, which {@code apply} runs once with the first input's shape. */
+  ExecutableElement buildMethod(TypeElement type) {
     for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
-      if (m.getSimpleName().contentEquals(name) && m.getParameters().size() == arity) return m;
+      if (m.getSimpleName().contentEquals("build") && m.getParameters().size() == 1
+          && types.erasure(m.getParameters().get(0).asType()).toString().equals("dev.kiln.TensorShape")) {
+        return m;
+      }
     }
     return null;
   }

@@ -1,5 +1,6 @@
 package dev.kiln.processor.frontend;
 
+import com.sun.source.util.Trees;
 import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.element.Element;
@@ -32,11 +33,14 @@ public final class CallMethodCheck {
   }
 
   private final Types types;
+  private final KilnNameClash nameClash;
   private final TypeMirror tensor;
   private final TypeMirror abstractLayer;
 
-  public CallMethodCheck(Types types, Elements elements) {
+  /** {@code trees} may be null where javac's Trees API is missing; name clashes are then not checked. */
+  public CallMethodCheck(Trees trees, Types types, Elements elements) {
     this.types = types;
+    this.nameClash = new KilnNameClash(trees, elements);
     this.tensor = types.erasure(elements.getTypeElement("dev.kiln.Tensor").asType());
     this.abstractLayer = types.erasure(elements.getTypeElement("dev.kiln.AbstractLayer").asType());
   }
@@ -46,6 +50,12 @@ public final class CallMethodCheck {
     List<Problem> problems = new ArrayList<>();
     TypeElement owner = (TypeElement) method.getEnclosingElement();
     String name = method.getSimpleName().toString();
+    String clash = nameClash.problem(owner);
+    if (clash != null) {
+      // Every other check would be about the user's class where the author meant Kiln's type.
+      problems.add(new Problem(clash, owner));
+      return problems;
+    }
     if (owner.getKind() == ElementKind.INTERFACE) {
       problems.add(new Problem(owner.getSimpleName() + " is an interface, but a Kiln model is a class that extends Model"
           + " (public final class " + owner.getSimpleName() + " extends Model) and a layer one that extends AbstractLayer",

@@ -62,7 +62,7 @@ final class Construction {
     if (type.getModifiers().contains(Modifier.ABSTRACT)) {
       throw new KilnDiagnostic(type.getSimpleName() + " is abstract and cannot be instantiated", site, siteUnit);
     }
-    TreePath classPath = in.javac.trees.getPath(type);
+    TreePath classPath = in.javac.declaration(type);
     if (classPath == null) {
       throw new KilnDiagnostic("the source of " + type.getQualifiedName()
           + " is not part of this compilation, so Kiln cannot read it", site, siteUnit);
@@ -119,7 +119,7 @@ final class Construction {
 
   /** A constructor body; field initializers run after {@code super(...)} and not before {@code this(...)}. */
   private void runConstructor(UserObject obj, ExecutableElement ctor, List<Object> args, CompilationUnitTree unit) {
-    MethodTree tree = in.javac.trees.getTree(ctor);
+    MethodTree tree = (MethodTree) in.javac.declarationTree(ctor);
     Frame frame = new Frame(obj, unit, Frame.Mode.CONSTRUCT, ctor);
     MethodInliner.bindParameters(frame, ctor, args);
     List<? extends StatementTree> body = tree == null || tree.getBody() == null ? List.of() : tree.getBody().getStatements();
@@ -152,7 +152,7 @@ final class Construction {
   }
 
   private void runFieldInitializers(UserObject obj, CompilationUnitTree unit) {
-    ClassTree classTree = in.javac.trees.getTree(obj.type);
+    ClassTree classTree = (ClassTree) in.javac.declarationTree(obj.type);
     Frame frame = new Frame(obj, unit, Frame.Mode.CONSTRUCT, null);
     for (Tree member : classTree.getMembers()) {
       if (member instanceof VariableTree) {
@@ -188,7 +188,8 @@ final class Construction {
       }
       return instantiate(type, ctor, args, nc, frame.unit);
     }
-    throw frame.error("creating a " + type.getSimpleName() + " is not supported in " + frame.where()
+    String name = type.getSimpleName().toString();
+    throw frame.error("creating " + ("AEIOU".indexOf(name.charAt(0)) >= 0 ? "an " : "a ") + name + " is not supported in " + frame.where()
         + ": its value would not be known at compile time", nc);
   }
 

@@ -62,8 +62,8 @@ final class Interpreter {
     this.layers = new LayerApplication(this);
     this.inliner = new MethodInliner(this);
     this.nodeChecks = new TracedNodeChecks(budget);
-    this.classCheck = new LayerClassCheck(javac, sink);
-    this.callCheck = new CallMethodCheck(types, elements);
+    this.classCheck = new LayerClassCheck(javac, new KilnNameClash(trees, elements), sink);
+    this.callCheck = new CallMethodCheck(trees, types, elements);
   }
 
   /** Constructs a user class with {@code ctor} (or its constructor without parameters when null). */

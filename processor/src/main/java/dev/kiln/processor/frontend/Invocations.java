@@ -46,13 +46,14 @@ final class Invocations {
 
     if (m.getModifiers().contains(Modifier.STATIC)) return invokeStatic(frame, inv, m, owner, name);
 
+    ExpressionTree receiverTree = select instanceof MemberSelectTree ? ((MemberSelectTree) select).getExpression() : null;
+    if (receiverTree != null && in.variables.failedEarlier(frame, receiverTree)) throw new AlreadyReported();
     // Instance method of a class Kiln cannot run (PrintStream.println, say): reject before reading the receiver.
-    if (!in.bridge.isRuntimeClass(owner) && in.javac.trees.getPath(owner) == null && !isArrayOrEnumMethod(name)) {
+    if (!in.bridge.isRuntimeClass(owner) && in.javac.declaration(owner) == null && !isArrayOrEnumMethod(name)) {
       throw notSupportedCall(frame, inv, owner, name);
     }
 
     Object receiver;
-    ExpressionTree receiverTree = select instanceof MemberSelectTree ? ((MemberSelectTree) select).getExpression() : null;
     String receiverText;
     if (receiverTree != null) {
       receiver = in.expressions.eval(frame, receiverTree);
@@ -84,7 +85,7 @@ final class Invocations {
     if (in.bridge.isRuntimeClass(owner) || RuntimeBridge.isJavaMath(m)) {
       return runRuntime(frame, m, null, args, inv);
     }
-    if (frame.self != null && owner.equals(frame.self.type) || frame.self == null && in.javac.trees.getTree(m) != null) {
+    if (frame.self != null && owner.equals(frame.self.type) || frame.self == null && in.javac.declaration(m) != null) {
       return in.inliner.invoke(frame.self, m, args, frame.mode, inv, frame);
     }
     throw notSupportedCall(frame, inv, owner, name);
@@ -104,12 +105,18 @@ final class Invocations {
       if (owner.equals(obj.type) && obj == frame.self) {
         return in.inliner.invoke(obj, m, evalArguments(frame, m, inv.getArguments()), frame.mode, inv, frame);
       }
+      if (name.equals("call")) {
+        throw frame.error("apply a layer with apply(...), not call(...): apply builds " + receiverText + " on first use"
+            + " and names its weights, as Keras' __call__ does", inv);
+      }
       throw notSupportedCall(frame, inv, owner, name);
     }
     if (receiver instanceof Tensor) {
       if (!TENSOR_ACCESSORS.contains(name)) {
-        throw frame.error("Tensor." + name + "() is not supported in " + frame.where()
-            + ": at compile time tensors have shapes but no values (use shape(), rank(), dim(i) or size())", inv);
+        String instead = in.javac.isOp(name)
+            ? "use Ops." + name + "(...), which records the op in the graph"
+            : "at compile time tensors have shapes but no values (use shape(), rank(), dim(i) or size())";
+        throw frame.error("Tensor." + name + "() is not supported in " + frame.where() + ": " + instead, inv);
       }
       return runShapeAccessor(frame, inv, m, receiver, receiverText);
     }
@@ -141,6 +148,10 @@ final class Invocations {
     List<Object> args = evalArguments(frame, m, inv.getArguments());
     Object result = runRuntime(frame, m, receiver, args, inv);
     return ShapeAccessors.withRunTimeDimensions(m.getSimpleName().toString(), receiver, receiverText, args, result);
+  }
+
+  private static boolean isOp(ExecutableElement m) {
+    return ((TypeElement) m.getEnclosingElement()).getQualifiedName().contentEquals("dev.kiln.Ops");
   }
 
   private static boolean isAbstractLayer(TypeElement owner) {
@@ -190,6 +201,11 @@ final class Invocations {
       if (a instanceof UserObject || a instanceof UserEnum) {
         throw frame.error(m.getSimpleName() + "() of the Kiln runtime cannot take " + a, site);
       }
+      if (a == Special.NULL && isOp(m) && in.javac.isTensor(m.getParameters().get(Math.min(i, m.getParameters().size() - 1)).asType())) {
+        throw frame.error("Ops." + m.getSimpleName() + "() gets null for its parameter '"
+            + m.getParameters().get(i).getSimpleName() + "' (a field never assigned, or a weight that build() did not"
+            + " create?)", site);
+      }
       RunTimeDimension d = RunTimeDimension.find(a);
       if (d != null && !ShapeAccessors.takesRunTimeDimension(m, i)) {
         throw frame.error(d.onlyKnownAtRunTime() + ", but " + m.getEnclosingElement().getSimpleName() + "."
@@ -205,7 +221,9 @@ final class Invocations {
       String owner = receiver != null && receiver.getClass().getName().startsWith("dev.kiln.")
           ? receiver.getClass().getSimpleName() : m.getEnclosingElement().getSimpleName().toString();
       String prefix = scope.isEmpty() ? "" : scope + ": ";
-      throw frame.error(prefix + owner + "." + m.getSimpleName() + ": " + f.getMessage(), site);
+      String method = owner + "." + m.getSimpleName();
+      String message = f.getMessage().startsWith(method + ":") ? f.getMessage() : method + ": " + f.getMessage();
+      throw frame.error(prefix + message, site);
     }
   }
 }

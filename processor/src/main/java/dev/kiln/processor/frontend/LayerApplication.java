@@ -15,9 +15,11 @@ import dev.kiln.TensorShape;
 import dev.kiln.graph.Tracer;
 import dev.kiln.processor.check.KilnDiagnostic;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
@@ -35,6 +37,8 @@ final class LayerApplication {
   private final Interpreter in;
   /** Built-in layer objects to their absolute paths ({@code blocks/3/conv}), which scope their graph nodes. */
   private final Map<Object, String> paths = new IdentityHashMap<>();
+  private final Set<TypeElement> checkedCallMethods = new HashSet<>();
+  private final Set<TypeElement> malformedCallMethods = new HashSet<>();
 
   LayerApplication(Interpreter in) {
     this.in = in;
@@ -118,7 +122,7 @@ final class LayerApplication {
     }
     if (!obj.built) {
       obj.built = true;
-      ExecutableElement build = Attribution.findMethod(obj.type, "build", 1);
+      ExecutableElement build = in.javac.buildMethod(obj.type);
       if (build != null) {
         Tensor first = (Tensor) inputs.get(0);
         in.inliner.invoke(obj, build, List.of(TensorShape.of(first.shape())), Frame.Mode.BUILD, site, frame);
@@ -136,6 +140,7 @@ final class LayerApplication {
       }
     }
     Object result = in.inliner.invoke(obj, call, callArgs, Frame.Mode.CALL, site, frame);
+    if (result == Special.ERROR) throw new AlreadyReported();
     if (!(result instanceof Tensor)) {
       throw frame.error(obj.simpleName() + "'s @Call method must return one Tensor to be applied as a layer", site);
     }
@@ -166,23 +171,37 @@ final class LayerApplication {
       if (ok && tensors == n) return m;
     }
     if (varargs != null) return varargs;
+    for (ExecutableElement m : ElementFilter.methodsIn(obj.type.getEnclosedElements())) {
+      TreePath path = in.javac.declaration(m);
+      if (m.getSimpleName().contentEquals("call") && !Attribution.isCallMethod(m) && path != null) {
+        throw new KilnDiagnostic(obj.simpleName() + ".call(...) is not marked @Call: Kiln reads only the method marked"
+            + " @Call (add @Call above it)", path.getLeaf(), path.getCompilationUnit());
+      }
+    }
     throw frame.error(obj.simpleName() + " has no @Call method that takes " + n + " tensor(s): apply(...) with "
         + n + " input(s) needs a matching @Call call(...) overload", site);
   }
 
   /** A layer whose {@code @Call} declarations are wrong is not applied; the mistakes are reported where they are. */
   private void refuseMalformedCallMethods(TypeElement type) {
+    if (!checkedCallMethods.add(type)) {
+      if (malformedCallMethods.contains(type)) throw new AlreadyReported();
+      return;
+    }
     boolean malformed = false;
     for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
       if (!Attribution.isCallMethod(m)) continue;
       for (CallMethodCheck.Problem p : in.callCheck.check(m)) {
-        TreePath path = in.javac.trees.getPath(p.element);
+        TreePath path = in.javac.declaration(p.element);
         if (path == null) continue;
         in.sink.accept(new KilnDiagnostic(p.message, path.getLeaf(), path.getCompilationUnit()));
         malformed = true;
       }
     }
-    if (malformed) throw new AlreadyReported();
+    if (malformed) {
+      malformedCallMethods.add(type);
+      throw new AlreadyReported();
+    }
   }
 
   /** {@code addWeight(name, initializer, shape...)} in a user layer's {@code build}: a graph variable. */

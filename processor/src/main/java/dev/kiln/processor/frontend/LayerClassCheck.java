@@ -1,8 +1,6 @@
 package dev.kiln.processor.frontend;
 
-import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.CompilationUnitTree;
-import com.sun.source.tree.ImportTree;
 import com.sun.source.util.TreePath;
 import dev.kiln.processor.check.KilnDiagnostic;
 import java.util.HashMap;
@@ -24,10 +22,12 @@ import javax.lang.model.util.ElementFilter;
 final class LayerClassCheck {
   private final Attribution javac;
   private final Consumer<KilnDiagnostic> sink;
+  private final KilnNameClash nameClash;
   private final Map<TypeElement, Boolean> valid = new HashMap<>();
 
-  LayerClassCheck(Attribution javac, Consumer<KilnDiagnostic> sink) {
+  LayerClassCheck(Attribution javac, KilnNameClash nameClash, Consumer<KilnDiagnostic> sink) {
     this.javac = javac;
+    this.nameClash = nameClash;
     this.sink = sink;
   }
 
@@ -35,7 +35,7 @@ final class LayerClassCheck {
   boolean isValid(TypeElement type) {
     Boolean known = valid.get(type);
     if (known != null) return known;
-    TreePath path = javac.trees.getPath(type);
+    TreePath path = javac.declaration(type);
     boolean ok = path == null || check(type, path.getCompilationUnit());
     valid.put(type, ok);
     return ok;
@@ -43,20 +43,16 @@ final class LayerClassCheck {
 
   private boolean check(TypeElement type, CompilationUnitTree unit) {
     boolean ok = true;
-    String hidden = hiddenKilnType(type, unit);
-    if (hidden != null) {
-      String name = type.getSimpleName().toString();
-      sink.accept(new KilnDiagnostic("the class name " + name + " hides Kiln's " + hidden + " in this file, which imports "
-          + packageOf(hidden) + ".*: here " + name + " means this class, so every " + name + " in the file refers to it;"
-          + " rename the class (" + name + "Model, say)", (ClassTree) javac.trees.getTree(type), unit));
+    String clash = nameClash.problem(type);
+    if (clash != null) {
+      sink.accept(new KilnDiagnostic(clash, javac.declarationTree(type), unit));
       ok = false;
     }
     for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
       if (ModelReader.hasAnnotation(field, "dev.kiln.Layer") && !holdsLayers(field.asType())) {
         sink.accept(new KilnDiagnostic("@Layer field '" + field.getSimpleName() + "' has type " + field.asType()
             + ", which Kiln does not support: a @Layer field holds a layer (a built-in layer such as Dense, a user"
-            + " layer or a nested Model) or an array of layers (@Layer final Dense[] " + field.getSimpleName()
-            + " = {...})", javac.trees.getTree(field), unit));
+            + " layer or a nested Model) or an array of layers, such as Dense[]", javac.declarationTree(field), unit));
         ok = false;
       }
     }
@@ -66,24 +62,5 @@ final class LayerClassCheck {
   private boolean holdsLayers(TypeMirror t) {
     if (t.getKind() == TypeKind.ARRAY) return holdsLayers(((ArrayType) t).getComponentType());
     return t.getKind() == TypeKind.DECLARED && javac.isLayer((TypeElement) ((DeclaredType) t).asElement());
-  }
-
-  /**
-   * The Kiln type that this class's name hides in its own file: a class of the file's package wins over a type
-   * imported on demand, so with {@code import dev.kiln.layers.*} a class named {@code Dense} turns every
-   * {@code Dense} of its file into itself.
-   */
-  private String hiddenKilnType(TypeElement type, CompilationUnitTree unit) {
-    String kilnType = javac.kilnTypeNamed(type.getSimpleName().toString());
-    if (kilnType == null) return null;
-    String wildcard = packageOf(kilnType) + ".*";
-    for (ImportTree imp : unit.getImports()) {
-      if (!imp.isStatic() && imp.getQualifiedIdentifier().toString().equals(wildcard)) return kilnType;
-    }
-    return null;
-  }
-
-  private static String packageOf(String qualifiedName) {
-    return qualifiedName.substring(0, qualifiedName.lastIndexOf('.'));
   }
 }

@@ -50,11 +50,9 @@ final class Statements {
           c = exec(frame, s, true);
         } catch (KilnDiagnostic d) {
           in.sink.accept(d);
-          poison(frame, s);
-          continue;
+          c = poison(frame, s);
         } catch (AlreadyReported silent) {
-          poison(frame, s);
-          continue;
+          c = poison(frame, s);
         }
       } else {
         c = exec(frame, s, false);
@@ -64,8 +62,16 @@ final class Statements {
     return Completion.NORMAL;
   }
 
-  /** Marks what a failed statement would have assigned, so later uses stay silent. */
-  private void poison(Frame frame, StatementTree s) {
+  /**
+   * Marks what a failed statement would have assigned, so later uses stay silent. A failed {@code return} still
+   * ends the method, with a failed result, so its caller neither runs on nor reports a missing result.
+   */
+  private Completion poison(Frame frame, StatementTree s) {
+    if (s instanceof ReturnTree) {
+      frame.returned = Special.ERROR;
+      frame.hasReturned = true;
+      return Completion.RETURN;
+    }
     if (s instanceof VariableTree) {
       Element e = in.javac.element(frame.unit, s);
       if (e != null) frame.locals.put(e, Special.ERROR);
@@ -77,12 +83,14 @@ final class Statements {
         frame.self.fields.put(e.getSimpleName().toString(), Special.ERROR);
       }
     }
+    return Completion.NORMAL;
   }
 
   /** Executes one statement, then checks the graph nodes it traced (compound statements check their parts). */
   Completion exec(Frame frame, StatementTree s, boolean recover) {
     in.lastFrame = frame;
     in.lastStatement = s;
+    in.budget.statement(frame, s);
     Tracer tracer = Tracer.active();
     int before = tracer == null ? 0 : tracer.size();
     Completion c = execUnchecked(frame, s, recover);

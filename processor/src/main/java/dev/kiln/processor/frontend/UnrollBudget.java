@@ -14,6 +14,8 @@ final class UnrollBudget {
   static final int MAX_ITERATIONS = 100_000;
   /** Ops in the traced graph. */
   static final int MAX_GRAPH_OPS = 20_000;
+  /** Statements run at compile time: bounds helpers that call helpers many times over, with no loop to blame. */
+  static final int MAX_STATEMENTS = 1_000_000;
 
   private static final class ActiveLoop {
     final Frame frame;
@@ -27,6 +29,7 @@ final class UnrollBudget {
 
   private final Deque<ActiveLoop> loops = new ArrayDeque<>();
   private int iterations;
+  private int statements;
 
   void enterLoop(Frame frame, Tree loop) {
     loops.push(new ActiveLoop(frame, loop));
@@ -39,24 +42,34 @@ final class UnrollBudget {
   /** Counts one more unrolled iteration of the innermost loop. */
   void iteration() {
     if (++iterations > MAX_ITERATIONS) {
-      ActiveLoop blamed = blamedLoop();
-      throw new AbortRead(blamed.frame.error("this loop unrolls more than " + String.format("%,d", MAX_ITERATIONS)
-          + " iterations at compile time (with the loops inside and around it): Kiln unrolls every loop into"
-          + " straight-line code, so a bound this large is most likely a mistake", blamed.loop));
+      throw exceeded(null, null, null, "unrolls more than " + String.format("%,d", MAX_ITERATIONS)
+          + " iterations at compile time (with the loops inside and around it)");
     }
+  }
+
+  /** Counts one more statement, {@code statement} in {@code frame}. */
+  void statement(Frame frame, Tree statement) {
+    if (++statements <= MAX_STATEMENTS) return;
+    String limit = String.format("%,d", MAX_STATEMENTS);
+    throw exceeded(frame, statement, "reading the model runs more than " + limit + " statements at compile time by"
+        + " here: do helper methods call each other many times over?", "runs more than " + limit + " statements at compile time");
   }
 
   /** Checks the size of the traced graph after {@code statement} ran in {@code frame}. */
   void graphHas(int ops, Frame frame, Tree statement) {
     if (ops <= MAX_GRAPH_OPS) return;
     String limit = String.format("%,d", MAX_GRAPH_OPS);
-    if (loops.isEmpty()) {
-      throw new AbortRead(frame.error("the traced graph grows past " + limit + " ops here: Kiln generates straight-line"
-          + " code for every op, so a model this large is most likely a mistake", statement));
-    }
+    throw exceeded(frame, statement, "the traced graph grows past " + limit + " ops here: Kiln generates straight-line"
+        + " code for every op, so a model this large is most likely a mistake", "unrolls into more than " + limit
+        + " ops at compile time");
+  }
+
+  /** Stops reading at the blamed loop, or at {@code statement} with {@code withoutLoop} when no loop runs. */
+  private AbortRead exceeded(Frame frame, Tree statement, String withoutLoop, String loopDoes) {
+    if (loops.isEmpty()) return new AbortRead(frame.error(withoutLoop, statement));
     ActiveLoop blamed = blamedLoop();
-    throw new AbortRead(blamed.frame.error("this loop unrolls into more than " + limit + " ops at compile time: Kiln"
-        + " unrolls every loop into straight-line code, so a bound this large is most likely a mistake", blamed.loop));
+    return new AbortRead(blamed.frame.error("this loop " + loopDoes + ": Kiln unrolls every loop into straight-line"
+        + " code, so a bound this large is most likely a mistake", blamed.loop));
   }
 
   /**

@@ -73,6 +73,16 @@ final class Variables {
     throw frame.error(ms + " cannot be used as a value in " + frame.where(), ms);
   }
 
+  /** True when {@code tree} names a local or field whose value failed earlier (and was reported then). */
+  boolean failedEarlier(Frame frame, ExpressionTree tree) {
+    if (!(tree instanceof IdentifierTree)) return false;
+    Element e = in.javac.element(frame.unit, tree);
+    if (e == null) return false;
+    if (frame.locals.containsKey(e)) return frame.locals.get(e) == Special.ERROR;
+    return e.getKind() == ElementKind.FIELD && frame.self != null
+        && frame.self.fields.get(e.getSimpleName().toString()) == Special.ERROR;
+  }
+
   private Object fieldValue(Frame frame, VariableElement f, UserObject self, Tree site) {
     String name = f.getSimpleName().toString();
     if (!f.getModifiers().contains(Modifier.STATIC)) {
@@ -95,9 +105,9 @@ final class Variables {
       throw frame.error("the value of " + name + " is not known at compile time: a static field must be final", site);
     }
     if (staticValues.containsKey(f)) return staticValues.get(f);
-    VariableTree decl = (VariableTree) in.javac.trees.getTree(f);
-    TreePath declPath = in.javac.trees.getPath(f);
-    if (decl == null || declPath == null || decl.getInitializer() == null) {
+    TreePath declPath = in.javac.declaration(f);
+    VariableTree decl = declPath == null ? null : (VariableTree) declPath.getLeaf();
+    if (decl == null || decl.getInitializer() == null) {
       throw frame.error("the value of " + name + " is not known at compile time", site);
     }
     if (!evaluating.add(f)) {
