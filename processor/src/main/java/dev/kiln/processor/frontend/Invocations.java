@@ -150,6 +150,27 @@ final class Invocations {
     return ShapeAccessors.withRunTimeDimensions(m.getSimpleName().toString(), receiver, receiverText, args, result);
   }
 
+  /** Arguments the runtime cannot take, or would read other than eager code does; varargs are packed, one per parameter. */
+  private void checkRuntimeArguments(Frame frame, ExecutableElement m, List<Object> args, Tree site) {
+    String method = m.getEnclosingElement().getSimpleName() + "." + m.getSimpleName() + "()";
+    for (int i = 0; i < args.size(); i++) {
+      Object a = args.get(i);
+      VariableElement param = m.getParameters().get(i);
+      if (a instanceof UserObject || a instanceof UserEnum) {
+        throw frame.error(m.getSimpleName() + "() of the Kiln runtime cannot take " + a, site);
+      }
+      if (a == Special.NULL && isOp(m) && in.javac.isTensor(param.asType())) {
+        throw frame.error(method + " gets null for its parameter '" + param.getSimpleName() + "' (a field never"
+            + " assigned, or a weight that build() did not create?)", site);
+      }
+      RunTimeDimension d = RunTimeDimension.find(a);
+      if (d != null && !ShapeAccessors.takesRunTimeDimension(m, i)) {
+        throw frame.error(d.onlyKnownAtRunTime() + ", but " + method + " needs a compile-time value for its parameter '"
+            + param.getSimpleName() + "'", site);
+      }
+    }
+  }
+
   private static boolean isOp(ExecutableElement m) {
     return ((TypeElement) m.getEnclosingElement()).getQualifiedName().contentEquals("dev.kiln.Ops");
   }
@@ -196,23 +217,7 @@ final class Invocations {
 
   /** Runs runtime code; its exceptions become errors at {@code site}, prefixed with the layer being applied. */
   Object runRuntime(Frame frame, ExecutableElement m, Object receiver, List<Object> args, Tree site) {
-    for (int i = 0; i < args.size(); i++) {
-      Object a = args.get(i);
-      if (a instanceof UserObject || a instanceof UserEnum) {
-        throw frame.error(m.getSimpleName() + "() of the Kiln runtime cannot take " + a, site);
-      }
-      if (a == Special.NULL && isOp(m) && in.javac.isTensor(m.getParameters().get(Math.min(i, m.getParameters().size() - 1)).asType())) {
-        throw frame.error("Ops." + m.getSimpleName() + "() gets null for its parameter '"
-            + m.getParameters().get(i).getSimpleName() + "' (a field never assigned, or a weight that build() did not"
-            + " create?)", site);
-      }
-      RunTimeDimension d = RunTimeDimension.find(a);
-      if (d != null && !ShapeAccessors.takesRunTimeDimension(m, i)) {
-        throw frame.error(d.onlyKnownAtRunTime() + ", but " + m.getEnclosingElement().getSimpleName() + "."
-            + m.getSimpleName() + "() needs a compile-time value for its parameter '"
-            + m.getParameters().get(Math.min(i, m.getParameters().size() - 1)).getSimpleName() + "'", site);
-      }
-    }
+    checkRuntimeArguments(frame, m, args, site);
     try {
       return in.bridge.invoke(m, receiver, args);
     } catch (RuntimeBridge.RuntimeFailure f) {
