@@ -22,7 +22,10 @@ import javax.lang.model.util.Types;
  * <p>This class wires the parts together and is what {@link ModelReader} sees; each part reads one kind of tree:
  * {@link Statements}, {@link Expressions}, {@link Variables}, {@link Invocations}, {@link Construction},
  * {@link LayerApplication}, {@link MethodInliner}. They reach each other through the fields here, because
- * statements contain expressions and expressions call methods whose bodies are statements.
+ * statements contain expressions and expressions call methods whose bodies are statements. Checks that refuse what
+ * the session would compute differently from the eager model sit beside them: {@link LayerClassCheck} and
+ * {@link CallMethodCheck} on declarations, {@link TracedNodeChecks} on the graph each statement traces,
+ * {@link RunTimeDimension} for sizes only known at run time, and {@link UnrollBudget} against runaway loops.
  *
  * <p>Every unsupported construct or impossible shape is a {@link KilnDiagnostic} at the tree that caused it.
  * Inside {@code @Call} and {@code build} bodies each statement fails on its own: its error is handed to the
