@@ -5,6 +5,7 @@ import com.palantir.javapoet.JavaFile;
 import com.sun.source.util.Trees;
 import dev.kiln.processor.check.ErrorReporter;
 import dev.kiln.processor.codegen.SessionEmitter;
+import dev.kiln.processor.frontend.CallMethodCheck;
 import dev.kiln.processor.frontend.ModelReader;
 import dev.kiln.processor.ir.ModelIr;
 import java.io.IOException;
@@ -65,11 +66,14 @@ public final class KilnProcessor extends AbstractProcessor {
     TypeElement callAnnotation = processingEnv.getElementUtils().getTypeElement(CALL);
     if (callAnnotation == null) return false;
     Map<TypeElement, ExecutableElement> roots = new LinkedHashMap<>();
+    CallMethodCheck callCheck = new CallMethodCheck(trees, processingEnv.getTypeUtils(), processingEnv.getElementUtils());
     for (Element e : round.getElementsAnnotatedWith(callAnnotation)) {
       if (e.getKind() != ElementKind.METHOD) continue;
       ExecutableElement method = (ExecutableElement) e;
       TypeElement owner = (TypeElement) method.getEnclosingElement();
-      if (isRoot(method)) {
+      List<CallMethodCheck.Problem> problems = callCheck.check(method);
+      for (CallMethodCheck.Problem p : problems) reporter.error(p.message, p.element);
+      if (problems.isEmpty() && isRoot(method)) {
         if (roots.containsKey(owner)) {
           reporter.error("Kiln: " + owner.getSimpleName() + " has more than one @Call method with @Shape parameters", method);
           continue;

@@ -27,6 +27,8 @@ public final class Tracer {
   private static final ThreadLocal<Tracer> ACTIVE = new ThreadLocal<Tracer>();
 
   private final LinkedHashMap<String, NodeDef> nodes = new LinkedHashMap<String, NodeDef>();
+  /** The same nodes in order, for views without copying (the processor checks each statement's new nodes). */
+  private final List<NodeDef> ordered = new ArrayList<NodeDef>();
   private final Map<String, Integer> nameCounts = new HashMap<String, Integer>();
   private final Deque<String> scopes = new ArrayDeque<String>();
   private String origin;
@@ -111,17 +113,18 @@ public final class Tracer {
 
   /** A weight named {@code scope/localName}. Weight names must be unique. */
   public Tensor variable(String localName, DType dtype, int[] shape, Initializer init) {
-    long elements = 1;
+    java.math.BigInteger elements = java.math.BigInteger.ONE;
     for (int d : shape) {
       if (d < 0) {
         throw new IllegalArgumentException("weight " + scoped(localName) + " has shape " + dev.kiln.Shapes.toString(shape)
             + ": every dimension of a weight must be known at compile time");
       }
-      elements *= d;
-      if (elements > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("weight " + scoped(localName) + " has shape " + dev.kiln.Shapes.toString(shape)
-            + ": more than 2^31-1 elements, which no Java array holds");
-      }
+      elements = elements.multiply(java.math.BigInteger.valueOf(d));
+    }
+    if (elements.compareTo(java.math.BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException("weight " + scoped(localName) + " has shape " + dev.kiln.Shapes.toString(shape)
+          + ", " + String.format(java.util.Locale.ROOT, "%,d", elements)
+          + " elements: a weight is one Java array, which holds at most 2,147,483,647");
     }
     String name = scoped(localName);
     if (nodes.containsKey(name)) throw new IllegalArgumentException("weight " + name + " is created twice");
@@ -165,15 +168,19 @@ public final class Tracer {
     return nodes.size();
   }
 
-  /** The nodes recorded from position {@code start} on, in order. */
+  /** The nodes recorded from position {@code start} on, in order: a read-only view, valid until the next node. */
   public List<NodeDef> nodesFrom(int start) {
-    List<NodeDef> all = new ArrayList<NodeDef>(nodes.values());
-    return all.subList(Math.min(start, all.size()), all.size());
+    return java.util.Collections.unmodifiableList(ordered.subList(Math.min(start, ordered.size()), ordered.size()));
   }
 
-  /** All nodes recorded so far, in order. */
+  /** All nodes recorded so far, in order: a read-only view. */
   public List<NodeDef> nodes() {
-    return new ArrayList<NodeDef>(nodes.values());
+    return java.util.Collections.unmodifiableList(ordered);
+  }
+
+  /** The node called {@code name}, or {@code null}. */
+  public NodeDef node(String name) {
+    return nodes.get(name);
   }
 
   /** The graph with the given outputs. */
@@ -189,6 +196,7 @@ public final class Tracer {
 
   private NodeDef add(NodeDef n) {
     nodes.put(n.name(), n);
+    ordered.add(n);
     return n;
   }
 

@@ -6,8 +6,9 @@ import com.sun.source.tree.Tree;
 /**
  * A user mistake found while reading a model: a message and the tree it belongs to. Thrown by the front end
  * to abandon the construct at hand; caught where reading can go on, and always reported at {@link #tree()}.
+ * Subclasses mark kinds of mistake that an enclosing construct may word more precisely.
  */
-public final class KilnDiagnostic extends RuntimeException {
+public class KilnDiagnostic extends RuntimeException {
   private final Tree tree;
   private final CompilationUnitTree unit;
 

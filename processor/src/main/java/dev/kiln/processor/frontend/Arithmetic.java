@@ -19,7 +19,8 @@ final class Arithmetic {
     }
   }
 
-  static Object unary(Tree.Kind kind, Object v, TypeMirror type, Interpreter.Frame frame, Tree site) {
+  static Object unary(Tree.Kind kind, Object v, TypeMirror type, Frame frame, Tree site) {
+    requireCompileTime(v, frame, site);
     switch (kind) {
       case LOGICAL_COMPLEMENT:
         if (v instanceof Boolean) return !(Boolean) v;
@@ -44,7 +45,9 @@ final class Arithmetic {
         + (v instanceof dev.kiln.Tensor ? ": use Ops for tensor arithmetic" : ""), site);
   }
 
-  static Object binary(Tree.Kind kind, Object l, Object r, TypeMirror resultType, Interpreter.Frame frame, Tree site) {
+  static Object binary(Tree.Kind kind, Object l, Object r, TypeMirror resultType, Frame frame, Tree site) {
+    requireCompileTime(l, frame, site);
+    requireCompileTime(r, frame, site);
     if (kind == Tree.Kind.PLUS && (l instanceof String || r instanceof String)) return String.valueOf(l) + r;
     if (l instanceof Boolean && r instanceof Boolean) {
       boolean a = (Boolean) l;
@@ -150,6 +153,11 @@ final class Arithmetic {
     }
     String hint = l instanceof dev.kiln.Tensor || r instanceof dev.kiln.Tensor ? ": use Ops.add, Ops.multiply, ... for tensors" : "";
     throw frame.error("the operator " + operator(kind) + " cannot be applied to these values at compile time" + hint, site);
+  }
+
+  /** Arithmetic, comparison or concatenation on a run-time dimension would use -1 where eager code has the size. */
+  private static void requireCompileTime(Object v, Frame frame, Tree site) {
+    if (v instanceof RunTimeDimension) throw new RunTimeDimensionUse((RunTimeDimension) v, frame, site);
   }
 
   private static TypeKind promoted(Number a, Number b) {

@@ -2,9 +2,7 @@ package dev.kiln.processor.frontend;
 
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.MethodTree;
-import com.sun.source.util.TreePath;
 import com.sun.source.util.Trees;
-import dev.kiln.AbstractLayer;
 import dev.kiln.DType;
 import dev.kiln.Tensor;
 import dev.kiln.graph.GraphDef;
@@ -18,12 +16,9 @@ import java.util.Map;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.ExecutableElement;
-import javax.lang.model.element.Modifier;
-import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 import javax.lang.model.type.TypeKind;
-import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
 import javax.lang.model.util.Types;
 
@@ -45,12 +40,36 @@ public final class ModelReader {
     this.reporter = reporter;
   }
 
-  /** Reads a root model; returns null when an error was reported. */
+  /** Reads a root model; returns null when an error was reported (or javac will report one). */
   public ModelIr read(TypeElement root, ExecutableElement call) {
-    int errorsBefore = reporter.errorCount();
     Interpreter interpreter = new Interpreter(trees, types, elements, reporter::report);
-    TreePath classPath = trees.getPath(root);
-    CompilationUnitTree unit = classPath.getCompilationUnit();
+    try {
+      return readModel(root, call, interpreter);
+    } catch (AbortRead abort) {
+      if (abort.diagnostic != null) reporter.report(abort.diagnostic);
+      return null;
+    } catch (StackOverflowError e) {
+      reportAtLastStatement(interpreter, root, "reading this nests deeper than javac's stack allows (layers inside layers,"
+          + " or calls inside calls); simplify the nesting");
+      return null;
+    } catch (RuntimeException e) {
+      // A processor bug, not a user mistake: still point at the statement Kiln was reading.
+      reportAtLastStatement(interpreter, root, "internal error while reading this (please report it): " + e);
+      return null;
+    }
+  }
+
+  private void reportAtLastStatement(Interpreter interpreter, TypeElement root, String message) {
+    if (interpreter.lastFrame != null) {
+      reporter.error(message, interpreter.lastStatement, interpreter.lastFrame.unit);
+    } else {
+      reporter.error("Kiln: " + message, root);
+    }
+  }
+
+  private ModelIr readModel(TypeElement root, ExecutableElement call, Interpreter interpreter) {
+    int errorsBefore = reporter.errorCount();
+    CompilationUnitTree unit = trees.getPath(root).getCompilationUnit();
     MethodTree callTree = trees.getTree(call);
 
     UserObject model;
@@ -59,23 +78,21 @@ public final class ModelReader {
     } catch (KilnDiagnostic d) {
       reporter.report(d);
       return null;
-    } catch (Interpreter.Silent s) {
+    } catch (AlreadyReported s) {
       return null;
     }
     model.path = "";
     List<ModelIr.LayerRef> layers = new ArrayList<>();
-    String rootPackage = packageOf(root);
-    walkLayers(model, "", "model", interpreter, layers, rootPackage);
+    new LayerNaming(reporter, interpreter, root).name(model, "", "model", layers);
     if (reporter.errorCount() > errorsBefore) return null;
 
     Tracer tracer = Tracer.begin();
-    List<ModelIr.Input> inputs = new ArrayList<>();
-    Object result;
     try {
+      List<ModelIr.Input> inputs = new ArrayList<>();
       List<Object> args = new ArrayList<>();
       int index = 0;
       long line = unit.getLineMap().getLineNumber(trees.getSourcePositions().getStartPosition(unit, callTree));
-      tracer.setOrigin(Interpreter.fileName(unit) + ":" + line);
+      tracer.setOrigin(SourceOrigins.fileName(unit) + ":" + line);
       for (VariableElement p : call.getParameters()) {
         if (p.asType().getKind() == TypeKind.BOOLEAN) {
           args.add(false); // generated sessions run inference
@@ -86,20 +103,21 @@ public final class ModelReader {
         inputs.add(new ModelIr.Input(p.getSimpleName().toString(), dtype, shape));
         args.add(tracer.placeholder(p.getSimpleName().toString(), index++, dtype, shape));
       }
-      Interpreter.Frame rootFrame = interpreter.new Frame(model, unit, Interpreter.Mode.CALL);
+      Frame rootFrame = new Frame(model, unit, Frame.Mode.CALL, null);
+      Object result;
       try {
-        result = interpreter.invokeUserMethod(model, call, args, Interpreter.Mode.CALL, callTree, rootFrame);
+        result = interpreter.invokeUserMethod(model, call, args, Frame.Mode.CALL, callTree, rootFrame);
       } catch (KilnDiagnostic d) {
         if (reporter.errorCount() == errorsBefore) reporter.report(d);
         return null;
-      } catch (Interpreter.Silent s) {
+      } catch (AlreadyReported s) {
         return null;
       }
       if (reporter.errorCount() > errorsBefore) return null;
-      List<Tensor> outputs = new ArrayList<>();
       boolean returnsArray = result instanceof ArrayValue;
-      Object[] values = returnsArray ? ((ArrayValue) result).elements : new Object[] {result};
-      for (Object v : values) {
+      List<Tensor> outputs = new ArrayList<>();
+      for (Object v : returnsArray ? ((ArrayValue) result).elements : new Object[] {result}) {
+        // Return statements are checked where they are; this catches what reached the end another way.
         if (!(v instanceof Tensor) || !((Tensor) v).isSymbolic()) {
           reporter.error("Kiln: the @Call method must return tensors computed from its inputs", callTree, unit);
           return null;
@@ -107,67 +125,11 @@ public final class ModelReader {
         outputs.add((Tensor) v);
       }
       GraphDef graph = tracer.toGraph(outputs);
-      String modelName = nestedName(root);
-      return new ModelIr(rootPackage, modelName, Interpreter.fileName(unit), call.getSimpleName().toString(), inputs,
-          returnsArray, graph, interpreter.sourceText(), layers);
+      return new ModelIr(LayerNaming.packageOf(root), nestedName(root), SourceOrigins.fileName(unit),
+          call.getSimpleName().toString(), inputs, returnsArray, graph, interpreter.sourceText(), layers);
     } finally {
       tracer.end();
     }
-  }
-
-  /** Names every layer after its field path and registers how generated code reaches it. */
-  private void walkLayers(UserObject obj, String path, String access, Interpreter interpreter, List<ModelIr.LayerRef> out,
-      String rootPackage) {
-    for (VariableElement field : ElementFilter.fieldsIn(obj.type.getEnclosedElements())) {
-      if (!hasAnnotation(field, "dev.kiln.Layer")) continue;
-      String name = field.getSimpleName().toString();
-      if (field.getModifiers().contains(Modifier.PRIVATE)) {
-        reporter.error("Kiln: @Layer field '" + name + "' must not be private: the generated session reaches it to load"
-            + " weights into an eager model", field);
-        continue;
-      }
-      if (field.getModifiers().contains(Modifier.STATIC)) {
-        reporter.error("Kiln: @Layer field '" + name + "' must not be static", field);
-        continue;
-      }
-      if (!packageOf(obj.type).equals(rootPackage) && !field.getModifiers().contains(Modifier.PUBLIC)) {
-        reporter.error("Kiln: @Layer field '" + name + "' must be public: the model that uses "
-            + obj.type.getSimpleName() + " is in another package", field);
-        continue;
-      }
-      Object value = obj.fields.get(name);
-      String childPath = path.isEmpty() ? name : path + "/" + name;
-      walkValue(value, childPath, access + "." + name, field, interpreter, out, rootPackage);
-    }
-  }
-
-  private void walkValue(Object value, String path, String access, VariableElement field, Interpreter interpreter,
-      List<ModelIr.LayerRef> out, String rootPackage) {
-    if (value == Special.NULL || value == Special.ERROR || value == null) return;
-    if (value instanceof AbstractLayer) {
-      interpreter.registerLayerPath(value, path);
-      out.add(new ModelIr.LayerRef(path, access));
-    } else if (value instanceof UserObject) {
-      UserObject child = (UserObject) value;
-      if (child.path == null) {
-        child.path = path;
-        out.add(new ModelIr.LayerRef(path, access));
-        walkLayers(child, path, access, interpreter, out, rootPackage);
-      }
-    } else if (value instanceof ArrayValue) {
-      Object[] elems = ((ArrayValue) value).elements;
-      for (int i = 0; i < elems.length; i++) {
-        walkValue(elems[i], path + "/" + i, access + "[" + i + "]", field, interpreter, out, rootPackage);
-      }
-    } else {
-      reporter.error("Kiln: @Layer field '" + field.getSimpleName() + "' does not hold a layer", field);
-    }
-  }
-
-  private static String packageOf(TypeElement type) {
-    javax.lang.model.element.Element e = type;
-    while (!(e instanceof PackageElement)) e = e.getEnclosingElement();
-    return ((PackageElement) e).getQualifiedName().toString();
   }
 
   private static String nestedName(TypeElement type) {

@@ -110,6 +110,7 @@ final class RuntimeBridge {
   /** Converts an interpreter value to what a runtime parameter of type {@code target} takes. */
   Object toJava(Object value, Class<?> target) {
     if (value == Special.NULL) return null;
+    if (value instanceof RunTimeDimension) return ((RunTimeDimension) value).toRuntimeValue();
     if (value instanceof ArrayValue && target.isArray()) {
       Object[] elems = ((ArrayValue) value).elements;
       Class<?> comp = target.getComponentType();
