@@ -10,7 +10,6 @@ import dev.kiln.graph.Dim;
 import dev.kiln.processor.codegen.lower.LoweringContext;
 import dev.kiln.processor.opt.MemoryPlan;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +28,19 @@ final class WorkspaceEmitter {
   private final MemoryPlan plan;
   private final LoweringContext cx;
   private final List<String> symbols;
+  /** Where each symbol comes from, for messages: {@code axis 0 of x}. */
+  private final Map<String, String> origins;
+  /** The sizes of the outputs {@code call} allocates: checked with the arena's. */
+  private final List<Dim> outputSizes;
 
-  WorkspaceEmitter(ClassName name, MemoryPlan plan, LoweringContext cx, Collection<String> symbols) {
+  WorkspaceEmitter(ClassName name, MemoryPlan plan, LoweringContext cx, Map<String, String> origins,
+      List<Dim> outputSizes) {
     this.name = name;
     this.plan = plan;
     this.cx = cx;
-    this.symbols = new ArrayList<>(symbols);
+    this.symbols = new ArrayList<>(origins.keySet());
+    this.origins = origins;
+    this.outputSizes = outputSizes;
   }
 
   TypeSpec type() {
@@ -60,10 +66,14 @@ final class WorkspaceEmitter {
       release.addStatement("ready = false");
     }
     CodeBlock.Builder sizes = CodeBlock.builder();
-    for (int i = 0; i < plan.slots.size(); i++) sizes.add(i > 0 ? ",\n$L" : "$L", size(plan.slots.get(i)));
+    for (int i = 0; i < plan.slots.size(); i++) sizes.add(i > 0 ? ",\n$L" : "$L", size(plan.slots.get(i).sizes()));
+    for (int i = 0; i < outputSizes.size(); i++) {
+      sizes.add(plan.slots.isEmpty() && i == 0 ? "$L" : ",\n$L", size(List.of(outputSizes.get(i))));
+    }
     CodeBlock.Builder what = CodeBlock.builder();
     for (String s : symbols) {
-      what.add(what.isEmpty() ? "$S + $N" : " + $S + $N", (what.isEmpty() ? "" : ", ") + s + " ", cx.symbol(s));
+      what.add(what.isEmpty() ? "$S + $N + $S" : " + $S + $N + $S", (what.isEmpty() ? "" : ", ") + s + " ", cx.symbol(s),
+          " (" + origins.get(s) + ")");
     }
     CodeBlock description = symbols.isEmpty() ? CodeBlock.of("$S", "the model") : what.build();
     ensure.addStatement("long[] sizes = {$L}", sizes.build());
@@ -93,10 +103,10 @@ final class WorkspaceEmitter {
     return t.build();
   }
 
-  /** A slot's capacity in long arithmetic: the largest of its sizes, one per product of the same symbols. */
-  private CodeBlock size(MemoryPlan.Slot slot) {
+  /** A capacity in long arithmetic: the largest of the sizes, one per product of the same symbols. */
+  private CodeBlock size(List<Dim> sizes) {
     Map<List<String>, Long> largest = new LinkedHashMap<>();
-    for (Dim d : slot.sizes()) largest.merge(d.symbols(), d.coefficient(), Math::max);
+    for (Dim d : sizes) largest.merge(d.symbols(), d.coefficient(), Math::max);
     CodeBlock expr = null;
     for (Map.Entry<List<String>, Long> e : largest.entrySet()) {
       CodeBlock.Builder term = CodeBlock.builder().add("$LL", e.getValue());
