@@ -59,7 +59,7 @@ public final class Weights {
       byte[] magic = peek(in);
       String lower = file.getName().toLowerCase(Locale.ROOT);
       // A safetensors header length of 0x04034B50 starts with "PK\3\4" too; the extension settles it.
-      if (isZip(magic) && !lower.endsWith(".safetensors")) return new Weights(NpzReader.read(in, source));
+      if (isZip(magic) && !lower.endsWith(".safetensors")) return new Weights(NpzReader.read(in, length, source));
       if (lower.endsWith(".npz")) {
         throw new WeightsFormatException(source + ": a .npz file must be a zip archive, but it does not start with PK\\3\\4");
       }
@@ -78,7 +78,7 @@ public final class Weights {
     String source = "<stream>";
     PushbackInputStream p = new PushbackInputStream(in, 4);
     byte[] magic = peek(p);
-    if (isZip(magic)) return new Weights(NpzReader.read(p, source));
+    if (isZip(magic)) return new Weights(NpzReader.read(p, -1, source));
     return new Weights(SafetensorsReader.read(p, -1, source));
   }
 
