@@ -18,6 +18,10 @@ import java.util.List;
  * header is at most 100,000,000 bytes, tensors' byte ranges must tile the data buffer exactly (sorted by
  * offset, no gap, no overlap) and the buffer must end exactly where the last tensor ends.
  *
+ * <p>The header is parsed as it streams in ({@link JsonReader}), never held whole: memory grows with the
+ * tensors it describes, not with its size; {@code __metadata__} is checked (an object of strings) and dropped.
+ * A tensor name may be at most {@link JsonReader#DEFAULT_MAX_STRING_CHARS} characters long.
+ *
  * <p>Internal to {@link dev.kiln.Weights}; use that class.
  */
 public final class SafetensorsReader {
