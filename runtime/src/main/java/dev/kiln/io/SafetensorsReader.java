@@ -1,8 +1,10 @@
 package dev.kiln.io;
 
 import dev.kiln.Tensor;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,11 +81,14 @@ public final class SafetensorsReader {
     // The output map is filled in header order now (values come later) and catches duplicate names.
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<String, Tensor>();
     List<Info> infos = new ArrayList<Info>();
-    JsonReader r = JsonReader.of(in, n);
+    // As the reference implementation: the header's first byte is '{' (no leading whitespace).
+    int first = n == 0 ? -1 : in.read();
+    if (first != '{') {
+      throw new WeightsFormatException(source + ": safetensors header is not a JSON object: it "
+          + (first < 0 ? "is empty" : String.format("starts with byte 0x%02X", first)) + ", not '{'");
+    }
+    JsonReader r = JsonReader.of(new SequenceInputStream(new ByteArrayInputStream(new byte[] {'{'}), in), n);
     try {
-      if (r.peek() != JsonReader.Token.BEGIN_OBJECT) {
-        throw new WeightsFormatException(source + ": safetensors header is not a JSON object: it starts with " + kind(r));
-      }
       r.beginObject();
       boolean metadata = false;
       while (r.hasNext()) {

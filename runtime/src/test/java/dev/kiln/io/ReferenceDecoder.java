@@ -78,6 +78,7 @@ final class ReferenceDecoder {
     ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
     long n = b.getLong(0);
     if (n < 0 || n > 100_000_000L || 8 + n > file.length) throw new Rejected("header length " + n);
+    if (n == 0 || file[8] != '{') throw new Rejected("the header does not start with '{'");
     Object header;
     try {
       header = Json.parse(JsonReader.of(new ByteArrayInputStream(file, 8, (int) n), n));

@@ -71,9 +71,10 @@ class WeightsMalformedTest {
 
   @Test
   void headerNotJson() throws IOException {
-    streamError(safetensors("hello world", new byte[0]), "not valid JSON",
-        "unexpected 'h', expected a value at line 1, column 1 (byte 0)");
-    streamError(safetensors("[1, 2]", new byte[0]), "not a JSON object: it starts with an array");
+    streamError(safetensors("hello world", new byte[0]), "not a JSON object: it starts with byte 0x68, not '{'");
+    streamError(safetensors(" {}", new byte[0]), "not a JSON object: it starts with byte 0x20, not '{'");
+    streamError(safetensors("", new byte[0]), "not a JSON object: it is empty");
+    streamError(safetensors("{\"__metadata__\":{} x", new byte[0]), "not valid JSON", "unexpected 'x', expected ',' or '}' at line 1, column 20 (byte 19)");
     streamError(safetensors("{\"a\": oops}", new byte[0]), "not valid JSON", "expected a value at line 1, column 7 (byte 6)");
     streamError(safetensors("{} x", new byte[0]), "not valid JSON", "after the JSON value");
     streamError(safetensors("{\"__metadata__\":{}", new byte[0]), "not valid JSON", "expected ',' or '}'");
@@ -267,5 +268,72 @@ class WeightsMalformedTest {
       return i;
     }
     throw new AssertionError("not found");
+  }
+
+  // ---- zip structure (the npz reader's own zip reader; reproducers of what the fuzzer found) -----------------
+
+  private static byte[] twoEntries(ZipWriter.Layout layout) {
+    return new ZipWriter().add("a.npy", npy(1, dict("<f4", "(6,)"), SIX_FLOATS), layout)
+        .add("b.npy", npy(1, dict("<f4", "(1,)"), floats(7)), layout).finish();
+  }
+
+  @Test
+  void everyZipLayoutReadsTheSame() throws Exception {
+    for (ZipWriter.Layout layout : ZipWriter.Layout.values()) {
+      Weights w = Fixtures.load(twoEntries(layout));
+      assertThat(w.names()).containsExactly("a", "b").inOrder();
+      assertThat(w.get("a").toFloatArray()).usingExactEquality().containsExactly(1f, 2f, 3f, 4f, 5f, 6f).inOrder();
+      assertThat(w.get("b").toFloatArray()).usingExactEquality().containsExactly(7f);
+    }
+  }
+
+  /** An archive whose central directory (what NumPy reads) disagrees with its entries (what a stream reader sees). */
+  @Test
+  void centralDirectoryMustMatchTheEntries() throws Exception {
+    byte[] zip = twoEntries(ZipWriter.Layout.STORED);
+    int cen = indexOf(zip, new byte[] {'P', 'K', 1, 2});
+    byte[] renamed = zip.clone();
+    renamed[cen + 46] = 'c'; // the first record's name: c.npy
+    streamError(renamed, "central directory record 0 ('c.npy'", "does not match the entry in the archive ('a.npy'");
+    byte[] crc = zip.clone();
+    crc[cen + 16] ^= 1;
+    streamError(crc, "central directory record 0", "does not match");
+    byte[] offset = zip.clone();
+    offset[cen + 42] = 1;
+    streamError(offset, "central directory record 0", "header at byte 1)");
+    int end = indexOf(zip, new byte[] {'P', 'K', 5, 6});
+    byte[] count = zip.clone();
+    count[end + 8] = 1;
+    count[end + 10] = 1;
+    streamError(count, "the end record says 1 entries");
+    byte[] missing = Arrays.copyOfRange(zip, 0, cen); // no central directory at all
+    streamError(missing, "expected a zip entry or the central directory", "the end of the data (truncated?)");
+    streamError(Fixtures.concat(zip, new byte[] {0}), "data after the end of the zip archive");
+  }
+
+  @Test
+  void dataDescriptorMustMatchTheData() throws Exception {
+    byte[] zip = twoEntries(ZipWriter.Layout.STORED_DESCRIPTOR_ZIP64);
+    int descriptor = indexOf(zip, new byte[] {'P', 'K', 7, 8});
+    byte[] size = zip.clone();
+    size[descriptor + 8] ^= 1;
+    streamError(size, "entry 'a.npy'", "the data descriptor at byte " + descriptor + " says CRC-32");
+    // A stored entry with a descriptor ends where its .npy data ends: a longer shape reads into the descriptor.
+    byte[] longer = new ZipWriter().add("a.npy", npy(1, dict("<f4", "(7,)"), SIX_FLOATS), ZipWriter.Layout.STORED_DESCRIPTOR_ZIP64).finish();
+    streamError(longer, "entry 'a.npy'");
+  }
+
+  @Test
+  void unsupportedZipFeatures() throws Exception {
+    byte[] zip = twoEntries(ZipWriter.Layout.STORED);
+    byte[] encrypted = zip.clone();
+    encrypted[6] |= 1;
+    streamError(encrypted, "entry 'a.npy'", "encrypted entries are not supported");
+    byte[] bzip2 = zip.clone();
+    bzip2[8] = 12;
+    streamError(bzip2, "entry 'a.npy'", "compression method 12 is not supported (stored or deflated only)");
+    byte[] badDeflate = twoEntries(ZipWriter.Layout.DEFLATED);
+    badDeflate[30 + 5] = (byte) 0xff; // the first byte of the deflated data: an invalid block type
+    streamError(badDeflate, "entry 'a.npy'", "bad deflate data");
   }
 }
