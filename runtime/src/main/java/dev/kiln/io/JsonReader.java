@@ -62,6 +62,7 @@ public final class JsonReader {
 
   private int maxDepth = DEFAULT_MAX_DEPTH;
   private int maxStringChars = DEFAULT_MAX_STRING_CHARS;
+  private boolean nonFinite;
   private int[] stack = new int[16];
   private int size = 1;
   private Token peeked;
@@ -107,6 +108,15 @@ public final class JsonReader {
   public JsonReader maxStringChars(int chars) {
     if (chars < 0) throw new IllegalArgumentException("maxStringChars must not be negative, got " + chars);
     this.maxStringChars = chars;
+    return this;
+  }
+
+  /**
+   * Also reads {@code NaN}, {@code Infinity} and {@code -Infinity} as numbers, as Python's {@code json} module
+   * writes them (Keras configs); {@link #nextNumber} returns them as that text.
+   */
+  public JsonReader allowNonFiniteNumbers() {
+    this.nonFinite = true;
     return this;
   }
 
@@ -233,6 +243,10 @@ public final class JsonReader {
     return new JsonException(message + " at " + position());
   }
 
+  private JsonException limit(String message) {
+    return new JsonException(message + " at " + position(), true);
+  }
+
   private void expect(Token t) throws IOException {
     Token p = peek();
     if (p != t) throw error("expected " + describe(t) + ", found " + describe(p));
@@ -275,7 +289,7 @@ public final class JsonReader {
   }
 
   private JsonException tooDeep() {
-    return error("arrays and objects nested deeper than the limit of " + maxDepth);
+    return limit("arrays and objects nested deeper than the limit of " + maxDepth);
   }
 
   private Token advance() throws IOException {
@@ -355,7 +369,7 @@ public final class JsonReader {
         literal("null");
         return Token.NULL;
       default:
-        if (c == '-' || (c >= '0' && c <= '9')) return Token.NUMBER;
+        if (c == '-' || (c >= '0' && c <= '9') || (nonFinite && (c == 'N' || c == 'I'))) return Token.NUMBER;
         throw unexpected(c, "a value");
     }
   }
@@ -392,7 +406,7 @@ public final class JsonReader {
       } else {
         utf8(sb);
       }
-      if (sb.length() > maxStringChars) throw error("a string longer than the limit of " + maxStringChars + " characters");
+      if (sb.length() > maxStringChars) throw limit("a string longer than the limit of " + maxStringChars + " characters");
     }
     String s = sb.toString();
     if (sb.capacity() > 1 << 16) text = new StringBuilder(); // do not keep a huge buffer alive
@@ -475,6 +489,11 @@ public final class JsonReader {
     StringBuilder sb = text;
     sb.setLength(0);
     if (peekByte() == '-') take(sb);
+    if (nonFinite && (peekByte() == 'I' || (peekByte() == 'N' && sb.length() == 0))) {
+      String word = peekByte() == 'I' ? "Infinity" : "NaN";
+      literal(word);
+      return sb.append(word).toString();
+    }
     if (peekByte() == '0') {
       take(sb);
     } else {
@@ -502,7 +521,7 @@ public final class JsonReader {
   }
 
   private void take(StringBuilder sb) throws IOException {
-    if (sb.length() >= MAX_NUMBER_CHARS) throw error("a number longer than the limit of " + MAX_NUMBER_CHARS + " characters");
+    if (sb.length() >= MAX_NUMBER_CHARS) throw limit("a number longer than the limit of " + MAX_NUMBER_CHARS + " characters");
     sb.append((char) peekByte());
     consume();
   }
@@ -547,7 +566,7 @@ public final class JsonReader {
       return false;
     }
     fetched += n;
-    if (!exact && fetched > length) throw error("the JSON is longer than the limit of " + length + " bytes");
+    if (!exact && fetched > length) throw limit("the JSON is longer than the limit of " + length + " bytes");
     bufPos = 0;
     bufLen = n;
     return true;

@@ -122,6 +122,8 @@ class JsonTest {
     JsonException e = assertThrows(JsonException.class,
         () -> Json.parse(JsonReader.upTo(new ByteArrayInputStream(doc), doc.length - 1)));
     assertThat(e).hasMessageThat().contains("longer than the limit of 13 bytes");
+    assertThat(e.isLimit()).isTrue();
+    assertThat(error("[1,]").isLimit()).isFalse();
     e = assertThrows(JsonException.class, () -> Json.parse(JsonReader.of("[\"0123456789\"]").maxStringChars(9)));
     assertThat(e).hasMessageThat().contains("a string longer than the limit of 9 characters");
     error("[1" + "0".repeat(JsonReader.MAX_NUMBER_CHARS) + "]", "a number longer than the limit of 400 characters");
@@ -155,6 +157,18 @@ class JsonTest {
     wrong.beginArray();
     JsonException e = assertThrows(JsonException.class, wrong::nextNumber);
     assertThat(e).hasMessageThat().contains("expected a number, found a string at line 1, column 3");
+  }
+
+  @Test
+  void nonFiniteNumbersOnlyWhenAllowed() throws IOException {
+    error("[NaN]", "unexpected 'N', expected a value");
+    List<?> v = (List<?>) Json.parse(JsonReader.of("[NaN, Infinity, -Infinity, -1]").allowNonFiniteNumbers());
+    assertThat(((Json.Num) v.get(0)).doubleValue()).isNaN();
+    assertThat(((Json.Num) v.get(1)).floatValue()).isEqualTo(Float.POSITIVE_INFINITY);
+    assertThat(((Json.Num) v.get(2)).doubleValue()).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(((Json.Num) v.get(3)).asInt()).isEqualTo(-1);
+    JsonException e = assertThrows(JsonException.class, () -> Json.parse(JsonReader.of("[-NaN]").allowNonFiniteNumbers()));
+    assertThat(e).hasMessageThat().contains("expected a digit");
   }
 
   @Test
