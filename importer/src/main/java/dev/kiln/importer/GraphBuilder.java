@@ -294,7 +294,7 @@ final class GraphBuilder {
     if (isModel(cls)) {
       String jc = ModelDef.upperCamel(ln);
       String c = jc;
-      for (int i = 2; classNames.contains(c); i++) c = jc + i;
+      for (int i = 2; classNames.contains(c) || JavaNames.classNameProblem(c) != null; i++) c = jc + i;
       classNames.add(c);
       ModelDef nested = model(c, cls, cfg, innerScope, innerSave, false);
       if (nested.outputs.size() != 1) {

@@ -22,7 +22,8 @@ public final class KerasImporter {
   private KerasImporter() {}
 
   public static ImportResult importModel(Path model, String packageName, String className) throws ImportException {
-    if (!SourceVersion.isName(className) || className.contains(".")) throw new ImportException("--class '" + className + "' is not a Java class name");
+    String problem = JavaNames.classNameProblem(className);
+    if (problem != null) throw new ImportException("--class '" + className + "' " + problem + "; choose another class name");
     if (!packageName.isEmpty() && !SourceVersion.isName(packageName)) throw new ImportException("--package '" + packageName + "' is not a Java package name");
     ModelReader.Loaded loaded = ModelReader.read(model);
     ModelDef root;
