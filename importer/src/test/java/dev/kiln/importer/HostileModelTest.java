@@ -2,8 +2,8 @@ package dev.kiln.importer;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
-import static dev.kiln.importer.ImportHarness.list;
-import static dev.kiln.importer.ImportHarness.map;
+import static dev.kiln.importer.KerasFileWriter.list;
+import static dev.kiln.importer.KerasFileWriter.map;
 
 import dev.kiln.Tensor;
 import dev.kiln.Weights;

@@ -1,6 +1,8 @@
 package dev.kiln.importer;
 
 import static com.google.testing.compile.Compiler.javac;
+import static dev.kiln.importer.KerasFileWriter.list;
+import static dev.kiln.importer.KerasFileWriter.map;
 
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
@@ -73,16 +75,6 @@ final class ImportHarness {
 
   static void writeJson(Path p, Object tree) throws IOException {
     Files.writeString(p, Json.write(tree));
-  }
-
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> map(Object o) {
-    return (Map<String, Object>) o;
-  }
-
-  @SuppressWarnings("unchecked")
-  static List<Object> list(Object o) {
-    return (List<Object>) o;
   }
 
   /**
