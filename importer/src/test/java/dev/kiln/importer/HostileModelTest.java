@@ -277,6 +277,19 @@ class HostileModelTest {
     assertThat(refused(bomb)).contains("kiln-import: bomb.keras/config.json: the JSON is longer than the limit of 67108864 bytes");
   }
 
+  /** A name that would rewrite the terminal (escape sequences, a right-to-left override) is printed escaped. */
+  @Test
+  void messagesDoNotPassControlCharactersToTheTerminal() throws Exception {
+    Path modelJson = model("mlp");
+    Object tree = ImportHarness.readJson(modelJson);
+    Map<String, Object> dense = findLayer(tree, "Dense");
+    map(dense.get("config")).put("activation", "\u001b[2J\u202eevil");
+    ImportHarness.writeJson(modelJson, tree);
+    String err = refused(modelJson);
+    assertThat(err).contains("activation '\\u001b[2J\\u202eevil' is not supported");
+    assertThat(err.chars().filter(c -> c < 0x20 && c != '\n').count()).isEqualTo(0);
+  }
+
   // ---- class names ----------------------------------------------------------------------------------------------
 
   @ParameterizedTest
