@@ -49,7 +49,7 @@ final class EagerCheck {
     c.model(root, "", inputs, new HashMap<>());
     Set<String> unused = new HashSet<>(weights.names());
     unused.removeAll(c.built);
-    if (!unused.isEmpty()) throw new ImportException("weights that no layer uses: " + unused);
+    if (!unused.isEmpty()) throw new ImportException("weights that no layer uses: " + WeightStore.preview(unused));
   }
 
   /** The model on symbolic tensors at batch 1, fresh layers without weights: every node's size checked. */

@@ -11,12 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /** Keras topologies (Sequential and functional, nested) to {@link ModelDef}s, with each layer's weights attached. */
 final class GraphBuilder {
   private final ModelReader.Loaded loaded;
   private final Set<String> classNames = new HashSet<>();
+  private int layerCount;
 
   GraphBuilder(ModelReader.Loaded loaded) {
     this.loaded = loaded;
@@ -150,50 +152,77 @@ final class GraphBuilder {
       if (l.require("class_name").asString().equals("InputLayer")) continue;
       fields.put(layerName(l), field(m, l, scope, savePath, saveCounters));
     }
-    // Calls in dependency order.
-    Set<String> done = new HashSet<>();
-    boolean progress = true;
-    int total = 0;
-    for (String ln : fields.keySet()) total += inbound.get(ln).size();
-    while (done.size() < total && progress) {
-      progress = false;
-      for (JsonValue le : layers) {
-        String ln = layerName(le);
-        if (!fields.containsKey(ln)) continue;
-        List<List<Ref>> calls = inbound.get(ln);
-        for (int k = 0; k < calls.size(); k++) {
-          String key = ln + "#" + k;
-          if (done.contains(key)) continue;
-          List<String> ins = new ArrayList<>();
-          for (Ref r : calls.get(k)) {
-            String v = available.get(r.layer + "#" + (r.node - nodeShift.getOrDefault(r.layer, 0)) + "#" + r.tensor);
-            if (v == null) {
-              ins = null;
-              break;
-            }
-            ins.add(v);
+    // Calls in dependency order: the order of repeated passes over the config (a call is taken when a pass reaches
+    // it with its inputs ready), found with a set of ready calls rather than by rescanning the config, so that a long
+    // chain listed backwards costs n log n steps, not n^2.
+    List<String> callLayer = new ArrayList<>();
+    List<Integer> callIndex = new ArrayList<>();
+    List<Integer> missing = new ArrayList<>();
+    Map<String, List<Integer>> waiting = new HashMap<>();
+    TreeSet<Integer> ready = new TreeSet<>();
+    for (JsonValue le : layers) {
+      String ln = layerName(le);
+      if (!fields.containsKey(ln)) continue;
+      List<List<Ref>> calls = inbound.get(ln);
+      for (int k = 0; k < calls.size(); k++) {
+        int id = callLayer.size();
+        callLayer.add(ln);
+        callIndex.add(k);
+        int absent = 0;
+        for (Ref r : calls.get(k)) {
+          String key = tensorKey(r, nodeShift);
+          if (!available.containsKey(key)) {
+            absent++;
+            waiting.computeIfAbsent(key, x -> new ArrayList<>()).add(id);
           }
-          if (ins == null) continue;
-          Field f = fields.get(ln);
-          if (ins.isEmpty()) throw new ImportException("layer '" + ln + "' is called with no inputs");
-          if (f.nested != null && f.nested.inputs.size() != ins.size()) {
-            throw new ImportException("nested model '" + ln + "' has " + f.nested.inputs.size() + " inputs but is called with " + ins.size());
-          }
-          String out = m.uniqueName(ln, calls.size() > 1 ? "Out" + (k + 1) : "Out");
-          m.calls.add(new ModelDef.CallNode(f, ins, out));
-          available.put(ln + "#" + k + "#0", out);
-          done.add(key);
-          progress = true;
+        }
+        missing.add(absent);
+        if (absent == 0) ready.add(id);
+      }
+    }
+    int total = callLayer.size();
+    int done = 0;
+    int cursor = 0;
+    while (!ready.isEmpty()) {
+      Integer id = ready.ceiling(cursor);
+      if (id == null) id = ready.first(); // the next pass over the config
+      ready.remove(id);
+      cursor = id + 1;
+      String ln = callLayer.get(id);
+      int k = callIndex.get(id);
+      List<List<Ref>> calls = inbound.get(ln);
+      List<String> ins = new ArrayList<>();
+      for (Ref r : calls.get(k)) ins.add(available.get(tensorKey(r, nodeShift)));
+      Field f = fields.get(ln);
+      if (ins.isEmpty()) throw new ImportException("layer '" + ln + "' is called with no inputs");
+      if (f.nested != null && f.nested.inputs.size() != ins.size()) {
+        throw new ImportException("nested model '" + ln + "' has " + f.nested.inputs.size() + " inputs but is called with " + ins.size());
+      }
+      String out = m.uniqueName(ln, calls.size() > 1 ? "Out" + (k + 1) : "Out");
+      m.calls.add(new ModelDef.CallNode(f, ins, out));
+      String produced = ln + "#" + k + "#0";
+      available.put(produced, out);
+      done++;
+      List<Integer> unblocked = waiting.remove(produced);
+      if (unblocked != null) {
+        for (int w : unblocked) {
+          missing.set(w, missing.get(w) - 1);
+          if (missing.get(w) == 0) ready.add(w);
         }
       }
     }
-    if (done.size() < total) throw new ImportException("model '" + name + "': some layers' inputs never become available (a cycle, or a missing layer)");
+    if (done < total) throw new ImportException("model '" + name + "': some layers' inputs never become available (a cycle, or a missing layer)");
     for (Ref r : outputRefs) {
-      String v = available.get(r.layer + "#" + (r.node - nodeShift.getOrDefault(r.layer, 0)) + "#" + r.tensor);
+      String v = available.get(tensorKey(r, nodeShift));
       if (v == null) throw new ImportException("model '" + name + "': output '" + r.layer + "' is not computed by any layer call");
       m.outputs.add(v);
     }
     return m;
+  }
+
+  /** Where a reference's tensor is found among the calls made so far: {@code layer#node#tensor}. */
+  private static String tensorKey(Ref r, Map<String, Integer> nodeShift) {
+    return r.layer + "#" + (r.node - nodeShift.getOrDefault(r.layer, 0)) + "#" + r.tensor;
   }
 
   private static String layerName(JsonValue l) throws ImportException {
@@ -284,6 +313,10 @@ final class GraphBuilder {
     String cls = l.require("class_name").asString();
     String ln = layerName(l);
     JsonValue cfg = l.require("config");
+    if (++layerCount > ImportLimits.MAX_LAYERS) {
+      throw new ImportException(loaded.fileName + ": the model has more than " + ImportLimits.MAX_LAYERS
+          + " layers (a limit of kiln-import: Java's 64 KB limit on a method's code would not hold the @Call method)");
+    }
     String snake = snakeCase(cls);
     int n = saveCounters.merge(snake, 1, Integer::sum) - 1;
     List<String> innerSave = new ArrayList<>(savePath);

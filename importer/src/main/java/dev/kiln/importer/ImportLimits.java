@@ -9,6 +9,10 @@ import java.util.Arrays;
 final class ImportLimits {
   /** Elements of one weight: the largest Java array. */
   static final long MAX_WEIGHT_ELEMENTS = Integer.MAX_VALUE - 8;
+  /** Layers of a model, nested models included. */
+  static final int MAX_LAYERS = 10_000;
+  /** Weights in a model file. */
+  static final int MAX_WEIGHTS = 100_000;
   /** Elements of one tensor of the check run at batch 1 (512 MiB of floats). */
   static final long MAX_ACTIVATION_ELEMENTS = 1L << 27;
   /** A .keras archive's model.weights.h5 may inflate to this many bytes plus {@link #MAX_EXPANSION} times its stored size. */

@@ -33,7 +33,7 @@ public final class KerasImporter {
       throw new ImportException(loaded.fileName + ": the model config is malformed (" + e + ")", e);
     }
     Set<String> unused = loaded.weights.unused();
-    if (!unused.isEmpty()) throw new ImportException(loaded.fileName + ": weights that no layer of the config has: " + unused);
+    if (!unused.isEmpty()) throw new ImportException(loaded.fileName + ": weights that no layer of the config has: " + WeightStore.preview(unused));
     Map<String, Tensor> kiln = new LinkedHashMap<>();
     collect(root, "", kiln);
     Weights weights = Weights.of(kiln);

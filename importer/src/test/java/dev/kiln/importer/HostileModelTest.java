@@ -290,6 +290,56 @@ class HostileModelTest {
     assertThat(err.chars().filter(c -> c < 0x20 && c != '\n').count()).isEqualTo(0);
   }
 
+  /** A functional chain listed backwards: calls come out in dependency order, found without rescanning the config. */
+  @Test
+  void longChainListedBackwardsImportsInOrder() throws Exception {
+    int n = 2000;
+    List<Object> layers = new java.util.ArrayList<>();
+    for (int i = n; i >= 1; i--) {
+      layers.add(KerasFileWriter.parse("{\"name\": \"a" + i + "\", \"class_name\": \"Activation\", \"config\": {\"name\": \"a" + i
+          + "\", \"activation\": \"relu\"}, \"inbound_nodes\": [[[\"a" + (i - 1) + "\", 0, 0, {}]]]}"));
+    }
+    layers.add(KerasFileWriter.parse("{\"name\": \"a0\", \"class_name\": \"InputLayer\", \"config\": {\"name\": \"a0\","
+        + " \"batch_input_shape\": [null, 3]}, \"inbound_nodes\": []}"));
+    Map<String, Object> config = new java.util.LinkedHashMap<>();
+    config.put("name", "chain");
+    config.put("layers", layers);
+    config.put("input_layers", List.of(List.of("a0", 0, 0)));
+    config.put("output_layers", List.of(List.of("a" + n, 0, 0)));
+    Path modelJson = Files.createDirectories(tmp.resolve("chain")).resolve("model.json");
+    ImportHarness.writeJson(modelJson, Map.of("modelTopology", Map.of("class_name", "Model", "config", config)));
+    String source = KerasImporter.importModel(modelJson, "com.example", "Chain").javaSource;
+    int previous = -1;
+    for (int i = 1; i <= n; i++) {
+      int at = source.indexOf("Tensor a" + i + "Out = a" + i + ".apply(a" + (i - 1) + (i == 1 ? ")" : "Out)"));
+      assertWithMessage("call of a%s", i).that(at).isGreaterThan(previous);
+      previous = at;
+    }
+  }
+
+  @Test
+  void layerAndWeightCountsAreLimited() throws Exception {
+    Path modelJson = model("mlp");
+    Object tree = ImportHarness.readJson(modelJson);
+    List<Object> layers = list(map(map(map(tree).get("modelTopology")).get("config")).get("layers"));
+    for (int i = 0; i < ImportLimits.MAX_LAYERS; i++) {
+      layers.add(KerasFileWriter.parse("{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f" + i + "\"}}"));
+    }
+    ImportHarness.writeJson(modelJson, tree);
+    assertThat(refused(modelJson)).contains("model.json: the model has more than 10000 layers (a limit of kiln-import");
+
+    Path other = model2("mlp");
+    editManifest(other, g -> {
+      List<Object> weights = list(g.get("weights"));
+      for (int i = 0; i <= ImportLimits.MAX_WEIGHTS; i++) weights.add(Map.of("name", "w" + i, "shape", List.of(0), "dtype", "float32"));
+    });
+    assertThat(refused(other)).contains("model.json's weightsManifest holds more than 100000 weights (a limit of kiln-import)");
+  }
+
+  private Path model2(String fixture) throws IOException {
+    return ImportHarness.copyFixture(fixture, tmp.resolve("model2")).resolve("model.json");
+  }
+
   // ---- class names ----------------------------------------------------------------------------------------------
 
   @ParameterizedTest
