@@ -41,6 +41,9 @@ final class JsonValue {
 
   /** Parses JSON held in a string (Keras 2's {@code model_config}); {@code path} says where the string was. */
   static JsonValue parse(String text, String file, String path) throws ImportException {
+    if (text.length() > MAX_BYTES) {
+      throw new ImportException(file + ": " + path + " is longer than the limit of " + MAX_BYTES + " bytes of JSON (a limit of kiln-import)");
+    }
     return parse(JsonReader.of(text), file, path);
   }
 

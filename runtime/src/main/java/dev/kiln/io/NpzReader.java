@@ -51,6 +51,11 @@ public final class NpzReader {
         InputStream data = zip.data();
         NpyHeader h = NpyHeader.read(data, what);
         int[] shape = checkHeader(h, what);
+        long stored = (long) DataReader.count(shape) * h.encoding().size;
+        if (!entry.descriptor && stored > entry.size) {
+          throw new WeightsFormatException(what + ": shape " + java.util.Arrays.toString(shape) + " needs " + stored
+              + " bytes of data but the whole entry is " + entry.size + " bytes");
+        }
         long bytes = 4L * DataReader.count(shape); // every dtype takes 4 bytes per element in a Tensor
         if (budget >= 0 && used + bytes > budget) {
           throw new WeightsFormatException(what + ": shape " + java.util.Arrays.toString(shape) + " needs " + bytes

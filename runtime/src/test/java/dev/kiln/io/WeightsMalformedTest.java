@@ -221,6 +221,9 @@ class WeightsMalformedTest {
   @Test
   void npzEntryProblems() throws Exception {
     streamError(Fixtures.zip(true, "w.npy", npy(1, dict("<f4", "(1000,)"), SIX_FLOATS)),
+        "entry 'w.npy'", "shape [1000] needs 4000 bytes of data but the whole entry is 152 bytes");
+    // With a data descriptor the entry's size is not known up front: the data runs out.
+    streamError(new ZipWriter().add("w.npy", npy(1, dict("<f4", "(1000,)"), SIX_FLOATS), ZipWriter.Layout.DEFLATED_DESCRIPTOR).finish(),
         "entry 'w.npy'", "truncated data: expected 4000 bytes, found 24");
     streamError(Fixtures.zip(false, "w.npy", npy(1, dict("<f4", "(5,)"), SIX_FLOATS)),
         "entry 'w.npy'", "trailing bytes after the array data");
@@ -321,6 +324,16 @@ class WeightsMalformedTest {
     // A stored entry with a descriptor ends where its .npy data ends: a longer shape reads into the descriptor.
     byte[] longer = new ZipWriter().add("a.npy", npy(1, dict("<f4", "(7,)"), SIX_FLOATS), ZipWriter.Layout.STORED_DESCRIPTOR_ZIP64).finish();
     streamError(longer, "entry 'a.npy'");
+  }
+
+  /** A sized entry's array cannot be larger than the entry: refused before the array is allocated. */
+  @Test
+  void arrayLargerThanItsEntry() throws Exception {
+    byte[] zip = new ZipWriter().add("a.npy", npy(1, dict("<f4", "(4194304,)"), SIX_FLOATS), ZipWriter.Layout.STORED).finish();
+    File f = new File(dir, "small.npz");
+    Files.write(f.toPath(), zip);
+    WeightsFormatException e = assertThrows(WeightsFormatException.class, () -> Weights.load(f));
+    assertThat(e).hasMessageThat().contains("entry 'a.npy': shape [4194304] needs 16777216 bytes of data but the whole entry is 152 bytes");
   }
 
   @Test
