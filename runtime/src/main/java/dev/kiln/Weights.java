@@ -26,7 +26,11 @@ import java.util.Set;
  * <p>Weight files are untrusted input: every size and offset is checked, memory use is bounded by the
  * bytes actually present, and a malformed file gives an {@link IOException} (a
  * {@link WeightsFormatException} for format errors) whose message names the file, the tensor or entry, and
- * what was expected versus found.
+ * what was expected versus found. Heap needed, measured (README, "Untrusted input"): from a file, at most 4
+ * times the file's size (BOOL tensors, stored as 4-byte ints; float32 1x, float16 2x, 400,000 scalars 3.4x);
+ * from a stream, where declared sizes cannot be checked against a length, the raw bytes of a tensor are held
+ * until it is complete: one more time the size. An {@code .npz} archive may decompress to at most
+ * {@link NpzReader#ALLOWANCE} plus {@link NpzReader#MAX_EXPANSION} times its own size.
  *
  * <p>Supported element types: safetensors F32, I32, BOOL, F16 and BF16 (both widened to float32); npz
  * {@code <f4}, {@code <i4}, {@code |b1}, {@code <f2} (widened) and {@code <f8} (narrowed to float32,
@@ -48,7 +52,7 @@ public final class Weights {
    * Reads a weights file. A file starting with a zip signature ({@code PK\3\4}, or {@code PK\5\6} for an
    * empty archive) is read as {@code .npz}, anything else as safetensors; a file named {@code *.npz} must be
    * a zip, and one named {@code *.safetensors} is always read as safetensors. Memory use is bounded by the
-   * file's actual size (at most about four times it, for BOOL tensors).
+   * file's actual size (see the class documentation).
    */
   public static Weights load(File file) throws IOException {
     String source = file.getPath();
@@ -59,7 +63,7 @@ public final class Weights {
       byte[] magic = peek(in);
       String lower = file.getName().toLowerCase(Locale.ROOT);
       // A safetensors header length of 0x04034B50 starts with "PK\3\4" too; the extension settles it.
-      if (isZip(magic) && !lower.endsWith(".safetensors")) return new Weights(NpzReader.read(in, source));
+      if (isZip(magic) && !lower.endsWith(".safetensors")) return new Weights(NpzReader.read(in, length, source));
       if (lower.endsWith(".npz")) {
         throw new WeightsFormatException(source + ": a .npz file must be a zip archive, but it does not start with PK\\3\\4");
       }
@@ -71,14 +75,15 @@ public final class Weights {
 
   /**
    * Reads weights from a stream (not closed), detecting {@code .npz} by its zip signature, else
-   * safetensors. The stream is read to its end; safetensors data after the last tensor is an error.
-   * Declared sizes are never trusted for allocation: buffers grow with the bytes actually read.
+   * safetensors. The stream is read to its end; data after the last tensor or after the zip archive is an
+   * error. Declared sizes are never trusted for allocation: a tensor's storage is allocated once its bytes
+   * have been read.
    */
   public static Weights load(InputStream in) throws IOException {
     String source = "<stream>";
     PushbackInputStream p = new PushbackInputStream(in, 4);
     byte[] magic = peek(p);
-    if (isZip(magic)) return new Weights(NpzReader.read(p, source));
+    if (isZip(magic)) return new Weights(NpzReader.read(p, -1, source));
     return new Weights(SafetensorsReader.read(p, -1, source));
   }
 

@@ -3,14 +3,12 @@ package dev.kiln.conformance;
 import static com.google.common.truth.Truth.assertWithMessage;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.kiln.AbstractLayer;
 import dev.kiln.Activation;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import dev.kiln.io.Json;
+import dev.kiln.io.JsonReader;
 import dev.kiln.layers.ActivationLayer;
 import dev.kiln.layers.Add;
 import dev.kiln.layers.Average;
@@ -32,8 +30,6 @@ import dev.kiln.layers.UpSampling2D;
 import dev.kiln.layers.ZeroPadding2D;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,15 +53,19 @@ import org.junit.jupiter.api.TestFactory;
  */
 class KerasDefaultsTest {
   static final double TOL = 1e-5;
-  static JsonObject doc;
-  static final Map<String, JsonObject> CASES = new LinkedHashMap<>();
+  static final Map<String, Map<?, ?>> CASES = new LinkedHashMap<>();
 
   @BeforeAll
   static void load() throws IOException {
+    Map<?, ?> doc;
     try (InputStream in = KerasDefaultsTest.class.getResourceAsStream("/keras-defaults.json")) {
-      doc = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+      doc = (Map<?, ?>) Json.parse(JsonReader.upTo(in, 1 << 24));
     }
-    for (JsonElement e : doc.getAsJsonArray("cases")) CASES.put(e.getAsJsonObject().get("name").getAsString(), e.getAsJsonObject());
+    for (Object e : (List<?>) doc.get("cases")) CASES.put((String) ((Map<?, ?>) e).get("name"), (Map<?, ?>) e);
+  }
+
+  private static double number(Object jsonNumber) {
+    return ((Number) jsonNumber).doubleValue();
   }
 
   @AfterAll
@@ -125,13 +125,14 @@ class KerasDefaultsTest {
     }
   }
 
-  static Tensor tensor(JsonObject o) {
-    JsonArray s = o.getAsJsonArray("shape");
+  static Tensor tensor(Object json) {
+    Map<?, ?> o = (Map<?, ?>) json;
+    List<?> s = (List<?>) o.get("shape");
     int[] shape = new int[s.size()];
-    for (int i = 0; i < shape.length; i++) shape[i] = s.get(i).getAsInt();
-    JsonArray v = o.getAsJsonArray("values");
+    for (int i = 0; i < shape.length; i++) shape[i] = ((Number) s.get(i)).intValue();
+    List<?> v = (List<?>) o.get("values");
     float[] data = new float[v.size()];
-    for (int i = 0; i < data.length; i++) data[i] = v.get(i).getAsFloat();
+    for (int i = 0; i < data.length; i++) data[i] = ((Number) v.get(i)).floatValue();
     return Tensor.of(data, shape);
   }
 
@@ -139,24 +140,24 @@ class KerasDefaultsTest {
   List<DynamicTest> layersWithDefaultArguments() {
     List<DynamicTest> tests = new ArrayList<>();
     Map<String, Supplier<AbstractLayer>> layers = kilnLayers();
-    for (JsonObject c : CASES.values()) {
-      String name = c.get("name").getAsString();
-      tests.add(DynamicTest.dynamicTest(name + " (" + c.get("layer").getAsString() + ")", () -> {
+    for (Map<?, ?> c : CASES.values()) {
+      String name = (String) c.get("name");
+      tests.add(DynamicTest.dynamicTest(name + " (" + c.get("layer") + ")", () -> {
         Supplier<AbstractLayer> make = layers.get(name);
         assertWithMessage("no Kiln layer mapped for fixture case '%s'", name).that(make).isNotNull();
         AbstractLayer layer = make.get();
         Map<String, Tensor> w = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : c.getAsJsonObject("weights").entrySet()) {
-          w.put(e.getKey(), tensor(e.getValue().getAsJsonObject()));
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) c.get("weights")).entrySet()) {
+          w.put((String) e.getKey(), tensor(e.getValue()));
         }
         layer.loadWeights("", Weights.of(w));
-        JsonArray ins = c.getAsJsonArray("inputs");
+        List<?> ins = (List<?>) c.get("inputs");
         Tensor[] xs = new Tensor[ins.size()];
-        for (int i = 0; i < xs.length; i++) xs[i] = tensor(ins.get(i).getAsJsonObject());
+        for (int i = 0; i < xs.length; i++) xs[i] = tensor(ins.get(i));
         Tensor y = xs.length == 1 ? layer.apply(xs[0], false) : layer.apply(xs);
         assertWithMessage("weights the Kiln layer created for '%s'", name).that(layer.weights().keySet())
             .containsExactlyElementsIn(w.keySet());
-        Check.close("keras-defaults:" + c.get("layer").getAsString(), name, y, tensor(c.getAsJsonObject("output")), TOL);
+        Check.close("keras-defaults:" + c.get("layer"), name, y, tensor(c.get("output")), TOL);
       }));
     }
     return tests;
@@ -164,23 +165,23 @@ class KerasDefaultsTest {
 
   // ---- defaults that only the config shows -----------------------------------------------------------------
 
-  static JsonObject config(String caseName) {
-    return CASES.get(caseName).getAsJsonObject("config");
+  static Map<?, ?> config(String caseName) {
+    return (Map<?, ?>) CASES.get(caseName).get("config");
   }
 
   @Test
   void batchNormalizationEpsilonAndMomentum() {
-    JsonObject cfg = config("BatchNormalization defaults");
+    Map<?, ?> cfg = config("BatchNormalization defaults");
     BatchNormalization bn = new BatchNormalization();
-    assertWithMessage("epsilon").that((double) bn.epsilon()).isWithin(1e-9).of(cfg.get("epsilon").getAsDouble());
-    assertWithMessage("momentum").that((double) bn.momentum()).isWithin(1e-7).of(cfg.get("momentum").getAsDouble());
+    assertWithMessage("epsilon").that((double) bn.epsilon()).isWithin(1e-9).of(number(cfg.get("epsilon")));
+    assertWithMessage("momentum").that((double) bn.momentum()).isWithin(1e-7).of(number(cfg.get("momentum")));
   }
 
   @Test
   void layerNormalizationEpsilon() {
-    JsonObject cfg = config("LayerNormalization defaults");
+    Map<?, ?> cfg = config("LayerNormalization defaults");
     assertWithMessage("epsilon").that((double) new LayerNormalization().epsilon())
-        .isWithin(1e-9).of(cfg.get("epsilon").getAsDouble());
+        .isWithin(1e-9).of(number(cfg.get("epsilon")));
   }
 
   /**
@@ -190,7 +191,7 @@ class KerasDefaultsTest {
    */
   @Test
   void leakyReluLayerDefaultAlphaIsNotTheActivationDefault() {
-    assertWithMessage("Keras LeakyReLU default alpha").that(config("LeakyReLU defaults").get("alpha").getAsDouble())
+    assertWithMessage("Keras LeakyReLU default alpha").that(number(config("LeakyReLU defaults").get("alpha")))
         .isWithin(1e-9).of(0.3);
     Tensor x = Tensor.of(new float[] {-1f}, 1, 1);
     assertWithMessage("Activation.LEAKY_RELU slope").that((double) new ActivationLayer(Activation.LEAKY_RELU).apply(x).getFloat(0, 0))

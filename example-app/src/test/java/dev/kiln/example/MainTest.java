@@ -8,6 +8,7 @@ import dev.kiln.Operation;
 import dev.kiln.RunMetadata;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import dev.kiln.io.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

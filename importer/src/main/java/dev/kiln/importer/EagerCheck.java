@@ -1,8 +1,12 @@
 package dev.kiln.importer;
 
 import dev.kiln.AbstractLayer;
+import dev.kiln.DType;
+import dev.kiln.Shapes;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import dev.kiln.graph.NodeDef;
+import dev.kiln.graph.Tracer;
 import dev.kiln.importer.LayerSpec.Arg;
 import dev.kiln.importer.ModelDef.CallNode;
 import dev.kiln.importer.ModelDef.Field;
@@ -11,38 +15,77 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Runs the imported model once, eagerly, with Kiln's own layers built from the same constructor and setter calls
  * as the generated source, on zeros: every layer builds with the file's weights, so a weight whose shape disagrees
- * with the config, or a layer option Kiln rejects, is found before anything is written.
+ * with the config, or a layer option Kiln rejects, is found before anything is written. A traced run on symbolic
+ * tensors comes first: every tensor and weight the model would create must have at most
+ * {@link ImportLimits#MAX_ACTIVATION_ELEMENTS} elements at batch 1, so options such as {@code UpSampling2D(65536)}
+ * are refused before any memory is spent on them.
  */
 final class EagerCheck {
+  /** The file's weights, or {@code null} for the traced run. */
   private final Weights weights;
+  private final Tracer tracer;
   private final Set<String> built = new HashSet<>();
 
-  private EagerCheck(Weights weights) {
+  private EagerCheck(Weights weights, Tracer tracer) {
     this.weights = weights;
+    this.tracer = tracer;
   }
 
   static void run(ModelDef root, Weights weights) throws ImportException {
-    EagerCheck c = new EagerCheck(weights);
+    traceShapes(root);
+    EagerCheck c = new EagerCheck(weights, null);
     Tensor[] inputs = new Tensor[root.inputs.size()];
     for (int i = 0; i < inputs.length; i++) {
-      int[] s = root.inputs.get(i).shape.clone();
-      int n = 1;
-      for (int k = 0; k < s.length; k++) {
-        if (s[k] < 0) s[k] = 1;
-        n *= s[k];
-      }
-      inputs[i] = Tensor.of(new float[n], s);
+      int[] s = batchOne(root.inputs.get(i).shape);
+      inputs[i] = Tensor.zeros(s);
     }
     c.model(root, "", inputs, new HashMap<>());
     Set<String> unused = new HashSet<>(weights.names());
     unused.removeAll(c.built);
-    if (!unused.isEmpty()) throw new ImportException("weights that no layer uses: " + unused);
+    if (!unused.isEmpty()) throw new ImportException("weights that no layer uses: " + WeightStore.preview(unused));
+  }
+
+  /** The model on symbolic tensors at batch 1, fresh layers without weights: every node's size checked. */
+  private static void traceShapes(ModelDef root) throws ImportException {
+    Tracer t = Tracer.begin();
+    try {
+      Tensor[] inputs = new Tensor[root.inputs.size()];
+      for (int i = 0; i < inputs.length; i++) {
+        inputs[i] = t.placeholder(root.inputs.get(i).name, i, DType.FLOAT32, batchOne(root.inputs.get(i).shape));
+      }
+      new EagerCheck(null, t).model(root, "", inputs, new HashMap<>());
+    } finally {
+      t.end();
+    }
+  }
+
+  /** Every tensor and weight a layer creates has at most {@link ImportLimits#MAX_ACTIVATION_ELEMENTS} elements. */
+  private static void checkSizes(List<NodeDef> nodes, String scope, Field f) throws ImportException {
+    for (NodeDef n : nodes) {
+      for (int i = 0; i < n.numOutputs(); i++) {
+        int[] shape = n.outputShape(i);
+        long count = 1;
+        for (int d : shape) count = Math.min(1L << 62, count * Math.max(d, 0));
+        if (count > ImportLimits.MAX_ACTIVATION_ELEMENTS) {
+          throw new ImportException("layer '" + describe(scope, f) + "' (" + f.kerasClass + "): its " + n.opType() + " would have shape "
+              + Shapes.toString(shape) + " at batch 1, more than " + ImportLimits.MAX_ACTIVATION_ELEMENTS
+              + " elements (a limit of kiln-import)");
+        }
+      }
+    }
+  }
+
+  private static int[] batchOne(int[] shape) {
+    int[] s = shape.clone();
+    for (int k = 0; k < s.length; k++) if (s[k] < 0) s[k] = 1;
+    return s;
   }
 
   private Tensor[] model(ModelDef m, String scope, Tensor[] inputs, Map<Field, AbstractLayer> instances) throws ImportException {
@@ -60,16 +103,21 @@ final class EagerCheck {
         AbstractLayer layer = instances.get(f);
         if (layer == null) {
           layer = instantiate(f);
-          layer.loadWeights(path, weights);
+          if (weights != null) layer.loadWeights(path, weights);
           instances.put(f, layer);
         }
+        int nodesBefore = tracer != null ? tracer.size() : 0;
+        if (tracer != null) tracer.pushScope(path);
         try {
           out = ins.length == 1 ? (f.spec.takesTraining ? layer.apply(ins[0], false) : layer.apply(ins[0]))
               : ins.length == 2 ? layer.apply(ins[0], ins[1]) : layer.apply(ins);
         } catch (RuntimeException e) {
           throw new ImportException("layer '" + describe(scope, f) + "' (" + f.kerasClass + "): " + e.getMessage()
               + (e.getMessage() != null && e.getMessage().startsWith("weight ") ? " (the weights in the file do not fit the model config)" : ""), e);
+        } finally {
+          if (tracer != null) tracer.popScope();
         }
+        if (tracer != null) checkSizes(tracer.nodesFrom(nodesBefore), scope, f);
         for (String w : layer.weights().keySet()) built.add(path + "/" + w);
       }
       values.put(c.output, out);
@@ -95,7 +143,7 @@ final class EagerCheck {
           break;
         }
       }
-      if (obj == null) throw new ImportException("internal: no constructor of " + s.className + " for " + s.source());
+      if (obj == null) throw new ImportException("internal: no constructor of " + s.className + " for " + s.code());
       for (LayerSpec.Setter st : s.setters) {
         Object[] args = st.name.equals(s.varargsSetter) ? new Object[] {intArray(st.args)} : values(st.args);
         Method m = null;
@@ -107,7 +155,7 @@ final class EagerCheck {
     } catch (InvocationTargetException e) {
       throw new ImportException("layer '" + f.kerasName + "' (" + f.kerasClass + "): " + e.getCause().getMessage(), e.getCause());
     } catch (ReflectiveOperationException e) {
-      throw new ImportException("internal: cannot build " + s.source() + ": " + e, e);
+      throw new ImportException("internal: cannot build " + s.code() + ": " + e, e);
     }
   }
 

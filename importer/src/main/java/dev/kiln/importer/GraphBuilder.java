@@ -1,8 +1,5 @@
 package dev.kiln.importer;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.kiln.Tensor;
 import dev.kiln.importer.ModelDef.Field;
 import dev.kiln.importer.WeightStore.LayerRef;
@@ -14,12 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /** Keras topologies (Sequential and functional, nested) to {@link ModelDef}s, with each layer's weights attached. */
 final class GraphBuilder {
   private final ModelReader.Loaded loaded;
   private final Set<String> classNames = new HashSet<>();
+  private int layerCount;
 
   GraphBuilder(ModelReader.Loaded loaded) {
     this.loaded = loaded;
@@ -27,62 +26,61 @@ final class GraphBuilder {
 
   ModelDef build(String rootClass) throws ImportException {
     classNames.add(rootClass);
-    JsonObject t = loaded.topology;
-    return model(rootClass, t.get("class_name").getAsString(), t.get("config"), new ArrayList<>(), new ArrayList<>(), true);
+    JsonValue t = loaded.topology;
+    return model(rootClass, t.require("class_name").asString(), t.require("config"), new ArrayList<>(), new ArrayList<>(), true);
   }
 
   private static boolean isModel(String cls) {
     return cls.equals("Sequential") || cls.equals("Functional") || cls.equals("Model");
   }
 
-  private ModelDef model(String javaClass, String cls, JsonElement config, List<String> scope, List<String> savePath, boolean root)
+  private ModelDef model(String javaClass, String cls, JsonValue config, List<String> scope, List<String> savePath, boolean root)
       throws ImportException {
     if (cls.equals("Sequential")) return sequential(javaClass, config, scope, savePath);
-    if (cls.equals("Functional") || cls.equals("Model")) return functional(javaClass, config.getAsJsonObject(), scope, savePath);
+    if (cls.equals("Functional") || cls.equals("Model")) return functional(javaClass, config, scope, savePath);
     throw new ImportException("the model is a " + cls + "; only Sequential and functional models can be imported");
   }
 
   // ---- Sequential ------------------------------------------------------------------------------------------------
 
-  private ModelDef sequential(String javaClass, JsonElement config, List<String> scope, List<String> savePath) throws ImportException {
-    JsonArray layers;
+  private ModelDef sequential(String javaClass, JsonValue config, List<String> scope, List<String> savePath) throws ImportException {
+    List<JsonValue> layers;
     String name = "sequential";
-    JsonObject cfgObj = null;
-    if (config.isJsonArray()) {
-      layers = config.getAsJsonArray();
+    JsonValue cfgObj = null;
+    if (config.isArray()) {
+      layers = config.elements();
     } else {
-      cfgObj = config.getAsJsonObject();
-      layers = cfgObj.getAsJsonArray("layers");
-      if (cfgObj.has("name")) name = cfgObj.get("name").getAsString();
+      cfgObj = config;
+      layers = cfgObj.require("layers").elements();
+      if (cfgObj.has("name")) name = cfgObj.get("name").asString();
     }
     ModelDef m = new ModelDef(javaClass, name, "Sequential");
     if (layers.size() == 0) throw new ImportException("Sequential model '" + name + "' has no layers");
     int first = 0;
-    JsonObject l0 = layers.get(0).getAsJsonObject();
-    JsonObject c0 = l0.getAsJsonObject("config");
+    JsonValue l0 = layers.get(0);
+    JsonValue c0 = l0.require("config");
     int[] shape;
     String inputName;
-    if (l0.get("class_name").getAsString().equals("InputLayer")) {
-      shape = inputShape(c0, c0.has("name") ? c0.get("name").getAsString() : "input");
-      inputName = c0.has("name") ? c0.get("name").getAsString() : "input";
+    if (l0.require("class_name").asString().equals("InputLayer")) {
+      inputName = c0.has("name") ? c0.get("name").asString() : "input";
+      shape = inputShape(c0, inputName);
       first = 1;
     } else {
-      JsonObject holder = c0.has("batch_input_shape") || c0.has("batch_shape") ? c0 : null;
-      if (holder == null && cfgObj != null && cfgObj.has("build_input_shape")) {
-        holder = new JsonObject();
-        holder.add("batch_shape", cfgObj.get("build_input_shape"));
+      if (c0.has("batch_input_shape") || c0.has("batch_shape")) {
+        shape = inputShape(c0, name);
+      } else if (cfgObj != null && cfgObj.has("build_input_shape")) {
+        shape = batchShape(cfgObj.get("build_input_shape"));
+      } else {
+        throw new ImportException("Sequential model '" + name + "' has no input shape (no InputLayer, no batch_input_shape)");
       }
-      if (holder == null) throw new ImportException("Sequential model '" + name + "' has no input shape (no InputLayer, no batch_input_shape)");
-      shape = inputShape(holder, name);
-      inputName = (c0.has("name") ? c0.get("name").getAsString() : "sequential") + "_input";
+      inputName = (c0.has("name") ? c0.get("name").asString() : "sequential") + "_input";
     }
     ModelDef.Input in = new ModelDef.Input(m.uniqueName(inputName, ""), inputName, shape);
     m.inputs.add(in);
     String current = in.name;
     Map<String, Integer> saveCounters = new HashMap<>();
     for (int i = first; i < layers.size(); i++) {
-      JsonObject l = layers.get(i).getAsJsonObject();
-      Field f = field(m, l, scope, savePath, saveCounters);
+      Field f = field(m, layers.get(i), scope, savePath, saveCounters);
       String out = m.uniqueName(f.kerasName, "Out");
       m.calls.add(new ModelDef.CallNode(f, List.of(current), out));
       current = out;
@@ -105,22 +103,21 @@ final class GraphBuilder {
     }
   }
 
-  private ModelDef functional(String javaClass, JsonObject config, List<String> scope, List<String> savePath) throws ImportException {
-    String name = config.has("name") ? config.get("name").getAsString() : "model";
+  private ModelDef functional(String javaClass, JsonValue config, List<String> scope, List<String> savePath) throws ImportException {
+    String name = config.has("name") ? config.get("name").asString() : "model";
     ModelDef m = new ModelDef(javaClass, name, "Functional");
-    JsonArray layers = config.getAsJsonArray("layers");
-    Map<String, JsonObject> byName = new LinkedHashMap<>();
+    List<JsonValue> layers = config.require("layers").elements();
+    Map<String, JsonValue> byName = new LinkedHashMap<>();
     Map<String, List<List<Ref>>> inbound = new HashMap<>();
-    for (JsonElement le : layers) {
-      JsonObject l = le.getAsJsonObject();
+    for (JsonValue l : layers) {
       String ln = layerName(l);
-      byName.put(ln, l);
+      if (byName.put(ln, l) != null) throw new ImportException("model '" + name + "': two layers are named '" + ln + "'");
       List<List<Ref>> calls = new ArrayList<>();
-      JsonElement nodes = l.get("inbound_nodes");
-      if (nodes != null && nodes.isJsonArray()) {
-        for (JsonElement node : nodes.getAsJsonArray()) {
+      JsonValue nodes = l.get("inbound_nodes");
+      if (nodes.isArray()) {
+        for (JsonValue node : nodes.elements()) {
           List<Ref> refs = new ArrayList<>();
-          collectRefs(node, refs, node.isJsonArray());
+          collectRefs(node, refs, node.isArray());
           calls.add(refs);
         }
       }
@@ -139,11 +136,11 @@ final class GraphBuilder {
     }
     Map<String, String> available = new HashMap<>();
     for (Ref r : inputRefs) {
-      JsonObject l = byName.get(r.layer);
-      if (l == null || !l.get("class_name").getAsString().equals("InputLayer")) {
+      JsonValue l = byName.get(r.layer);
+      if (l == null || !l.require("class_name").asString().equals("InputLayer")) {
         throw new ImportException("model '" + name + "': input '" + r.layer + "' is not an InputLayer");
       }
-      JsonObject c = l.getAsJsonObject("config");
+      JsonValue c = l.require("config");
       ModelDef.Input in = new ModelDef.Input(m.uniqueName(r.layer, ""), r.layer, inputShape(c, r.layer));
       m.inputs.add(in);
       available.put(r.layer + "#0#0", in.name);
@@ -151,126 +148,175 @@ final class GraphBuilder {
     Map<String, Field> fields = new HashMap<>();
     Map<String, Integer> saveCounters = new HashMap<>();
     // Fields in config order (so .keras save paths count the way Keras does).
-    for (JsonElement le : layers) {
-      JsonObject l = le.getAsJsonObject();
-      if (l.get("class_name").getAsString().equals("InputLayer")) continue;
+    for (JsonValue l : layers) {
+      if (l.require("class_name").asString().equals("InputLayer")) continue;
       fields.put(layerName(l), field(m, l, scope, savePath, saveCounters));
     }
-    // Calls in dependency order.
-    Set<String> done = new HashSet<>();
-    boolean progress = true;
-    int total = 0;
-    for (String ln : fields.keySet()) total += inbound.get(ln).size();
-    while (done.size() < total && progress) {
-      progress = false;
-      for (JsonElement le : layers) {
-        String ln = layerName(le.getAsJsonObject());
-        if (!fields.containsKey(ln)) continue;
-        List<List<Ref>> calls = inbound.get(ln);
-        for (int k = 0; k < calls.size(); k++) {
-          String key = ln + "#" + k;
-          if (done.contains(key)) continue;
-          List<String> ins = new ArrayList<>();
-          for (Ref r : calls.get(k)) {
-            String v = available.get(r.layer + "#" + (r.node - nodeShift.getOrDefault(r.layer, 0)) + "#" + r.tensor);
-            if (v == null) {
-              ins = null;
-              break;
-            }
-            ins.add(v);
+    // Calls in dependency order: the order of repeated passes over the config (a call is taken when a pass reaches
+    // it with its inputs ready), found with a set of ready calls rather than by rescanning the config, so that a long
+    // chain listed backwards costs n log n steps, not n^2.
+    List<String> callLayer = new ArrayList<>();
+    List<Integer> callIndex = new ArrayList<>();
+    List<Integer> missing = new ArrayList<>();
+    Map<String, List<Integer>> waiting = new HashMap<>();
+    TreeSet<Integer> ready = new TreeSet<>();
+    for (JsonValue le : layers) {
+      String ln = layerName(le);
+      if (!fields.containsKey(ln)) continue;
+      List<List<Ref>> calls = inbound.get(ln);
+      for (int k = 0; k < calls.size(); k++) {
+        int id = callLayer.size();
+        callLayer.add(ln);
+        callIndex.add(k);
+        int absent = 0;
+        for (Ref r : calls.get(k)) {
+          String key = tensorKey(r, nodeShift);
+          if (!available.containsKey(key)) {
+            absent++;
+            waiting.computeIfAbsent(key, x -> new ArrayList<>()).add(id);
           }
-          if (ins == null) continue;
-          Field f = fields.get(ln);
-          if (ins.isEmpty()) throw new ImportException("layer '" + ln + "' is called with no inputs");
-          if (f.nested != null && f.nested.inputs.size() != ins.size()) {
-            throw new ImportException("nested model '" + ln + "' has " + f.nested.inputs.size() + " inputs but is called with " + ins.size());
-          }
-          String out = m.uniqueName(ln, calls.size() > 1 ? "Out" + (k + 1) : "Out");
-          m.calls.add(new ModelDef.CallNode(f, ins, out));
-          available.put(ln + "#" + k + "#0", out);
-          done.add(key);
-          progress = true;
+        }
+        missing.add(absent);
+        if (absent == 0) ready.add(id);
+      }
+    }
+    int total = callLayer.size();
+    int done = 0;
+    int cursor = 0;
+    while (!ready.isEmpty()) {
+      Integer id = ready.ceiling(cursor);
+      if (id == null) id = ready.first(); // the next pass over the config
+      ready.remove(id);
+      cursor = id + 1;
+      String ln = callLayer.get(id);
+      int k = callIndex.get(id);
+      List<List<Ref>> calls = inbound.get(ln);
+      List<String> ins = new ArrayList<>();
+      for (Ref r : calls.get(k)) ins.add(available.get(tensorKey(r, nodeShift)));
+      Field f = fields.get(ln);
+      if (ins.isEmpty()) throw new ImportException("layer '" + ln + "' is called with no inputs");
+      if (f.nested != null && f.nested.inputs.size() != ins.size()) {
+        throw new ImportException("nested model '" + ln + "' has " + f.nested.inputs.size() + " inputs but is called with " + ins.size());
+      }
+      String out = m.uniqueName(ln, calls.size() > 1 ? "Out" + (k + 1) : "Out");
+      m.calls.add(new ModelDef.CallNode(f, ins, out));
+      String produced = ln + "#" + k + "#0";
+      available.put(produced, out);
+      done++;
+      List<Integer> unblocked = waiting.remove(produced);
+      if (unblocked != null) {
+        for (int w : unblocked) {
+          missing.set(w, missing.get(w) - 1);
+          if (missing.get(w) == 0) ready.add(w);
         }
       }
     }
-    if (done.size() < total) throw new ImportException("model '" + name + "': some layers' inputs never become available (a cycle, or a missing layer)");
+    if (done < total) throw new ImportException("model '" + name + "': some layers' inputs never become available (a cycle, or a missing layer)");
     for (Ref r : outputRefs) {
-      String v = available.get(r.layer + "#" + (r.node - nodeShift.getOrDefault(r.layer, 0)) + "#" + r.tensor);
+      String v = available.get(tensorKey(r, nodeShift));
       if (v == null) throw new ImportException("model '" + name + "': output '" + r.layer + "' is not computed by any layer call");
       m.outputs.add(v);
     }
     return m;
   }
 
-  private static String layerName(JsonObject l) {
-    if (l.has("name")) return l.get("name").getAsString();
-    return l.getAsJsonObject("config").get("name").getAsString();
+  /** Where a reference's tensor is found among the calls made so far: {@code layer#node#tensor}. */
+  private static String tensorKey(Ref r, Map<String, Integer> nodeShift) {
+    return r.layer + "#" + (r.node - nodeShift.getOrDefault(r.layer, 0)) + "#" + r.tensor;
+  }
+
+  private static String layerName(JsonValue l) throws ImportException {
+    if (l.has("name")) return l.get("name").asString();
+    return l.require("config").require("name").asString();
   }
 
   /** Keras 2 / TF.js {@code [[name, node, tensor, kwargs], ...]} or Keras 3 {@code {args: [...keras tensors], kwargs}}. */
-  private static void collectRefs(JsonElement e, List<Ref> out, boolean keras2) {
+  private static void collectRefs(JsonValue e, List<Ref> out, boolean keras2) throws ImportException {
     if (keras2) {
-      for (JsonElement x : e.getAsJsonArray()) {
-        JsonArray a = x.getAsJsonArray();
-        out.add(new Ref(a.get(0).getAsString(), a.get(1).getAsInt(), a.get(2).getAsInt()));
-      }
+      for (JsonValue x : e.elements()) out.add(ref(x));
       return;
     }
-    collectKeras3(e.getAsJsonObject().get("args"), out);
+    collectKeras3(e.get("args"), out);
   }
 
-  private static void collectKeras3(JsonElement e, List<Ref> out) {
-    if (e == null || e.isJsonNull() || e.isJsonPrimitive()) return;
-    if (e.isJsonArray()) {
-      for (JsonElement x : e.getAsJsonArray()) collectKeras3(x, out);
+  private static void collectKeras3(JsonValue e, List<Ref> out) throws ImportException {
+    if (e.isArray()) {
+      for (JsonValue x : e.elements()) collectKeras3(x, out);
       return;
     }
-    JsonObject o = e.getAsJsonObject();
-    if (o.has("class_name") && o.get("class_name").getAsString().equals("__keras_tensor__")) {
-      JsonArray h = o.getAsJsonObject("config").getAsJsonArray("keras_history");
-      out.add(new Ref(h.get(0).getAsString(), h.get(1).getAsInt(), h.get(2).getAsInt()));
+    if (!e.isObject()) return;
+    if (e.has("class_name") && e.get("class_name").isString() && e.get("class_name").asString().equals("__keras_tensor__")) {
+      out.add(ref(e.require("config").require("keras_history")));
     }
   }
 
-  private static List<Ref> refList(JsonElement e) {
+  /** {@code [layer name, node index, tensor index, ...]}. */
+  private static Ref ref(JsonValue v) throws ImportException {
+    List<JsonValue> a = v.elements();
+    if (a.size() < 3) throw new ImportException(v.where() + ": expected [layer, node, tensor], found " + v.describe());
+    return new Ref(a.get(0).asString(), a.get(1).asInt(), a.get(2).asInt());
+  }
+
+  private static List<Ref> refList(JsonValue e) throws ImportException {
     List<Ref> out = new ArrayList<>();
-    if (e == null || e.isJsonNull()) return out;
-    JsonArray a = e.getAsJsonArray();
-    if (a.size() > 0 && a.get(0).isJsonPrimitive()) {
-      out.add(new Ref(a.get(0).getAsString(), a.get(1).getAsInt(), a.get(2).getAsInt()));
+    if (e.isAbsent()) return out;
+    List<JsonValue> a = e.elements();
+    if (a.size() > 0 && !a.get(0).isArray()) {
+      out.add(ref(e));
       return out;
     }
-    for (JsonElement x : a) {
-      JsonArray r = x.getAsJsonArray();
-      out.add(new Ref(r.get(0).getAsString(), r.get(1).getAsInt(), r.get(2).getAsInt()));
-    }
+    for (JsonValue x : a) out.add(ref(x));
     return out;
   }
 
-  private static int[] inputShape(JsonObject c, String name) throws ImportException {
+  private static int[] inputShape(JsonValue c, String name) throws ImportException {
     LayerConverter.checkDtype(c, name, "InputLayer");
-    if (c.has("sparse") && c.get("sparse").getAsBoolean()) throw new ImportException("input '" + name + "': sparse inputs are not supported");
-    int[] shape;
-    if (c.has("batch_shape") && !c.get("batch_shape").isJsonNull()) shape = ModelReader.ints(c.getAsJsonArray("batch_shape"));
-    else if (c.has("batch_input_shape") && !c.get("batch_input_shape").isJsonNull()) shape = ModelReader.ints(c.getAsJsonArray("batch_input_shape"));
-    else if (c.has("input_shape") && !c.get("input_shape").isJsonNull()) {
-      int[] s = ModelReader.ints(c.getAsJsonArray("input_shape"));
-      shape = new int[s.length + 1];
+    if (c.has("sparse") && c.get("sparse").asBoolean()) throw new ImportException("input '" + name + "': sparse inputs are not supported");
+    if (c.has("batch_shape")) return batchShape(c.get("batch_shape"));
+    if (c.has("batch_input_shape")) return batchShape(c.get("batch_input_shape"));
+    if (c.has("input_shape")) {
+      int[] s = ModelReader.ints(c.get("input_shape"));
+      int[] shape = new int[s.length + 1];
       System.arraycopy(s, 0, shape, 1, s.length);
-    } else {
-      throw new ImportException("input '" + name + "' has no shape");
+      return checkInputShape(shape, c.get("input_shape"));
     }
+    throw new ImportException("input '" + name + "' has no shape");
+  }
+
+  /** A Keras batch shape ({@code [null, 28, 28, 1]}) with -1 for the batch. */
+  private static int[] batchShape(JsonValue v) throws ImportException {
+    int[] shape = ModelReader.ints(v);
+    if (shape.length == 0) throw new ImportException(v.where() + ": an input shape needs at least the batch dimension");
     shape[0] = -1;
+    return checkInputShape(shape, v);
+  }
+
+  /** Dimensions -1 (unknown) or positive, and one example of at most {@link ImportLimits#MAX_ACTIVATION_ELEMENTS} elements. */
+  private static int[] checkInputShape(int[] shape, JsonValue v) throws ImportException {
+    long n = 1;
+    for (int i = 0; i < shape.length; i++) {
+      int d = shape[i];
+      if (d == 0 || d < -1) throw new ImportException(v.where() + ": input dimension " + d + " (expected a positive size or null)");
+      if (i > 0) n *= Math.max(d, 1);
+      if (n > ImportLimits.MAX_ACTIVATION_ELEMENTS) {
+        throw new ImportException(v.where() + ": input shape " + v.describe() + " has more than "
+            + ImportLimits.MAX_ACTIVATION_ELEMENTS + " elements per example (a limit of kiln-import)");
+      }
+    }
     return shape;
   }
 
   // ---- layers ----------------------------------------------------------------------------------------------------
 
-  private Field field(ModelDef m, JsonObject l, List<String> scope, List<String> savePath, Map<String, Integer> saveCounters)
+  private Field field(ModelDef m, JsonValue l, List<String> scope, List<String> savePath, Map<String, Integer> saveCounters)
       throws ImportException {
-    String cls = l.get("class_name").getAsString();
+    String cls = l.require("class_name").asString();
     String ln = layerName(l);
-    JsonElement cfg = l.get("config");
+    JsonValue cfg = l.require("config");
+    if (++layerCount > ImportLimits.MAX_LAYERS) {
+      throw new ImportException(loaded.fileName + ": the model has more than " + ImportLimits.MAX_LAYERS
+          + " layers (a limit of kiln-import: Java's 64 KB limit on a method's code would not hold the @Call method)");
+    }
     String snake = snakeCase(cls);
     int n = saveCounters.merge(snake, 1, Integer::sum) - 1;
     List<String> innerSave = new ArrayList<>(savePath);
@@ -281,7 +327,7 @@ final class GraphBuilder {
     if (isModel(cls)) {
       String jc = ModelDef.upperCamel(ln);
       String c = jc;
-      for (int i = 2; classNames.contains(c); i++) c = jc + i;
+      for (int i = 2; classNames.contains(c) || JavaNames.classNameProblem(c) != null; i++) c = jc + i;
       classNames.add(c);
       ModelDef nested = model(c, cls, cfg, innerScope, innerSave, false);
       if (nested.outputs.size() != 1) {
@@ -295,7 +341,7 @@ final class GraphBuilder {
       m.fields.add(f);
       return f;
     }
-    LayerSpec spec = LayerConverter.convert(String.join("/", innerScope), cls, cfg.getAsJsonObject(), loaded.format);
+    LayerSpec spec = LayerConverter.convert(String.join("/", innerScope), cls, cfg, loaded.format);
     Field f = new Field(fieldName, ln, cls, spec, null);
     List<Tensor> ws = loaded.weights.get(new LayerRef(innerScope, innerSave), spec.weightNames);
     for (int i = 0; i < ws.size(); i++) f.weights.put(spec.weightNames.get(i), ws.get(i));

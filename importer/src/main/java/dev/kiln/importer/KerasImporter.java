@@ -22,7 +22,8 @@ public final class KerasImporter {
   private KerasImporter() {}
 
   public static ImportResult importModel(Path model, String packageName, String className) throws ImportException {
-    if (!SourceVersion.isName(className) || className.contains(".")) throw new ImportException("--class '" + className + "' is not a Java class name");
+    String problem = JavaNames.classNameProblem(className);
+    if (problem != null) throw new ImportException("--class '" + className + "' " + problem + "; choose another class name");
     if (!packageName.isEmpty() && !SourceVersion.isName(packageName)) throw new ImportException("--package '" + packageName + "' is not a Java package name");
     ModelReader.Loaded loaded = ModelReader.read(model);
     ModelDef root;
@@ -32,7 +33,7 @@ public final class KerasImporter {
       throw new ImportException(loaded.fileName + ": the model config is malformed (" + e + ")", e);
     }
     Set<String> unused = loaded.weights.unused();
-    if (!unused.isEmpty()) throw new ImportException(loaded.fileName + ": weights that no layer of the config has: " + unused);
+    if (!unused.isEmpty()) throw new ImportException(loaded.fileName + ": weights that no layer of the config has: " + WeightStore.preview(unused));
     Map<String, Tensor> kiln = new LinkedHashMap<>();
     collect(root, "", kiln);
     Weights weights = Weights.of(kiln);

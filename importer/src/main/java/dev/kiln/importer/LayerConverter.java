@@ -1,11 +1,9 @@
 package dev.kiln.importer;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.kiln.Activation;
 import dev.kiln.Padding;
 import dev.kiln.importer.LayerSpec.Arg;
+import java.util.List;
 
 /**
  * Keras layer configs to Kiln built-in layers. Options that do not change inference (initializers, regularizers,
@@ -15,17 +13,17 @@ import dev.kiln.importer.LayerSpec.Arg;
 final class LayerConverter {
   private final String layer;
   private final String cls;
-  private final JsonObject c;
+  private final JsonValue c;
   private final ModelReader.Format format;
 
-  private LayerConverter(String layer, String cls, JsonObject config, ModelReader.Format format) {
+  private LayerConverter(String layer, String cls, JsonValue config, ModelReader.Format format) {
     this.layer = layer;
     this.cls = cls;
     this.c = config;
     this.format = format;
   }
 
-  static LayerSpec convert(String layer, String cls, JsonObject config, ModelReader.Format format) throws ImportException {
+  static LayerSpec convert(String layer, String cls, JsonValue config, ModelReader.Format format) throws ImportException {
     return new LayerConverter(layer, cls, config, format).convert();
   }
 
@@ -36,7 +34,7 @@ final class LayerConverter {
   private LayerSpec convert() throws ImportException {
     checkDtype(c, layer, cls);
     if (has("data_format")) {
-      String df = c.get("data_format").getAsString();
+      String df = c.get("data_format").asString();
       if (!df.equals("channels_last") && !df.equals("channelsLast")) {
         throw refuse("data_format '" + df + "'", "is not supported: Kiln layers are channels-last");
       }
@@ -255,16 +253,15 @@ final class LayerConverter {
     }
   }
 
-  static void checkDtype(JsonObject c, String layer, String cls) throws ImportException {
-    JsonElement d = c.get("dtype");
-    if (d == null || d.isJsonNull()) return;
+  static void checkDtype(JsonValue c, String layer, String cls) throws ImportException {
+    JsonValue d = c.get("dtype");
+    if (d.isAbsent()) return;
     String name;
-    if (d.isJsonPrimitive()) {
-      name = d.getAsString();
+    if (d.isString()) {
+      name = d.asString();
     } else {
-      JsonObject o = d.getAsJsonObject();
-      JsonElement cfg = o.get("config");
-      name = cfg != null && cfg.isJsonObject() && cfg.getAsJsonObject().has("name") ? cfg.getAsJsonObject().get("name").getAsString() : o.toString();
+      JsonValue cfg = d.get("config");
+      name = cfg.isObject() && cfg.has("name") ? cfg.get("name").asString() : d.describe();
     }
     if (!name.equals("float32")) {
       throw new ImportException("layer '" + layer + "' (" + cls + "): dtype '" + name + "' is not supported (Kiln computes in float32)");
@@ -278,15 +275,14 @@ final class LayerConverter {
     if (a != Activation.LINEAR) s.set("activation", Arg.of(a));
   }
 
-  private Activation activation(JsonElement e) throws ImportException {
-    if (e == null || e.isJsonNull()) return Activation.LINEAR;
+  private Activation activation(JsonValue e) throws ImportException {
+    if (e.isAbsent()) return Activation.LINEAR;
     String name;
-    if (e.isJsonPrimitive()) {
-      name = e.getAsString();
+    if (e.isString()) {
+      name = e.asString();
     } else {
-      JsonObject o = e.getAsJsonObject();
-      JsonElement cfg = o.get("config");
-      name = cfg != null && cfg.isJsonPrimitive() ? cfg.getAsString() : o.has("class_name") ? o.get("class_name").getAsString() : o.toString();
+      JsonValue cfg = e.get("config");
+      name = cfg.isString() ? cfg.asString() : e.has("class_name") ? e.get("class_name").asString() : e.describe();
     }
     switch (name) {
       case "linear": case "None": return Activation.LINEAR;
@@ -317,7 +313,7 @@ final class LayerConverter {
         + (name.equalsIgnoreCase("hardSigmoid") || name.equals("hard_sigmoid") ? " (Keras 2 / TF.js hard_sigmoid is 0.2x+0.5, Kiln's is relu6(x+3)/6)" : ""));
   }
 
-  private LayerSpec bias(LayerSpec s, String... kernels) {
+  private LayerSpec bias(LayerSpec s, String... kernels) throws ImportException {
     s.weights(kernels);
     if (!boolOr("use_bias", true)) s.set("useBias", Arg.of(false));
     else s.weights("bias");
@@ -334,7 +330,7 @@ final class LayerConverter {
     if (d[0] != 1 || d[1] != 1) s.set("dilationRate", d[0] == d[1] ? Arg.ints(d[0]) : Arg.ints(d));
   }
 
-  private void groups(LayerSpec s) {
+  private void groups(LayerSpec s) throws ImportException {
     int g = intOr("groups", 1);
     if (g != 1) s.set("groups", Arg.of(g));
   }
@@ -348,41 +344,41 @@ final class LayerConverter {
     }
   }
 
-  private boolean has(String key) {
-    return c.has(key) && !c.get(key).isJsonNull();
+  private boolean has(String key) throws ImportException {
+    return c.has(key);
   }
 
-  private int intOr(String key, int def) {
-    return has(key) ? c.get(key).getAsInt() : def;
+  private int intOr(String key, int def) throws ImportException {
+    return has(key) ? c.get(key).asInt() : def;
   }
 
-  private float floatOr(String key, float def) {
-    return has(key) ? c.get(key).getAsFloat() : def;
+  private float floatOr(String key, float def) throws ImportException {
+    return has(key) ? c.get(key).asFloat() : def;
   }
 
-  private boolean boolOr(String key, boolean def) {
-    return has(key) ? c.get(key).getAsBoolean() : def;
+  private boolean boolOr(String key, boolean def) throws ImportException {
+    return has(key) ? c.get(key).asBoolean() : def;
   }
 
-  private String str(String key, String def) {
-    return has(key) ? c.get(key).getAsString() : def;
+  private String str(String key, String def) throws ImportException {
+    return has(key) ? c.get(key).asString() : def;
   }
 
   private int single(String key) throws ImportException {
     int[] v = intsOrInt(key);
-    if (v.length != 1) throw refuse(key + " " + c.get(key), "is not supported (one axis only)");
+    if (v.length != 1) throw refuse(key + " " + c.get(key).describe(), "is not supported (one axis only)");
     return v[0];
   }
 
   private int[] ints(String key) throws ImportException {
     if (!has(key)) throw refuse(key, "is missing from the config");
-    return ModelReader.ints(c.getAsJsonArray(key));
+    return ModelReader.ints(c.get(key));
   }
 
   private int[] intsOrInt(String key) throws ImportException {
-    JsonElement e = c.get(key);
-    if (e.isJsonArray()) return ModelReader.ints(e.getAsJsonArray());
-    return new int[] {e.getAsInt()};
+    JsonValue e = c.get(key);
+    if (e.isArray()) return ModelReader.ints(e);
+    return new int[] {e.asInt()};
   }
 
   /** An int or a list of n ints (an int is repeated). */
@@ -391,15 +387,15 @@ final class LayerConverter {
       if (key.equals("kernel_size")) throw refuse(key, "is missing from the config");
       return repeat(1, n);
     }
-    JsonElement e = c.get(key);
-    if (e.isJsonArray()) {
-      int[] v = ModelReader.ints(e.getAsJsonArray());
+    JsonValue e = c.get(key);
+    if (e.isArray()) {
+      int[] v = ModelReader.ints(e);
       if (n == 1 && v.length == 2) return v;
       if (v.length == 1 && n > 1) return repeat(v[0], n);
-      if (v.length != n) throw refuse(key + " " + e, "has the wrong length");
+      if (v.length != n) throw refuse(key + " " + e.describe(), "has the wrong length");
       return v;
     }
-    return repeat(e.getAsInt(), n);
+    return repeat(e.asInt(), n);
   }
 
   private static int[] repeat(int v, int n) {
@@ -410,19 +406,21 @@ final class LayerConverter {
 
   /** {@code p}, {@code [h, w]} or {@code [[top, bottom], [left, right]]} to {@code top, bottom, left, right}. */
   private int[] fourSides(String key) throws ImportException {
-    JsonElement e = c.has(key) ? c.get(key) : null;
-    if (e == null || e.isJsonNull()) return cls.startsWith("Zero") ? new int[] {1, 1, 1, 1} : new int[] {0, 0, 0, 0};
-    if (e.isJsonPrimitive()) return repeat(e.getAsInt(), 4);
-    JsonArray a = e.getAsJsonArray();
-    if (a.size() != 2) throw refuse(key + " " + e, "has the wrong form");
+    JsonValue e = c.get(key);
+    if (e.isAbsent()) return cls.startsWith("Zero") ? new int[] {1, 1, 1, 1} : new int[] {0, 0, 0, 0};
+    if (!e.isArray()) return repeat(e.asInt(), 4);
+    List<JsonValue> a = e.elements();
+    if (a.size() != 2) throw refuse(key + " " + e.describe(), "has the wrong form");
     int[] r = new int[4];
     for (int i = 0; i < 2; i++) {
-      JsonElement x = a.get(i);
-      if (x.isJsonArray()) {
-        r[2 * i] = x.getAsJsonArray().get(0).getAsInt();
-        r[2 * i + 1] = x.getAsJsonArray().get(1).getAsInt();
+      JsonValue x = a.get(i);
+      if (x.isArray()) {
+        List<JsonValue> p = x.elements();
+        if (p.size() != 2) throw refuse(key + " " + e.describe(), "has the wrong form");
+        r[2 * i] = p.get(0).asInt();
+        r[2 * i + 1] = p.get(1).asInt();
       } else {
-        r[2 * i] = r[2 * i + 1] = x.getAsInt();
+        r[2 * i] = r[2 * i + 1] = x.asInt();
       }
     }
     return r;

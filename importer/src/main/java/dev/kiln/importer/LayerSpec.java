@@ -1,45 +1,60 @@
 package dev.kiln.importer;
 
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
 import java.util.ArrayList;
 import java.util.List;
 
 /** One Kiln built-in layer as a constructor call and fluent setters, both as Java source and as values. */
 final class LayerSpec {
-  /** An argument: its Java source text and its value (Integer, Float, Boolean, String, int[], or an enum). */
+  /** An argument: an Integer, Float, Boolean, String or enum constant, written as Java by {@link #code}. */
   static final class Arg {
-    final String source;
     final Object value;
 
-    Arg(String source, Object value) {
-      this.source = source;
+    private Arg(Object value) {
       this.value = value;
     }
 
     static Arg of(int v) {
-      return new Arg(Integer.toString(v), v);
+      return new Arg(v);
     }
 
     static Arg of(float v) {
-      String s = Float.toString(v);
-      return new Arg(s + "f", v);
+      return new Arg(v);
     }
 
     static Arg of(boolean v) {
-      return new Arg(Boolean.toString(v), v);
+      return new Arg(v);
     }
 
     static Arg of(String v) {
-      return new Arg("\"" + v + "\"", v);
+      return new Arg(v);
     }
 
     static Arg of(Enum<?> v) {
-      return new Arg(v.getDeclaringClass().getSimpleName() + "." + v.name(), v);
+      return new Arg(v);
     }
 
     static Arg[] ints(int... v) {
       Arg[] a = new Arg[v.length];
       for (int i = 0; i < v.length; i++) a[i] = of(v[i]);
       return a;
+    }
+
+    /** The value as a Java expression: strings escaped, floats as float literals or {@code Float} constants. */
+    CodeBlock code() {
+      if (value instanceof String) return CodeBlock.of("$S", value);
+      if (value instanceof Enum) {
+        Enum<?> e = (Enum<?>) value;
+        return CodeBlock.of("$T.$N", e.getDeclaringClass(), e.name());
+      }
+      if (value instanceof Float) {
+        float f = (Float) value;
+        if (Float.isNaN(f)) return CodeBlock.of("$T.NaN", Float.class);
+        if (Float.isInfinite(f)) return CodeBlock.of(f > 0 ? "$T.POSITIVE_INFINITY" : "$T.NEGATIVE_INFINITY", Float.class);
+        return CodeBlock.of("$Lf", Float.toString(f));
+      }
+      return CodeBlock.of("$L", value);
     }
   }
 
@@ -79,19 +94,20 @@ final class LayerSpec {
     return this;
   }
 
-  String source() {
-    StringBuilder sb = new StringBuilder("new ").append(className).append('(');
-    join(sb, ctor);
-    sb.append(')');
+  /** {@code new Dense(10).activation(Activation.RELU)}. */
+  CodeBlock code() {
+    CodeBlock.Builder b = CodeBlock.builder().add("new $T(", ClassName.get("dev.kiln.layers", className));
+    join(b, ctor);
+    b.add(")");
     for (Setter s : setters) {
-      sb.append('.').append(s.name).append('(');
-      join(sb, s.args);
-      sb.append(')');
+      b.add(".$N(", s.name);
+      join(b, s.args);
+      b.add(")");
     }
-    return sb.toString();
+    return b.build();
   }
 
-  private static void join(StringBuilder sb, Arg[] args) {
-    for (int i = 0; i < args.length; i++) sb.append(i == 0 ? "" : ", ").append(args[i].source);
+  private static void join(CodeBlock.Builder b, Arg[] args) {
+    for (int i = 0; i < args.length; i++) b.add(i == 0 ? "$L" : ", $L", args[i].code());
   }
 }

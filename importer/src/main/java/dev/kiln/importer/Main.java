@@ -51,12 +51,28 @@ public final class Main {
       out.println("wrote " + r.sourcePath(outDir) + " and " + r.weightsPath(outDir) + " (" + r.weights.names().size() + " weights)");
       return 0;
     } catch (ImportException e) {
-      err.println("kiln-import: " + e.getMessage());
+      err.println("kiln-import: " + printable(e.getMessage()));
       return 1;
     } catch (IOException e) {
-      err.println("kiln-import: cannot write: " + e.getMessage());
+      err.println("kiln-import: cannot write: " + printable(e.getMessage()));
       return 1;
     }
+  }
+
+  /**
+   * {@code s} with control characters and bidirectional overrides written as backslash-u escapes: messages quote names
+   * from the model file, which must not move the cursor, clear the terminal or reorder the text around them.
+   */
+  static String printable(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean control = c < 0x20 || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+          || c == 0x200e || c == 0x200f || c == 0x061c;
+      if (control) sb.append(String.format("\\u%04x", (int) c));
+      else sb.append(c);
+    }
+    return sb.toString();
   }
 
   static boolean isEmpty(Path dir) throws IOException {

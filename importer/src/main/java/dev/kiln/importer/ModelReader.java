@@ -1,10 +1,5 @@
 package dev.kiln.importer;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.kiln.Tensor;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
@@ -15,16 +10,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Array;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
+import java.util.zip.ZipFile;
 
 /** Reads the three model file formats into a topology ({@code {class_name, config}}) and a {@link WeightStore}. */
 final class ModelReader {
@@ -32,11 +24,11 @@ final class ModelReader {
 
   static final class Loaded {
     final Format format;
-    final JsonObject topology;
+    final JsonValue topology;
     final WeightStore weights;
     final String fileName;
 
-    Loaded(Format format, JsonObject topology, WeightStore weights, String fileName) {
+    Loaded(Format format, JsonValue topology, WeightStore weights, String fileName) {
       this.format = format;
       this.topology = topology;
       this.weights = weights;
@@ -59,86 +51,33 @@ final class ModelReader {
 
   static Loaded readTfjs(Path modelJson) throws ImportException {
     String file = modelJson.getFileName().toString();
-    JsonObject root = parseObject(readAll(modelJson), file);
-    JsonElement topo = root.get("modelTopology");
-    if (topo == null || !topo.isJsonObject()) {
+    JsonValue root;
+    try (InputStream in = Files.newInputStream(modelJson)) {
+      root = JsonValue.parse(in, file);
+    } catch (IOException e) {
+      throw new ImportException("cannot read " + modelJson + ": " + e.getMessage(), e);
+    }
+    JsonValue topo = root.get("modelTopology");
+    if (!topo.isObject()) {
       throw new ImportException(file + ": no modelTopology (is this a TF.js layers model? graph models are not supported)");
     }
-    JsonObject topology = unwrap(topo.getAsJsonObject(), file);
+    JsonValue topology = unwrap(topo, file);
     WeightStore.Named store = new WeightStore.Named(file + "'s weightsManifest");
-    JsonElement manifest = root.get("weightsManifest");
-    if (manifest != null && manifest.isJsonArray()) {
-      for (JsonElement g : manifest.getAsJsonArray()) readGroup(modelJson, g.getAsJsonObject(), store);
-    }
+    JsonValue manifest = root.get("weightsManifest");
+    if (!manifest.isAbsent()) TfjsManifest.read(modelJson, manifest, store);
     return new Loaded(Format.TFJS, topology, store, file);
   }
 
   /** {@code {class_name, config}} from either the TF.js form or Keras 2's {@code {keras_version, backend, model_config}}. */
-  static JsonObject unwrap(JsonObject topo, String file) throws ImportException {
+  static JsonValue unwrap(JsonValue topo, String file) throws ImportException {
     if (topo.has("model_config")) {
-      JsonElement mc = topo.get("model_config");
-      if (mc.isJsonPrimitive()) mc = parse(mc.getAsString(), file + " model_config");
-      topo = mc.getAsJsonObject();
+      JsonValue mc = topo.get("model_config");
+      topo = mc.isString() ? JsonValue.parse(mc.asString(), file, "model_config") : mc;
     }
-    if (!topo.has("class_name") || !topo.has("config")) {
+    if (!topo.isObject() || !topo.has("class_name") || !topo.has("config")) {
       throw new ImportException(file + ": the model topology has no class_name/config");
     }
     return topo;
-  }
-
-  private static void readGroup(Path modelJson, JsonObject group, WeightStore.Named store) throws ImportException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    List<String> paths = new ArrayList<>();
-    for (JsonElement p : group.getAsJsonArray("paths")) {
-      String rel = p.getAsString();
-      paths.add(rel);
-      Path shard = modelJson.toAbsolutePath().getParent().resolve(rel);
-      try {
-        bytes.write(Files.readAllBytes(shard));
-      } catch (NoSuchFileException e) {
-        throw new ImportException("weight shard '" + rel + "' listed in " + modelJson.getFileName() + " is missing (looked for " + shard + ")");
-      } catch (IOException e) {
-        throw new ImportException("cannot read weight shard '" + rel + "': " + e.getMessage(), e);
-      }
-    }
-    ByteBuffer buf = ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-    for (JsonElement we : group.getAsJsonArray("weights")) {
-      JsonObject w = we.getAsJsonObject();
-      String name = w.get("name").getAsString();
-      int[] shape = ints(w.getAsJsonArray("shape"));
-      int n = 1;
-      for (int d : shape) n *= d;
-      String dtype = w.has("dtype") ? w.get("dtype").getAsString() : "float32";
-      if (!dtype.equals("float32")) {
-        throw new ImportException("weight '" + name + "': dtype " + dtype + " is not supported (Kiln layers hold float32 weights)");
-      }
-      JsonObject q = w.has("quantization") && w.get("quantization").isJsonObject() ? w.getAsJsonObject("quantization") : null;
-      String storeType = q == null ? "float32" : q.get("dtype").getAsString();
-      int width;
-      switch (storeType) {
-        case "float32": width = 4; break;
-        case "uint8": width = 1; break;
-        case "uint16": case "float16": width = 2; break;
-        default: throw new ImportException("weight '" + name + "': quantization dtype " + storeType + " is not supported");
-      }
-      long need = (long) n * width;
-      if (buf.remaining() < need) {
-        throw new ImportException("weight '" + name + "' needs " + need + " bytes at offset " + buf.position() + " but the shards "
-            + paths + " hold only " + buf.limit() + " bytes: the weight data is truncated");
-      }
-      float[] data = new float[n];
-      float scale = q != null && q.has("scale") ? q.get("scale").getAsFloat() : 1f;
-      float min = q != null && q.has("min") ? q.get("min").getAsFloat() : 0f;
-      for (int i = 0; i < n; i++) {
-        switch (storeType) {
-          case "float32": data[i] = buf.getFloat(); break;
-          case "uint8": data[i] = (buf.get() & 0xff) * scale + min; break;
-          case "uint16": data[i] = (buf.getShort() & 0xffff) * scale + min; break;
-          default: data[i] = halfToFloat(buf.getShort()); break;
-        }
-      }
-      store.put(name, Tensor.of(data, shape));
-    }
   }
 
   static float halfToFloat(short h) {
@@ -155,34 +94,49 @@ final class ModelReader {
 
   static Loaded readKeras3(Path file) throws ImportException {
     String name = file.getFileName().toString();
-    byte[] config = null;
-    byte[] weights = null;
-    try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
-      ZipEntry e;
-      while ((e = zip.getNextEntry()) != null) {
-        if (e.getName().equals("config.json")) config = zip.readAllBytes();
-        else if (e.getName().equals("model.weights.h5")) weights = zip.readAllBytes();
+    JsonValue topology;
+    byte[] weights;
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntry config = zip.getEntry("config.json");
+      if (config == null) throw new ImportException(name + ": no config.json in the archive (truncated, or not a .keras file)");
+      try (InputStream in = zip.getInputStream(config)) {
+        topology = unwrap(JsonValue.parse(in, name + "/config.json"), name);
       }
-    } catch (IOException e) {
+      ZipEntry h5 = zip.getEntry("model.weights.h5");
+      if (h5 == null) throw new ImportException(name + ": no model.weights.h5 in the archive (truncated, or not a .keras file)");
+      weights = inflate(zip, h5, name);
+    } catch (IOException | RuntimeException e) {
       throw new ImportException(name + ": not a readable .keras zip (truncated?): " + e.getMessage(), e);
     }
-    if (config == null) throw new ImportException(name + ": no config.json in the archive (truncated, or not a .keras file)");
-    JsonObject topology = unwrap(parseObject(new String(config, StandardCharsets.UTF_8), name + "/config.json"), name);
     WeightStore.Positional store = new WeightStore.Positional(name + "/model.weights.h5");
-    if (weights != null) {
-      try (HdfFile h5 = HdfFile.fromBytes(weights)) {
-        Node layers = h5.getChild("layers");
-        if (layers instanceof Group) collectVars((Group) layers, "layers", store);
-      } catch (RuntimeException e) {
-        throw new ImportException(name + ": cannot read model.weights.h5 (truncated?): " + e.getMessage(), e);
-      }
-    } else {
-      throw new ImportException(name + ": no model.weights.h5 in the archive (truncated, or not a .keras file)");
+    try (HdfFile h5 = HdfFile.fromBytes(weights)) {
+      Node layers = h5.getChild("layers");
+      if (layers instanceof Group) collectVars((Group) layers, "layers", store, weights.length);
+    } catch (RuntimeException e) {
+      throw new ImportException(name + ": cannot read model.weights.h5 (truncated?): " + e.getMessage(), e);
     }
     return new Loaded(Format.KERAS3, topology, store, name);
   }
 
-  private static void collectVars(Group layers, String path, WeightStore.Positional store) throws ImportException {
+  /** An archive entry's bytes, at most {@link ImportLimits#ALLOWANCE} plus {@link ImportLimits#MAX_EXPANSION} times its stored size. */
+  private static byte[] inflate(ZipFile zip, ZipEntry e, String file) throws IOException, ImportException {
+    long stored = Math.max(0, e.getCompressedSize());
+    long limit = Math.min(Integer.MAX_VALUE - 8, ImportLimits.ALLOWANCE + ImportLimits.MAX_EXPANSION * stored);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = zip.getInputStream(e)) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        if (out.size() + (long) n > limit) {
+          throw new ImportException(file + ": " + e.getName() + " inflates to more than " + limit + " bytes (" + ImportLimits.ALLOWANCE
+              + " plus " + ImportLimits.MAX_EXPANSION + " times its " + stored + " stored bytes, a limit of kiln-import)");
+        }
+        out.write(buf, 0, n);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  private static void collectVars(Group layers, String path, WeightStore.Positional store, long fileBytes) throws ImportException {
     for (Node child : layers.getChildren().values()) {
       if (!(child instanceof Group)) continue;
       Group g = (Group) child;
@@ -193,12 +147,12 @@ final class ModelReader {
         for (int i = 0; ; i++) {
           Node v = ((Group) vars).getChild(Integer.toString(i));
           if (!(v instanceof Dataset)) break;
-          ts.add(tensor((Dataset) v, p + "/vars/" + i));
+          ts.add(tensor((Dataset) v, p + "/vars/" + i, fileBytes));
         }
         if (!ts.isEmpty()) store.put(p, ts);
       }
       Node inner = g.getChild("layers");
-      if (inner instanceof Group) collectVars((Group) inner, p + "/layers", store);
+      if (inner instanceof Group) collectVars((Group) inner, p + "/layers", store, fileBytes);
     }
   }
 
@@ -206,10 +160,16 @@ final class ModelReader {
 
   static Loaded readH5(Path file) throws ImportException {
     String name = file.getFileName().toString();
+    long fileBytes;
+    try {
+      fileBytes = Files.size(file);
+    } catch (IOException e) {
+      throw new ImportException("cannot read " + file + ": " + e.getMessage(), e);
+    }
     try (HdfFile h5 = new HdfFile(file)) {
       String[] mc = stringsAttr(h5, "model_config");
       if (mc == null) throw new ImportException(name + ": no model_config attribute (weights-only file?)");
-      JsonObject topology = unwrap(parseObject(String.join("", mc), name + " model_config"), name);
+      JsonValue topology = unwrap(JsonValue.parse(String.join("", mc), name, "model_config"), name);
       Node mw = h5.getChild("model_weights");
       Group weights = mw instanceof Group ? (Group) mw : h5;
       WeightStore.Named store = new WeightStore.Named(name);
@@ -223,7 +183,7 @@ final class ModelReader {
         for (String w : wn) {
           Node d = ((Group) lg).getByPath(w);
           if (!(d instanceof Dataset)) throw new ImportException(name + ": weight '" + ln + "/" + w + "' is listed but missing");
-          store.put(ln + "/" + w, tensor((Dataset) d, ln + "/" + w));
+          store.put(ln + "/" + w, tensor((Dataset) d, ln + "/" + w, fileBytes));
         }
       }
       return new Loaded(Format.KERAS2_H5, topology, store, name);
@@ -261,8 +221,17 @@ final class ModelReader {
     return new String[] {String.valueOf(data)};
   }
 
-  private static Tensor tensor(Dataset d, String what) throws ImportException {
+  /**
+   * A float dataset's values. Its declared size is checked first: an HDF5 file's chunks may be compressed, but not
+   * beyond {@link ImportLimits#MAX_EXPANSION} times the file's size.
+   */
+  private static Tensor tensor(Dataset d, String what, long fileBytes) throws ImportException {
     int[] shape = d.getDimensions();
+    int count = ImportLimits.weightElements(shape, "weight '" + what + "'");
+    if (4L * count > ImportLimits.ALLOWANCE + ImportLimits.MAX_EXPANSION * fileBytes) {
+      throw new ImportException("weight '" + what + "': shape " + java.util.Arrays.toString(shape) + " needs " + 4L * count
+          + " bytes, more than " + ImportLimits.MAX_EXPANSION + " times the HDF5 file's " + fileBytes + " bytes");
+    }
     Object flat = d.getDataFlat();
     float[] data;
     if (flat instanceof float[]) {
@@ -279,33 +248,11 @@ final class ModelReader {
     return Tensor.of(data, shape);
   }
 
-  // ---- JSON --------------------------------------------------------------------------------------------------------
-
-  static JsonObject parseObject(String text, String what) throws ImportException {
-    JsonElement e = parse(text, what);
-    if (!e.isJsonObject()) throw new ImportException(what + ": expected a JSON object");
-    return e.getAsJsonObject();
-  }
-
-  static JsonElement parse(String text, String what) throws ImportException {
-    try {
-      return JsonParser.parseString(text);
-    } catch (JsonParseException e) {
-      throw new ImportException(what + " is not valid JSON (truncated?): " + e.getMessage(), e);
-    }
-  }
-
-  private static String readAll(Path p) throws ImportException {
-    try (InputStream in = Files.newInputStream(p)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ImportException("cannot read " + p + ": " + e.getMessage(), e);
-    }
-  }
-
-  static int[] ints(JsonArray a) {
-    int[] r = new int[a.size()];
-    for (int i = 0; i < r.length; i++) r[i] = a.get(i).isJsonNull() ? -1 : a.get(i).getAsInt();
+  /** A shape from a config: integers, {@code null} (Keras' {@code None}) as -1. */
+  static int[] ints(JsonValue a) throws ImportException {
+    List<JsonValue> e = a.elements();
+    int[] r = new int[e.size()];
+    for (int i = 0; i < r.length; i++) r[i] = e.get(i).isAbsent() ? -1 : e.get(i).asInt();
     return r;
   }
 }

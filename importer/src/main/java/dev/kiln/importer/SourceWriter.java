@@ -1,63 +1,89 @@
 package dev.kiln.importer;
 
+import com.palantir.javapoet.AnnotationSpec;
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.JavaFile;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.kiln.Call;
+import dev.kiln.Layer;
+import dev.kiln.Model;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
 import dev.kiln.importer.ModelDef.CallNode;
 import dev.kiln.importer.ModelDef.Field;
 import dev.kiln.importer.ModelDef.Input;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import javax.lang.model.element.Modifier;
 
-/** Writes a {@link ModelDef} as the Kiln model a person would write. */
+/**
+ * Writes a {@link ModelDef} as the Kiln model a person would write, with JavaPoet: whatever came from the model
+ * file reaches the source only as a sanitized identifier (fields, locals, parameters, classes: {@link ModelDef}),
+ * an escaped literal ({@code $S}), or comment text restricted to characters that cannot end a comment or start
+ * an escape ({@link #commentText}).
+ */
 final class SourceWriter {
-  private final StringBuilder sb = new StringBuilder();
+  private static final ClassName TENSOR = ClassName.get(Tensor.class);
+
+  private SourceWriter() {}
 
   static String write(String pkg, ModelDef root, String origin) {
-    SourceWriter w = new SourceWriter();
-    if (!pkg.isEmpty()) w.sb.append("package ").append(pkg).append(";\n\n");
-    w.sb.append("import dev.kiln.*;\n");
-    w.sb.append("import dev.kiln.layers.*;\n\n");
-    w.sb.append("/**\n * Imported by kiln-import from ").append(origin).append(" (Keras ").append(root.kerasClass)
-        .append(" model '").append(root.kerasName).append("').\n */\n");
-    w.model(root, "", true);
-    return w.sb.toString();
+    ClassName self = ClassName.get(pkg, root.javaClass);
+    TypeSpec type = model(root, self, true)
+        .addJavadoc("Imported by kiln-import from $L (Keras $L model '$L').\n", commentText(origin), root.kerasClass,
+            commentText(root.kerasName))
+        .build();
+    return JavaFile.builder(pkg, type).indent("  ").skipJavaLangImports(true).build().toString();
   }
 
-  private void model(ModelDef m, String indent, boolean root) {
-    sb.append(indent).append(root ? "public final class " : "public static final class ").append(m.javaClass).append(" extends Model {\n");
-    String in = indent + "  ";
+  private static TypeSpec.Builder model(ModelDef m, ClassName self, boolean root) {
+    TypeSpec.Builder t = TypeSpec.classBuilder(self).superclass(Model.class)
+        .addModifiers(root ? new Modifier[] {Modifier.PUBLIC, Modifier.FINAL}
+            : new Modifier[] {Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL});
     for (Field f : m.fields) {
-      sb.append(in).append("@Layer final ").append(f.typeName()).append(' ').append(f.name).append(" = ")
-          .append(f.spec != null ? f.spec.source() : "new " + f.nested.javaClass + "()").append(";\n");
+      TypeName type = f.spec != null ? ClassName.get("dev.kiln.layers", f.spec.className) : self.nestedClass(f.nested.javaClass);
+      CodeBlock init = f.spec != null ? f.spec.code() : CodeBlock.of("new $T()", type);
+      t.addField(FieldSpec.builder(type, f.name, Modifier.FINAL).addAnnotation(Layer.class).initializer(init).build());
     }
-    sb.append('\n');
+    t.addMethod(call(m, root));
+    for (ModelDef n : m.nestedClasses) {
+      t.addType(model(n, self.nestedClass(n.javaClass), false)
+          .addJavadoc("Keras $L model '$L'.\n", n.kerasClass, commentText(n.kerasName))
+          .build());
+    }
+    return t;
+  }
+
+  private static MethodSpec call(ModelDef m, boolean root) {
     boolean training = m.takesTraining() && (root || m.inputs.size() == 1);
     boolean several = m.outputs.size() > 1;
-    sb.append(in).append("@Call\n");
-    StringBuilder params = new StringBuilder();
-    for (Input i : m.inputs) {
-      if (params.length() > 0) params.append(", ");
-      if (root) params.append("@Shape(").append(shape(i.shape)).append(") ");
-      params.append("Tensor ").append(i.name);
-    }
-    if (training) params.append(", boolean training");
-    String name = "call";
     boolean overrides = !root || clashesWithLayerCall(m.inputs.size(), training);
-    if (several && overrides) name = "forward";
-    if (!root) sb.append(in).append("@Override\n");
-    sb.append(in).append(root ? "public " : "protected ").append(several ? "Tensor[] " : "Tensor ").append(name)
-        .append('(').append(params).append(") {\n");
-    String body = in + "  ";
+    MethodSpec.Builder b = MethodSpec.methodBuilder(several && overrides ? "forward" : "call")
+        .addAnnotation(Call.class)
+        .addModifiers(root ? Modifier.PUBLIC : Modifier.PROTECTED)
+        .returns(several ? ArrayTypeName.of(TENSOR) : TENSOR);
+    if (!root) b.addAnnotation(Override.class);
+    for (Input i : m.inputs) {
+      ParameterSpec.Builder p = ParameterSpec.builder(TENSOR, i.name);
+      if (root) p.addAnnotation(AnnotationSpec.builder(Shape.class).addMember("value", "{$L}", dims(i.shape)).build());
+      b.addParameter(p.build());
+    }
+    if (training) b.addParameter(TypeName.BOOLEAN, "training");
     for (CallNode c : m.calls) {
-      sb.append(body).append("Tensor ").append(c.output).append(" = ").append(c.field.name).append(".apply(")
-          .append(String.join(", ", c.inputs));
-      if (c.field.takesTraining() && c.inputs.size() == 1) sb.append(training ? ", training" : ", false");
-      sb.append(");\n");
+      CodeBlock.Builder args = CodeBlock.builder();
+      for (int k = 0; k < c.inputs.size(); k++) args.add(k == 0 ? "$N" : ", $N", c.inputs.get(k));
+      if (c.field.takesTraining() && c.inputs.size() == 1) args.add(training ? ", training" : ", false");
+      b.addStatement("$T $N = $N.apply($L)", TENSOR, c.output, c.field.name, args.build());
     }
-    if (several) sb.append(body).append("return new Tensor[] {").append(String.join(", ", m.outputs)).append("};\n");
-    else sb.append(body).append("return ").append(m.outputs.get(0)).append(";\n");
-    sb.append(in).append("}\n");
-    for (ModelDef n : m.nestedClasses) {
-      sb.append('\n').append(in).append("/** Keras ").append(n.kerasClass).append(" model '").append(n.kerasName).append("'. */\n");
-      model(n, in, false);
-    }
-    sb.append(indent).append("}\n");
+    if (several) b.addStatement("return new $T[] {$L}", TENSOR, names(m.outputs));
+    else b.addStatement("return $N", m.outputs.get(0));
+    return b.build();
   }
 
   /** A root @Call named call with these parameters would override AbstractLayer.call and so must return Tensor. */
@@ -65,9 +91,44 @@ final class SourceWriter {
     return inputs == 1 || (inputs == 2 && !training);
   }
 
-  private static String shape(int[] s) {
-    StringBuilder b = new StringBuilder("{");
-    for (int i = 0; i < s.length; i++) b.append(i == 0 ? "" : ", ").append(s[i]);
-    return b.append('}').toString();
+  private static CodeBlock dims(int[] shape) {
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (int i = 0; i < shape.length; i++) b.add(i == 0 ? "$L" : ", $L", shape[i]);
+    return b.build();
+  }
+
+  private static CodeBlock names(List<String> names) {
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (int i = 0; i < names.size(); i++) b.add(i == 0 ? "$N" : ", $N", names.get(i));
+    return b.build();
+  }
+
+  /** How much of a name a comment shows. */
+  static final int COMMENT_CHARS = 80;
+
+  /**
+   * {@code s} as comment text: letters, digits and {@code _ - . : /} and spaces as they are, every other
+   * character percent-encoded as its UTF-8 bytes ({@code *} is {@code %2A}, a backslash {@code %5C}), so that
+   * nothing can end the comment, start a unicode escape, or open a Javadoc tag or HTML; at most
+   * {@value #COMMENT_CHARS} characters of {@code s}.
+   */
+  static String commentText(String s) {
+    boolean cut = s.length() > COMMENT_CHARS;
+    String head = cut ? s.substring(0, COMMENT_CHARS) : s;
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < head.length(); ) {
+      int cp = head.codePointAt(i);
+      i += Character.charCount(cp);
+      boolean plain = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')
+          || cp == '_' || cp == '-' || cp == '.' || cp == ':' || cp == '/' || cp == ' ';
+      if (plain) {
+        sb.append((char) cp);
+      } else {
+        for (byte b : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
+          sb.append('%').append(String.format("%02X", b & 0xff));
+        }
+      }
+    }
+    return cut ? sb.append("...").toString() : sb.toString();
   }
 }

@@ -2,6 +2,7 @@ package dev.kiln.importer;
 
 import dev.kiln.Tensor;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,6 +39,8 @@ abstract class WeightStore {
   /** Weights stored under names such as {@code dense_1/kernel} (maybe with scopes before, and {@code :0} after). */
   static final class Named extends WeightStore {
     private final Map<String, Tensor> byName = new LinkedHashMap<>();
+    /** Names by their last two segments ({@code dense_1/kernel}), for the lookup by suffix. */
+    private final Map<String, List<String>> byTail = new HashMap<>();
     private final Set<String> used = new LinkedHashSet<>();
     private final String what;
 
@@ -45,9 +48,19 @@ abstract class WeightStore {
       this.what = what;
     }
 
-    void put(String name, Tensor t) {
+    void put(String name, Tensor t) throws ImportException {
       if (name.endsWith(":0")) name = name.substring(0, name.length() - 2);
-      byName.put(name, t);
+      if (byName.size() >= ImportLimits.MAX_WEIGHTS && !byName.containsKey(name)) {
+        throw new ImportException(what + " holds more than " + ImportLimits.MAX_WEIGHTS + " weights (a limit of kiln-import)");
+      }
+      if (byName.put(name, t) == null) byTail.computeIfAbsent(tail(name), k -> new ArrayList<>()).add(name);
+    }
+
+    /** The last two '/'-separated segments of {@code name} (all of it if it has fewer). */
+    private static String tail(String name) {
+      int last = name.lastIndexOf('/');
+      int before = last <= 0 ? -1 : name.lastIndexOf('/', last - 1);
+      return name.substring(before + 1);
     }
 
     @Override
@@ -57,7 +70,7 @@ abstract class WeightStore {
         String key = find(layer, w);
         if (key == null) {
           throw new ImportException("layer '" + layer.describe() + "': weight '" + w + "' is not in " + what
-              + " (it has " + byName.keySet() + ")");
+              + " (it has " + preview(byName.keySet()) + ")");
         }
         used.add(key);
         out.add(byName.get(key));
@@ -71,7 +84,9 @@ abstract class WeightStore {
       if (byName.containsKey(full)) return full;
       if (byName.containsKey(local)) return local;
       String best = null;
-      for (String k : byName.keySet()) {
+      List<String> candidates = byTail.get(tail("/" + local));
+      if (candidates == null) return null;
+      for (String k : candidates) {
         if (k.endsWith("/" + local)) {
           if (best == null || (k.startsWith(layer.names.get(0) + "/") && !best.startsWith(layer.names.get(0) + "/"))) best = k;
         }
@@ -87,9 +102,17 @@ abstract class WeightStore {
     }
   }
 
+  /** At most 20 names, for a message. */
+  static String preview(Set<String> names) {
+    if (names.size() <= 20) return names.toString();
+    List<String> first = new ArrayList<>(names).subList(0, 20);
+    return first.toString().replaceFirst("]$", ", ... " + (names.size() - 20) + " more]");
+  }
+
   /** Keras 3: {@code layers/dense/vars/0}, {@code layers/functional/layers/dense_1/vars/1}. */
   static final class Positional extends WeightStore {
     private final Map<String, List<Tensor>> byPath = new LinkedHashMap<>();
+    private int count;
     private final Set<String> used = new LinkedHashSet<>();
     private final String what;
 
@@ -97,7 +120,11 @@ abstract class WeightStore {
       this.what = what;
     }
 
-    void put(String layerPath, List<Tensor> vars) {
+    void put(String layerPath, List<Tensor> vars) throws ImportException {
+      count += vars.size();
+      if (count > ImportLimits.MAX_WEIGHTS) {
+        throw new ImportException(what + " holds more than " + ImportLimits.MAX_WEIGHTS + " weights (a limit of kiln-import)");
+      }
       byPath.put(layerPath, vars);
     }
 

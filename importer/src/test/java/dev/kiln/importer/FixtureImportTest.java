@@ -3,18 +3,16 @@ package dev.kiln.importer;
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import dev.kiln.io.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,14 +39,17 @@ class FixtureImportTest {
   }
 
 
+  /** A fixture's reference.json: {inputs: [...], outputs: [...]}, each {shape, data}. */
+  static Map<?, ?> reference(Path referenceJson) throws Exception {
+    return (Map<?, ?>) Json.parse(new String(Files.readAllBytes(referenceJson), StandardCharsets.UTF_8));
+  }
+
   static Tensor[] inputs(Path referenceJson) throws Exception {
-    JsonObject ref = JsonParser.parseString(new String(Files.readAllBytes(referenceJson), StandardCharsets.UTF_8)).getAsJsonObject();
-    return tensors(ref.getAsJsonArray("inputs")).toArray(new Tensor[0]);
+    return tensors(reference(referenceJson).get("inputs")).toArray(new Tensor[0]);
   }
 
   static void compare(List<Tensor> actual, Path referenceJson, String what) throws Exception {
-    JsonObject ref = JsonParser.parseString(new String(Files.readAllBytes(referenceJson), StandardCharsets.UTF_8)).getAsJsonObject();
-    List<Tensor> expected = tensors(ref.getAsJsonArray("outputs"));
+    List<Tensor> expected = tensors(reference(referenceJson).get("outputs"));
     assertThat(actual).hasSize(expected.size());
     for (int i = 0; i < expected.size(); i++) {
       assertWithMessage("%s output %s", what, i).that(maxAbsDiff(actual.get(i), expected.get(i))).isAtMost(TOLERANCE);
@@ -59,9 +60,9 @@ class FixtureImportTest {
   static void checkAgainstReference(Path dir, String pkg, String cls, Path referenceJson) throws Exception {
     CompiledImport compiled = CompiledImport.compile(dir, pkg, cls);
     Weights w = Weights.load(dir.resolve(cls + ".safetensors").toFile());
-    JsonObject ref = JsonParser.parseString(new String(Files.readAllBytes(referenceJson), StandardCharsets.UTF_8)).getAsJsonObject();
-    List<Tensor> inputs = tensors(ref.getAsJsonArray("inputs"));
-    List<Tensor> expected = tensors(ref.getAsJsonArray("outputs"));
+    Map<?, ?> ref = reference(referenceJson);
+    List<Tensor> inputs = tensors(ref.get("inputs"));
+    List<Tensor> expected = tensors(ref.get("outputs"));
     Tensor[] in = inputs.toArray(new Tensor[0]);
     List<Tensor> session = compiled.runSession(w, in);
     List<Tensor> eager = compiled.runEager(w, in);
@@ -74,16 +75,16 @@ class FixtureImportTest {
     }
   }
 
-  static List<Tensor> tensors(JsonArray a) {
+  static List<Tensor> tensors(Object array) {
     List<Tensor> out = new ArrayList<>();
-    for (JsonElement e : a) {
-      JsonObject o = e.getAsJsonObject();
-      JsonArray s = o.getAsJsonArray("shape");
+    for (Object e : (List<?>) array) {
+      Map<?, ?> o = (Map<?, ?>) e;
+      List<?> s = (List<?>) o.get("shape");
       int[] shape = new int[s.size()];
-      for (int i = 0; i < shape.length; i++) shape[i] = s.get(i).getAsInt();
-      JsonArray d = o.getAsJsonArray("data");
+      for (int i = 0; i < shape.length; i++) shape[i] = ((Number) s.get(i)).intValue();
+      List<?> d = (List<?>) o.get("data");
       float[] data = new float[d.size()];
-      for (int i = 0; i < data.length; i++) data[i] = d.get(i).getAsFloat();
+      for (int i = 0; i < data.length; i++) data[i] = ((Number) d.get(i)).floatValue();
       out.add(Tensor.of(data, shape));
     }
     return out;

@@ -1,10 +1,7 @@
 package dev.kiln.importer;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.kiln.Tensor;
+import dev.kiln.io.Json;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;
@@ -16,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -36,19 +34,27 @@ final class KerasFileWriter {
 
   // ---- Keras 3 ---------------------------------------------------------------------------------------------------
 
+  private String topologyClass() {
+    return (String) map(tfjs.topology.raw()).get("class_name");
+  }
+
+  private Object topologyConfig() {
+    return map(tfjs.topology.raw()).get("config");
+  }
+
   void writeKeras3(Path file) throws Exception {
-    JsonObject config = keras3Model(tfjs.topology.get("class_name").getAsString(), tfjs.topology.get("config"));
+    Map<String, Object> config = keras3Model(topologyClass(), topologyConfig());
     Path h5 = Files.createTempFile("model.weights", ".h5");
     try (WritableHdfFile f = HdfFile.write(h5)) {
       WritableGroup layers = f.putGroup("layers");
-      keras3Weights(tfjs.topology.get("class_name").getAsString(), tfjs.topology.get("config"), layers, new ArrayList<>());
+      keras3Weights(topologyClass(), topologyConfig(), layers, new ArrayList<>());
       f.putGroup("optimizer").putGroup("vars");
     }
     try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
       zip.putNextEntry(new ZipEntry("metadata.json"));
       zip.write("{\"keras_version\": \"3.6.0\", \"date_saved\": \"2024-01-01@00:00:00\"}".getBytes(StandardCharsets.UTF_8));
       zip.putNextEntry(new ZipEntry("config.json"));
-      zip.write(config.toString().getBytes(StandardCharsets.UTF_8));
+      zip.write(Json.write(config).getBytes(StandardCharsets.UTF_8));
       zip.putNextEntry(new ZipEntry("model.weights.h5"));
       zip.write(Files.readAllBytes(h5));
       zip.closeEntry();
@@ -56,123 +62,115 @@ final class KerasFileWriter {
     Files.delete(h5);
   }
 
-  private static JsonObject dtypePolicy() {
-    return JsonParser.parseString("{\"module\": \"keras\", \"class_name\": \"DTypePolicy\", \"config\": {\"name\": \"float32\"},"
-        + " \"registered_name\": null}").getAsJsonObject();
+  private static Map<String, Object> dtypePolicy() {
+    return map(parse("{\"module\": \"keras\", \"class_name\": \"DTypePolicy\", \"config\": {\"name\": \"float32\"},"
+        + " \"registered_name\": null}"));
   }
 
-  private JsonObject keras3Model(String cls, JsonElement cfg) {
-    JsonObject out = new JsonObject();
-    out.addProperty("module", "keras");
-    JsonObject c = new JsonObject();
+  private Map<String, Object> keras3Model(String cls, Object cfg) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("module", "keras");
+    Map<String, Object> c = new LinkedHashMap<>();
     if (cls.equals("Sequential")) {
-      out.addProperty("class_name", "Sequential");
-      JsonArray src = cfg.isJsonArray() ? cfg.getAsJsonArray() : cfg.getAsJsonObject().getAsJsonArray("layers");
-      c.addProperty("name", cfg.isJsonObject() ? cfg.getAsJsonObject().get("name").getAsString() : "sequential");
-      JsonArray layers = new JsonArray();
-      JsonObject first = src.get(0).getAsJsonObject().getAsJsonObject("config");
-      JsonObject input = new JsonObject();
-      input.addProperty("module", "keras.layers");
-      input.addProperty("class_name", "InputLayer");
-      JsonObject ic = new JsonObject();
-      ic.add("batch_shape", first.get("batch_input_shape"));
-      ic.add("dtype", new com.google.gson.JsonPrimitive("float32"));
-      ic.addProperty("sparse", false);
-      ic.addProperty("name", "input_layer");
-      input.add("config", ic);
+      out.put("class_name", "Sequential");
+      List<Object> src = layers(cfg);
+      c.put("name", cfg instanceof Map ? map(cfg).get("name") : "sequential");
+      List<Object> layers = new ArrayList<>();
+      Map<String, Object> first = map(map(src.get(0)).get("config"));
+      Map<String, Object> input = new LinkedHashMap<>();
+      input.put("module", "keras.layers");
+      input.put("class_name", "InputLayer");
+      Map<String, Object> ic = new LinkedHashMap<>();
+      ic.put("batch_shape", first.get("batch_input_shape"));
+      ic.put("dtype", "float32");
+      ic.put("sparse", false);
+      ic.put("name", "input_layer");
+      input.put("config", ic);
       layers.add(input);
-      for (JsonElement l : src) layers.add(keras3Layer(l.getAsJsonObject(), false));
-      c.add("layers", layers);
-      c.addProperty("trainable", true);
+      for (Object l : src) layers.add(keras3Layer(map(l), false));
+      c.put("layers", layers);
+      c.put("trainable", true);
     } else {
-      out.addProperty("class_name", "Functional");
-      JsonObject src = cfg.getAsJsonObject();
-      c.addProperty("name", src.get("name").getAsString());
-      JsonArray layers = new JsonArray();
-      for (JsonElement l : src.getAsJsonArray("layers")) layers.add(keras3Layer(l.getAsJsonObject(), true));
-      c.add("layers", layers);
-      c.add("input_layers", src.get("input_layers"));
-      c.add("output_layers", src.get("output_layers"));
-      c.addProperty("trainable", true);
+      out.put("class_name", "Functional");
+      Map<String, Object> src = map(cfg);
+      c.put("name", src.get("name"));
+      List<Object> layers = new ArrayList<>();
+      for (Object l : list(src.get("layers"))) layers.add(keras3Layer(map(l), true));
+      c.put("layers", layers);
+      c.put("input_layers", src.get("input_layers"));
+      c.put("output_layers", src.get("output_layers"));
+      c.put("trainable", true);
     }
-    out.add("config", c);
-    out.add("registered_name", null);
+    out.put("config", c);
+    out.put("registered_name", Json.NULL);
     return out;
   }
 
-  private JsonObject keras3Layer(JsonObject l, boolean functional) {
-    String cls = l.get("class_name").getAsString();
-    JsonObject out;
+  private Map<String, Object> keras3Layer(Map<String, Object> l, boolean functional) {
+    String cls = (String) l.get("class_name");
+    Map<String, Object> out;
     if (cls.equals("Sequential") || cls.equals("Model")) {
       out = keras3Model(cls, l.get("config"));
     } else {
-      out = new JsonObject();
-      out.addProperty("module", "keras.layers");
-      out.addProperty("class_name", cls);
-      JsonObject c = l.getAsJsonObject("config").deepCopy();
+      out = new LinkedHashMap<>();
+      out.put("module", "keras.layers");
+      out.put("class_name", cls);
+      Map<String, Object> c = map(parse(Json.write(l.get("config")))); // a deep copy
       if (cls.equals("InputLayer")) {
-        c.add("batch_shape", c.remove("batch_input_shape"));
+        c.put("batch_shape", c.remove("batch_input_shape"));
       } else {
         c.remove("batch_input_shape");
-        c.add("dtype", dtypePolicy());
+        c.put("dtype", dtypePolicy());
       }
-      if (cls.equals("LeakyReLU")) c.add("negative_slope", c.remove("alpha"));
-      out.add("config", c);
-      out.add("registered_name", null);
+      if (cls.equals("LeakyReLU")) c.put("negative_slope", c.remove("alpha"));
+      out.put("config", c);
+      out.put("registered_name", Json.NULL);
     }
     if (functional) {
-      out.add("name", l.get("name"));
-      JsonArray nodes = new JsonArray();
-      for (JsonElement call : l.getAsJsonArray("inbound_nodes")) {
-        JsonArray tensors = new JsonArray();
-        for (JsonElement r : call.getAsJsonArray()) {
-          JsonArray ref = r.getAsJsonArray();
-          JsonObject kt = new JsonObject();
-          kt.addProperty("class_name", "__keras_tensor__");
-          JsonObject kc = new JsonObject();
-          kc.add("shape", new JsonArray());
-          kc.addProperty("dtype", "float32");
-          JsonArray hist = new JsonArray();
-          hist.add(ref.get(0));
-          hist.add(ref.get(1));
-          hist.add(ref.get(2));
-          kc.add("keras_history", hist);
-          kt.add("config", kc);
+      out.put("name", l.get("name"));
+      List<Object> nodes = new ArrayList<>();
+      for (Object call : list(l.get("inbound_nodes"))) {
+        List<Object> tensors = new ArrayList<>();
+        for (Object r : list(call)) {
+          List<Object> ref = list(r);
+          Map<String, Object> kc = new LinkedHashMap<>();
+          kc.put("shape", new ArrayList<>());
+          kc.put("dtype", "float32");
+          kc.put("keras_history", List.of(ref.get(0), ref.get(1), ref.get(2)));
+          Map<String, Object> kt = new LinkedHashMap<>();
+          kt.put("class_name", "__keras_tensor__");
+          kt.put("config", kc);
           tensors.add(kt);
         }
-        JsonObject node = new JsonObject();
-        JsonArray args = new JsonArray();
-        if (tensors.size() == 1) args.add(tensors.get(0));
-        else args.add(tensors);
-        node.add("args", args);
-        node.add("kwargs", new JsonObject());
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("args", List.of(tensors.size() == 1 ? tensors.get(0) : tensors));
+        node.put("kwargs", new LinkedHashMap<>());
         nodes.add(node);
       }
-      out.add("inbound_nodes", nodes);
+      out.put("inbound_nodes", nodes);
     }
     return out;
   }
 
   /** {@code layers/<snake_case(class)>[_n]/vars/<i>} in model.layers order, nested models recursively. */
-  private void keras3Weights(String cls, JsonElement cfg, WritableGroup layersGroup, List<String> scope) throws ImportException {
-    JsonArray layers = cfg.isJsonArray() ? cfg.getAsJsonArray() : cfg.getAsJsonObject().getAsJsonArray("layers");
+  private void keras3Weights(String cls, Object cfg, WritableGroup layersGroup, List<String> scope) throws ImportException {
     Map<String, Integer> counters = new HashMap<>();
-    for (JsonElement le : layers) {
-      JsonObject l = le.getAsJsonObject();
-      String lc = l.get("class_name").getAsString();
+    for (Object le : layers(cfg)) {
+      Map<String, Object> l = map(le);
+      String lc = (String) l.get("class_name");
       if (lc.equals("InputLayer")) continue;
       String kc = lc.equals("Model") ? "Functional" : lc;
       String snake = GraphBuilder.snakeCase(kc);
       int n = counters.merge(snake, 1, Integer::sum) - 1;
       WritableGroup g = layersGroup.putGroup(n == 0 ? snake : snake + "_" + n);
-      String name = l.getAsJsonObject("config").get("name").getAsString();
+      String name = (String) map(l.get("config")).get("name");
       List<String> inner = new ArrayList<>(scope);
       inner.add(name);
       if (lc.equals("Sequential") || lc.equals("Model")) {
         keras3Weights(lc, l.get("config"), g.putGroup("layers"), inner);
         continue;
       }
-      List<String> names = LayerConverter.convert(name, lc, l.getAsJsonObject("config"), ModelReader.Format.KERAS3).weightNames;
+      List<String> names = LayerConverter.convert(name, lc, value(l.get("config")), ModelReader.Format.KERAS3).weightNames;
       WritableGroup vars = g.putGroup("vars");
       List<Tensor> ts = tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), names);
       for (int i = 0; i < ts.size(); i++) vars.putDataset(Integer.toString(i), nested(ts.get(i)));
@@ -183,22 +181,20 @@ final class KerasFileWriter {
 
   /** {@code chunked}: write {@code layer_names} as {@code layer_names0}, {@code layer_names1} (Keras' form for long attributes). */
   void writeH5(Path file, boolean chunked) throws Exception {
-    JsonObject topo = new JsonObject();
-    topo.add("class_name", tfjs.topology.get("class_name"));
-    topo.add("config", tfjs.topology.get("config"));
+    Map<String, Object> topo = new LinkedHashMap<>();
+    topo.put("class_name", topologyClass());
+    topo.put("config", topologyConfig());
     try (WritableHdfFile f = HdfFile.write(file)) {
       f.putAttribute("keras_version", "2.15.0");
       f.putAttribute("backend", "tensorflow");
-      f.putAttribute("model_config", topo.toString());
+      f.putAttribute("model_config", Json.write(topo));
       WritableGroup mw = f.putGroup("model_weights");
       mw.putAttribute("keras_version", "2.15.0");
       mw.putAttribute("backend", "tensorflow");
-      JsonElement cfg = tfjs.topology.get("config");
-      JsonArray layers = cfg.isJsonArray() ? cfg.getAsJsonArray() : cfg.getAsJsonObject().getAsJsonArray("layers");
       List<String> layerNames = new ArrayList<>();
-      for (JsonElement le : layers) {
-        JsonObject l = le.getAsJsonObject();
-        String name = l.getAsJsonObject("config").get("name").getAsString();
+      for (Object le : layers(topologyConfig())) {
+        Map<String, Object> l = map(le);
+        String name = (String) map(l.get("config")).get("name");
         layerNames.add(name);
         WritableGroup g = mw.putGroup(name);
         List<String> weightNames = new ArrayList<>();
@@ -233,19 +229,17 @@ final class KerasFileWriter {
   }
 
   /** Keras 2 legacy order: a layer's weights; a nested model's, all of its layers' (named {@code inner/kernel:0}). */
-  private void h5LayerWeights(JsonObject l, List<String> scope, List<String> names, List<Tensor> tensors) throws ImportException {
-    String cls = l.get("class_name").getAsString();
-    String name = l.getAsJsonObject("config").get("name").getAsString();
+  private void h5LayerWeights(Map<String, Object> l, List<String> scope, List<String> names, List<Tensor> tensors) throws ImportException {
+    String cls = (String) l.get("class_name");
+    String name = (String) map(l.get("config")).get("name");
     List<String> inner = new ArrayList<>(scope);
     inner.add(name);
     if (cls.equals("Sequential") || cls.equals("Model")) {
-      JsonElement cfg = l.get("config");
-      JsonArray layers = cfg.isJsonArray() ? cfg.getAsJsonArray() : cfg.getAsJsonObject().getAsJsonArray("layers");
-      for (JsonElement x : layers) h5LayerWeights(x.getAsJsonObject(), inner, names, tensors);
+      for (Object x : layers(l.get("config"))) h5LayerWeights(map(x), inner, names, tensors);
       return;
     }
     if (cls.equals("InputLayer")) return;
-    List<String> wn = LayerConverter.convert(name, cls, l.getAsJsonObject("config"), ModelReader.Format.KERAS2_H5).weightNames;
+    List<String> wn = LayerConverter.convert(name, cls, value(l.get("config")), ModelReader.Format.KERAS2_H5).weightNames;
     tensors.addAll(tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), wn));
     for (String w : wn) names.add(name + "/" + w + ":0");
   }
@@ -269,4 +263,33 @@ final class KerasFileWriter {
     for (int i = 0; i < shape[d]; i++) fill(Array.get(arr, i), shape, d + 1, flat, pos);
   }
 
+
+  // ---- JSON trees (the runtime's Json: maps, lists, strings, numbers) -------------------------------------
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> map(Object o) {
+    return (Map<String, Object>) o;
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<Object> list(Object o) {
+    return (List<Object>) o;
+  }
+
+  /** A model config's layers: the config itself (old Sequential form) or its "layers". */
+  private static List<Object> layers(Object cfg) {
+    return cfg instanceof List ? list(cfg) : list(map(cfg).get("layers"));
+  }
+
+  static Object parse(String json) {
+    try {
+      return Json.parse(json);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static JsonValue value(Object config) throws ImportException {
+    return JsonValue.parse(Json.write(config), "test", "config");
+  }
 }

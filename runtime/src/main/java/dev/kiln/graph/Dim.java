@@ -91,7 +91,13 @@ public final class Dim {
     System.arraycopy(symbols, 0, s, 0, symbols.length);
     System.arraycopy(o.symbols, 0, s, symbols.length, o.symbols.length);
     Arrays.sort(s);
-    return make(Math.multiplyExact(coefficient, o.coefficient), s);
+    long c;
+    try {
+      c = Math.multiplyExact(coefficient, o.coefficient);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("dimension " + this + " * " + o + " overflows a long");
+    }
+    return make(c, s);
   }
 
   public Dim times(long factor) {

@@ -1,10 +1,13 @@
 package dev.kiln.io;
 
+import dev.kiln.DType;
 import dev.kiln.Shapes;
 import dev.kiln.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Bounded reads and element decoding shared by the safetensors and npy readers. */
 final class DataReader {
@@ -92,46 +95,60 @@ final class DataReader {
   }
 
   /**
-   * Reads and decodes {@code product(shape)} elements. If {@code preallocate} the caller has checked that
-   * the bytes exist (e.g. against the file size); otherwise the output grows with the bytes actually read.
+   * Reads and decodes {@code product(shape)} elements into the tensor's own storage (4 bytes per element, BOOL
+   * included). With {@code sizeChecked} the caller has checked that the bytes exist (against a file's size) or
+   * fit its budget, and the storage is allocated at once; otherwise the raw bytes are read first, in chunks,
+   * so that a lying shape costs no more memory than the bytes actually present.
    */
-  static Tensor readTensor(InputStream in, Encoding enc, int[] shape, boolean preallocate, String what)
+  static Tensor readTensor(InputStream in, Encoding enc, int[] shape, boolean sizeChecked, String what)
       throws IOException {
     int count = count(shape);
     long total = (long) count * enc.size;
-    int cap = preallocate ? count : Math.min(count, CHUNK);
-    float[] f = enc.floating ? new float[cap] : null;
-    int[] v = enc.floating ? null : new int[cap];
-    byte[] buf = new byte[(int) Math.min(CHUNK, Math.max(total, 1))];
+    List<byte[]> chunks = sizeChecked ? null : readChunks(in, total, what);
+    Tensor t = enc == Encoding.BOOL ? Tensor.zeros(DType.BOOL, shape)
+        : enc == Encoding.I32 ? Tensor.wrapInts(new int[count], shape)
+        : Tensor.wrap(new float[count], shape);
+    float[] f = enc.floating ? t.floatBuffer() : null;
+    int[] v = enc.floating ? null : t.intBuffer();
+    byte[] buf = sizeChecked ? new byte[(int) Math.min(CHUNK, Math.max(total, 1))] : null;
     int pos = 0;
     long done = 0;
-    while (done < total) {
-      int n = (int) Math.min(buf.length, total - done);
-      int got = readUpTo(in, buf, 0, n);
-      if (got < n) {
-        throw new WeightsFormatException(
-            what + ": truncated data: expected " + total + " bytes, found " + (done + got));
+    for (int c = 0; done < total; c++) {
+      byte[] b;
+      int n;
+      if (chunks != null) {
+        b = chunks.set(c, null); // let each chunk go once decoded
+        n = b.length;
+      } else {
+        b = buf;
+        n = (int) Math.min(buf.length, total - done);
+        int got = readUpTo(in, buf, 0, n);
+        if (got < n) throw truncated(what, total, done + got);
       }
       int k = n / enc.size; // CHUNK is a multiple of every element size
-      if (pos + k > cap) {
-        cap = (int) Math.min(count, Math.max((long) pos + k, 2L * cap));
-        if (f != null) f = Arrays.copyOf(f, cap);
-        else v = Arrays.copyOf(v, cap);
-      }
-      decode(enc, buf, k, f, v, pos);
+      decode(enc, b, k, f, v, pos);
       pos += k;
       done += n;
     }
-    switch (enc) {
-      case I32:
-        return Tensor.wrapInts(v, shape);
-      case BOOL:
-        boolean[] b = new boolean[count];
-        for (int i = 0; i < count; i++) b[i] = v[i] != 0;
-        return Tensor.ofBooleans(b, shape);
-      default:
-        return Tensor.wrap(f, shape);
+    return t;
+  }
+
+  /** Reads {@code total} bytes as chunks of at most {@link #CHUNK} bytes, each a whole number of elements. */
+  private static List<byte[]> readChunks(InputStream in, long total, String what) throws IOException {
+    List<byte[]> chunks = new ArrayList<byte[]>();
+    long done = 0;
+    while (done < total) {
+      byte[] b = new byte[(int) Math.min(CHUNK, total - done)];
+      int got = readUpTo(in, b, 0, b.length);
+      if (got < b.length) throw truncated(what, total, done + got);
+      chunks.add(b);
+      done += got;
     }
+    return chunks;
+  }
+
+  private static WeightsFormatException truncated(String what, long expected, long found) {
+    return new WeightsFormatException(what + ": truncated data: expected " + expected + " bytes, found " + found);
   }
 
   private static void decode(Encoding enc, byte[] b, int k, float[] f, int[] v, int pos) {

@@ -1,48 +1,99 @@
 package dev.kiln.io;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A minimal strict JSON (RFC 8259) parser for safetensors headers. Objects become {@link LinkedHashMap}s
- * (key order kept; duplicate keys rejected), arrays {@link List}s, strings {@link String}s, numbers
- * {@link Num} (the literal text, converted on demand), {@code true}/{@code false} {@link Boolean}s and
- * {@code null} {@link #NULL}. Nesting is limited so a hostile header cannot overflow the stack.
+ * JSON documents as plain Java values, read with {@link JsonReader} (strict, with limits on size and depth)
+ * and written back. Objects become {@link LinkedHashMap}s (key order kept; a duplicate key is an error),
+ * arrays {@link List}s, strings {@link String}s, numbers {@link Num} (the literal text, converted on
+ * demand), {@code true}/{@code false} {@link Boolean}s and {@code null} {@link #NULL}.
+ *
+ * <pre>{@code
+ * Map<?, ?> doc = (Map<?, ?>) Json.parse("{\"units\": 10, \"name\": \"dense\"}");
+ * int units = ((Json.Num) doc.get("units")).intValue();
+ * String back = Json.write(doc);   // {"units":10,"name":"dense"}
+ * }</pre>
+ *
+ * <p>Kiln reads safetensors headers, model files and its tests' reference data with this one reader.
  */
-final class Json {
-  static final Object NULL = new Object() {
+public final class Json {
+  /** JSON {@code null} (a map's {@code get} returns Java {@code null} for a missing key). */
+  public static final Object NULL = new Object() {
     @Override
     public String toString() {
       return "null";
     }
   };
 
-  static final int MAX_DEPTH = 64;
+  private Json() {}
 
   /** A JSON number, kept as its literal text. */
-  static final class Num {
-    final String text;
+  public static final class Num extends Number {
+    private static final long serialVersionUID = 1L;
 
-    Num(String text) {
+    private final String text;
+
+    public Num(String text) {
       this.text = text;
     }
 
-    /** The value as a long if it is an integer literal that fits, else {@code null}. */
-    Long asLong() {
+    /** The value as a long if the literal is an integer that fits (no fraction, no exponent), else {@code null}. */
+    public Long asLong() {
       String t = text;
       boolean neg = t.startsWith("-");
-      String digits = neg ? t.substring(1) : t;
-      if (digits.isEmpty() || digits.length() > 19) return null;
-      for (int i = 0; i < digits.length(); i++) {
-        char c = digits.charAt(i);
+      int digits = t.length() - (neg ? 1 : 0);
+      if (digits == 0 || digits > 19) return null;
+      for (int i = neg ? 1 : 0; i < t.length(); i++) {
+        char c = t.charAt(i);
         if (c < '0' || c > '9') return null;
       }
       try {
         return Long.parseLong(t);
       } catch (NumberFormatException e) {
-        return null;
+        return null; // 19 digits beyond the long range
       }
+    }
+
+    /** The value as an int if the literal is an integer in the int range, else {@code null}. */
+    public Integer asInt() {
+      Long l = asLong();
+      return l != null && l == l.intValue() ? Integer.valueOf(l.intValue()) : null;
+    }
+
+    @Override
+    public int intValue() {
+      return (int) longValue();
+    }
+
+    @Override
+    public long longValue() {
+      Long l = asLong();
+      return l != null ? l : (long) doubleValue();
+    }
+
+    /** Rounded once, from the decimal text (not through double). */
+    @Override
+    public float floatValue() {
+      return Float.parseFloat(text);
+    }
+
+    @Override
+    public double doubleValue() {
+      return Double.parseDouble(text);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Num && ((Num) o).text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+      return text.hashCode();
     }
 
     @Override
@@ -51,224 +102,123 @@ final class Json {
     }
   }
 
-  /** A syntax error at a character offset. */
-  static final class SyntaxError extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    SyntaxError(String message, int offset) {
-      super(message + " at offset " + offset);
+  /** Parses one JSON document (default limits: see {@link JsonReader}). */
+  public static Object parse(String json) throws JsonException {
+    try {
+      return parse(JsonReader.of(json));
+    } catch (JsonException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new AssertionError(e); // reading a string cannot fail otherwise
     }
   }
 
-  private final String s;
-  private int pos;
-
-  private Json(String s) {
-    this.s = s;
-  }
-
-  /** Parses one JSON value; only whitespace may follow it. */
-  static Object parse(String text) throws SyntaxError {
-    Json p = new Json(text);
-    p.ws();
-    Object v = p.value(0);
-    p.ws();
-    if (p.pos != text.length()) throw p.error("unexpected " + p.describe() + " after the JSON value");
+  /** Reads one value from {@code reader}, then checks that the document ends there. */
+  public static Object parse(JsonReader reader) throws IOException {
+    Object v = readValue(reader);
+    reader.endDocument();
     return v;
   }
 
-  private Object value(int depth) throws SyntaxError {
-    if (depth > MAX_DEPTH) throw error("nesting deeper than " + MAX_DEPTH);
-    if (pos >= s.length()) throw error("unexpected end of input, expected a value");
-    char c = s.charAt(pos);
-    switch (c) {
-      case '{':
-        return object(depth);
-      case '[':
-        return array(depth);
-      case '"':
-        return string();
-      case 't':
-        literal("true");
-        return Boolean.TRUE;
-      case 'f':
-        literal("false");
-        return Boolean.FALSE;
-      case 'n':
-        literal("null");
+  /** Reads the next value from {@code reader} as a tree. */
+  public static Object readValue(JsonReader reader) throws IOException {
+    switch (reader.peek()) {
+      case BEGIN_OBJECT: {
+        reader.beginObject();
+        LinkedHashMap<String, Object> map = new LinkedHashMap<String, Object>();
+        while (reader.hasNext()) {
+          String key = reader.nextName();
+          if (map.containsKey(key)) throw reader.error("duplicate key " + quote(key));
+          map.put(key, readValue(reader));
+        }
+        reader.endObject();
+        return map;
+      }
+      case BEGIN_ARRAY: {
+        reader.beginArray();
+        List<Object> list = new ArrayList<Object>();
+        while (reader.hasNext()) list.add(readValue(reader));
+        reader.endArray();
+        return list;
+      }
+      case STRING:
+        return reader.nextString();
+      case NUMBER:
+        return new Num(reader.nextNumber());
+      case BOOLEAN:
+        return reader.nextBoolean();
+      case NULL:
+        reader.nextNull();
         return NULL;
       default:
-        if (c == '-' || (c >= '0' && c <= '9')) return number();
-        throw error("unexpected " + describe() + ", expected a value");
+        throw reader.error("expected a value, found " + reader.peek());
     }
   }
 
-  private LinkedHashMap<String, Object> object(int depth) throws SyntaxError {
-    pos++; // {
-    LinkedHashMap<String, Object> map = new LinkedHashMap<String, Object>();
-    ws();
-    if (peek() == '}') {
-      pos++;
-      return map;
-    }
-    while (true) {
-      ws();
-      if (peek() != '"') throw error("unexpected " + describe() + ", expected a string key");
-      int keyAt = pos;
-      String key = string();
-      ws();
-      expect(':');
-      ws();
-      Object v = value(depth + 1);
-      if (map.containsKey(key)) throw new SyntaxError("duplicate key \"" + key + "\"", keyAt);
-      map.put(key, v);
-      ws();
-      char c = peek();
-      if (c == ',') {
-        pos++;
-      } else if (c == '}') {
-        pos++;
-        return map;
-      } else {
-        throw error("unexpected " + describe() + ", expected ',' or '}'");
-      }
-    }
-  }
-
-  private List<Object> array(int depth) throws SyntaxError {
-    pos++; // [
-    List<Object> list = new ArrayList<Object>();
-    ws();
-    if (peek() == ']') {
-      pos++;
-      return list;
-    }
-    while (true) {
-      ws();
-      list.add(value(depth + 1));
-      ws();
-      char c = peek();
-      if (c == ',') {
-        pos++;
-      } else if (c == ']') {
-        pos++;
-        return list;
-      } else {
-        throw error("unexpected " + describe() + ", expected ',' or ']'");
-      }
-    }
-  }
-
-  private String string() throws SyntaxError {
-    pos++; // "
+  /**
+   * Writes {@code value} as compact JSON: maps (string keys), lists, strings, numbers (finite), booleans, and
+   * {@link #NULL} or {@code null}.
+   */
+  public static String write(Object value) {
     StringBuilder sb = new StringBuilder();
-    while (true) {
-      if (pos >= s.length()) throw error("unterminated string");
-      char c = s.charAt(pos++);
-      if (c == '"') return sb.toString();
-      if (c < 0x20) throw new SyntaxError("control character in string", pos - 1);
-      if (c != '\\') {
-        sb.append(c);
-        continue;
-      }
-      if (pos >= s.length()) throw error("unterminated escape");
-      char e = s.charAt(pos++);
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          sb.append(e);
-          break;
-        case 'b':
-          sb.append('\b');
-          break;
-        case 'f':
-          sb.append('\f');
-          break;
-        case 'n':
-          sb.append('\n');
-          break;
-        case 'r':
-          sb.append('\r');
-          break;
-        case 't':
-          sb.append('\t');
-          break;
-        case 'u':
-          int cp = 0;
-          for (int i = 0; i < 4; i++) {
-            if (pos >= s.length()) throw error("unterminated \\u escape");
-            int d = Character.digit(s.charAt(pos), 16);
-            if (d < 0) throw error("bad hex digit in \\u escape");
-            cp = cp * 16 + d;
-            pos++;
-          }
-          sb.append((char) cp);
-          break;
-        default:
-          throw new SyntaxError("bad escape \\" + e, pos - 2);
-      }
-    }
+    write(value, sb);
+    return sb.toString();
   }
 
-  private Num number() throws SyntaxError {
-    int start = pos;
-    if (peek() == '-') pos++;
-    if (peek() == '0') {
-      pos++;
-    } else if (isDigit(peek())) {
-      while (isDigit(peek())) pos++;
+  private static void write(Object v, StringBuilder sb) {
+    if (v == null || v == NULL) {
+      sb.append("null");
+    } else if (v instanceof String) {
+      quote((String) v, sb);
+    } else if (v instanceof Boolean || v instanceof Num || v instanceof Integer || v instanceof Long) {
+      sb.append(v);
+    } else if (v instanceof Number) {
+      double d = ((Number) v).doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) throw new IllegalArgumentException("JSON has no " + d);
+      sb.append(v);
+    } else if (v instanceof Map) {
+      sb.append('{');
+      boolean first = true;
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+        if (!(e.getKey() instanceof String)) throw new IllegalArgumentException("JSON keys are strings, not " + e.getKey());
+        if (!first) sb.append(',');
+        first = false;
+        quote((String) e.getKey(), sb);
+        sb.append(':');
+        write(e.getValue(), sb);
+      }
+      sb.append('}');
+    } else if (v instanceof List) {
+      sb.append('[');
+      boolean first = true;
+      for (Object x : (List<?>) v) {
+        if (!first) sb.append(',');
+        first = false;
+        write(x, sb);
+      }
+      sb.append(']');
     } else {
-      throw error("bad number");
-    }
-    if (peek() == '.') {
-      pos++;
-      if (!isDigit(peek())) throw error("bad number: digit expected after '.'");
-      while (isDigit(peek())) pos++;
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      pos++;
-      if (peek() == '+' || peek() == '-') pos++;
-      if (!isDigit(peek())) throw error("bad number: digit expected in exponent");
-      while (isDigit(peek())) pos++;
-    }
-    return new Num(s.substring(start, pos));
-  }
-
-  private void literal(String word) throws SyntaxError {
-    if (!s.startsWith(word, pos)) throw error("unexpected " + describe() + ", expected " + word);
-    pos += word.length();
-  }
-
-  private void expect(char c) throws SyntaxError {
-    if (peek() != c) throw error("unexpected " + describe() + ", expected '" + c + "'");
-    pos++;
-  }
-
-  private void ws() {
-    while (pos < s.length()) {
-      char c = s.charAt(pos);
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
-      pos++;
+      throw new IllegalArgumentException("cannot write a " + v.getClass().getName() + " as JSON");
     }
   }
 
-  /** The current character, or {@code 0} at the end (never a valid JSON structural character). */
-  private char peek() {
-    return pos < s.length() ? s.charAt(pos) : 0;
+  /** {@code s} as a JSON string literal. */
+  public static String quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2);
+    quote(s, sb);
+    return sb.toString();
   }
 
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
-  }
-
-  private String describe() {
-    if (pos >= s.length()) return "end of input";
-    char c = s.charAt(pos);
-    return c >= 0x20 && c < 0x7f ? "'" + c + "'" : String.format("character U+%04X", (int) c);
-  }
-
-  private SyntaxError error(String message) {
-    return new SyntaxError(message, pos);
+  /** Appends {@code s} as a JSON string literal (quotes, backslashes and control characters escaped). */
+  public static void quote(String s, StringBuilder sb) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') sb.append('\\').append(c);
+      else if (c == '\n') sb.append("\\n");
+      else if (c < 0x20 || c == 0x2028 || c == 0x2029) sb.append(String.format("\\u%04x", (int) c));
+      else sb.append(c);
+    }
+    sb.append('"');
   }
 }

@@ -1,20 +1,17 @@
 package dev.kiln.io;
 
 import dev.kiln.Tensor;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.Charset;
-import java.nio.charset.CodingErrorAction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads the <a href="https://github.com/huggingface/safetensors">safetensors</a> format: an 8-byte
@@ -22,6 +19,10 @@ import java.util.Map;
  * I32, BOOL, and F16 / BF16 (widened to float32). Validation follows the reference implementation: the
  * header is at most 100,000,000 bytes, tensors' byte ranges must tile the data buffer exactly (sorted by
  * offset, no gap, no overlap) and the buffer must end exactly where the last tensor ends.
+ *
+ * <p>The header is parsed as it streams in ({@link JsonReader}), never held whole: memory grows with the
+ * tensors it describes, not with its size; {@code __metadata__} is checked (an object of strings) and dropped.
+ * A tensor name may be at most {@link JsonReader#DEFAULT_MAX_STRING_CHARS} characters long.
  *
  * <p>Internal to {@link dev.kiln.Weights}; use that class.
  */
@@ -75,38 +76,37 @@ public final class SafetensorsReader {
           source + ": safetensors header length " + n + " is larger than the file (" + knownLength
               + " bytes, " + (knownLength - 8) + " after the length field)");
     }
-    byte[] headerBytes = DataReader.readExactly(in, n, source + ": safetensors header");
-    String header;
-    try {
-      header = Charset.forName("UTF-8").newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(headerBytes, 0, (int) n))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new WeightsFormatException(source + ": safetensors header is not valid UTF-8", e);
-    }
-    if (!header.startsWith("{")) {
-      throw new WeightsFormatException(
-          source + ": safetensors header is not a JSON object: it starts with " + preview(header));
-    }
-    Object parsed;
-    try {
-      parsed = Json.parse(header);
-    } catch (Json.SyntaxError e) {
-      throw new WeightsFormatException(source + ": safetensors header is not valid JSON: " + e.getMessage(), e);
-    }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> top = (Map<String, Object>) parsed; // starts with '{' and parsed: an object
-
     long bufferLength = knownLength >= 0 ? knownLength - 8 - n : -1;
+    // The header is read as a stream, never held whole: memory grows with the tensors it describes only.
+    // The output map is filled in header order now (values come later) and catches duplicate names.
+    LinkedHashMap<String, Tensor> out = new LinkedHashMap<String, Tensor>();
     List<Info> infos = new ArrayList<Info>();
-    for (Map.Entry<String, Object> e : top.entrySet()) {
-      if (e.getKey().equals("__metadata__")) {
-        checkMetadata(e.getValue(), source);
-      } else {
-        infos.add(info(e.getKey(), infos.size(), e.getValue(), bufferLength, source));
+    // As the reference implementation: the header's first byte is '{' (no leading whitespace).
+    int first = n == 0 ? -1 : in.read();
+    if (first != '{') {
+      throw new WeightsFormatException(source + ": safetensors header is not a JSON object: it "
+          + (first < 0 ? "is empty" : String.format("starts with byte 0x%02X", first)) + ", not '{'");
+    }
+    JsonReader r = JsonReader.of(new SequenceInputStream(new ByteArrayInputStream(new byte[] {'{'}), in), n);
+    try {
+      r.beginObject();
+      boolean metadata = false;
+      while (r.hasNext()) {
+        String name = r.nextName();
+        if (name.equals("__metadata__")) {
+          if (metadata) throw new WeightsFormatException(source + ": duplicate \"__metadata__\"");
+          metadata = true;
+          checkMetadata(r, source);
+        } else {
+          if (out.containsKey(name)) throw new WeightsFormatException(source + ": duplicate tensor '" + name + "'");
+          out.put(name, null);
+          infos.add(info(r, name, infos.size(), bufferLength, source));
+        }
       }
+      r.endObject();
+      r.endDocument();
+    } catch (JsonException e) {
+      throw new WeightsFormatException(source + ": safetensors header is not valid JSON: " + e.getMessage(), e);
     }
 
     // The byte ranges must tile [0, end) exactly.
@@ -146,7 +146,6 @@ public final class SafetensorsReader {
       throw new WeightsFormatException(
           source + ": trailing bytes after the safetensors data buffer, which should end at byte " + (8 + n + end));
     }
-    LinkedHashMap<String, Tensor> out = new LinkedHashMap<String, Tensor>();
     for (Info info : infos) out.put(info.name, tensors[info.index]);
     return out;
   }
@@ -156,39 +155,59 @@ public final class SafetensorsReader {
     return n >= 0 ? String.valueOf(n) : BigInteger.valueOf(n).add(BigInteger.ONE.shiftLeft(64)).toString();
   }
 
-  private static void checkMetadata(Object value, String source) throws WeightsFormatException {
-    if (!(value instanceof Map)) {
-      throw new WeightsFormatException(source + ": \"__metadata__\" must be an object of strings, found " + kind(value));
+  /** {@code __metadata__}: an object of strings, checked as it streams by (Kiln keeps none of it). */
+  private static void checkMetadata(JsonReader r, String source) throws IOException {
+    if (r.peek() != JsonReader.Token.BEGIN_OBJECT) {
+      throw new WeightsFormatException(source + ": \"__metadata__\" must be an object of strings, found " + kind(r));
     }
-    for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
-      if (!(e.getValue() instanceof String)) {
+    r.beginObject();
+    while (r.hasNext()) {
+      String key = r.nextName();
+      if (r.peek() != JsonReader.Token.STRING) {
         throw new WeightsFormatException(
-            source + ": \"__metadata__\" value for \"" + e.getKey() + "\" must be a string, found " + kind(e.getValue()));
+            source + ": \"__metadata__\" value for \"" + key + "\" must be a string, found " + kind(r));
       }
+      r.nextString();
     }
+    r.endObject();
   }
 
-  private static Info info(String name, int index, Object value, long bufferLength, String source)
-      throws WeightsFormatException {
+  private static Info info(JsonReader r, String name, int index, long bufferLength, String source) throws IOException {
     String what = source + ": tensor '" + name + "'";
-    if (!(value instanceof Map)) {
-      throw new WeightsFormatException(what + ": expected an object with dtype, shape, data_offsets, found " + kind(value));
+    if (r.peek() != JsonReader.Token.BEGIN_OBJECT) {
+      throw new WeightsFormatException(what + ": expected an object with dtype, shape, data_offsets, found " + kind(r));
     }
-    Map<?, ?> m = (Map<?, ?>) value;
-    for (Object key : m.keySet()) {
-      if (!key.equals("dtype") && !key.equals("shape") && !key.equals("data_offsets")) {
+    String dtype = null;
+    long[] dims = null;
+    long[] offsets = null;
+    r.beginObject();
+    while (r.hasNext()) {
+      String key = r.nextName();
+      boolean seen;
+      if (key.equals("dtype")) {
+        seen = dtype != null;
+        if (r.peek() != JsonReader.Token.STRING) throw new WeightsFormatException(what + ": dtype must be a string, found " + kind(r));
+        dtype = r.nextString();
+      } else if (key.equals("shape")) {
+        seen = dims != null;
+        dims = longs(r, what + ": shape");
+      } else if (key.equals("data_offsets")) {
+        seen = offsets != null;
+        offsets = longs(r, what + ": data_offsets");
+      } else {
         throw new WeightsFormatException(what + ": unexpected key \"" + key + "\" (expected dtype, shape, data_offsets)");
       }
+      if (seen) throw new WeightsFormatException(what + ": duplicate key \"" + key + "\"");
     }
-    Object dtype = require(m, "dtype", what);
-    if (!(dtype instanceof String)) throw new WeightsFormatException(what + ": dtype must be a string, found " + kind(dtype));
-    Encoding enc = encoding((String) dtype);
+    r.endObject();
+    if (dtype == null) throw new WeightsFormatException(what + ": missing \"dtype\"");
+    if (dims == null) throw new WeightsFormatException(what + ": missing \"shape\"");
+    if (offsets == null) throw new WeightsFormatException(what + ": missing \"data_offsets\"");
+    Encoding enc = encoding(dtype);
     if (enc == null) {
       throw new WeightsFormatException(what + ": unsupported dtype \"" + dtype + "\" (supported: " + SUPPORTED + ")");
     }
-    long[] dims = longs(require(m, "shape", what), what + ": shape");
     int[] shape = DataReader.checkShape(dims, what);
-    long[] offsets = longs(require(m, "data_offsets", what), what + ": data_offsets");
     if (offsets.length != 2) {
       throw new WeightsFormatException(what + ": data_offsets must be [begin, end], found " + offsets.length + " numbers");
     }
@@ -227,35 +246,46 @@ public final class SafetensorsReader {
     }
   }
 
-  private static Object require(Map<?, ?> m, String key, String what) throws WeightsFormatException {
-    Object v = m.get(key);
-    if (v == null) throw new WeightsFormatException(what + ": missing \"" + key + "\"");
-    return v;
+  /** An array of at most {@link DataReader#MAX_RANK} integers. */
+  private static long[] longs(JsonReader r, String what) throws IOException {
+    if (r.peek() != JsonReader.Token.BEGIN_ARRAY) {
+      throw new WeightsFormatException(what + " must be an array of integers, found " + kind(r));
+    }
+    long[] values = new long[DataReader.MAX_RANK];
+    int n = 0;
+    r.beginArray();
+    while (r.hasNext()) {
+      if (n == values.length) {
+        throw new WeightsFormatException(what + " has more than " + DataReader.MAX_RANK + " entries");
+      }
+      if (r.peek() != JsonReader.Token.NUMBER) throw new WeightsFormatException(what + ": expected an integer, found " + kind(r));
+      String text = r.nextNumber();
+      Long l = new Json.Num(text).asLong();
+      if (l == null) throw new WeightsFormatException(what + ": expected an integer, found " + preview(text));
+      values[n++] = l;
+    }
+    r.endArray();
+    return Arrays.copyOf(values, n);
   }
 
-  private static long[] longs(Object value, String what) throws WeightsFormatException {
-    if (!(value instanceof List)) throw new WeightsFormatException(what + " must be an array of integers, found " + kind(value));
-    List<?> list = (List<?>) value;
-    if (list.size() > DataReader.MAX_RANK) {
-      throw new WeightsFormatException(what + " has " + list.size() + " entries (at most " + DataReader.MAX_RANK + ")");
+  /** What the reader is at, for messages ("an object", "the number 1.5"); consumes a number it names. */
+  private static String kind(JsonReader r) throws IOException {
+    switch (r.peek()) {
+      case BEGIN_OBJECT:
+        return "an object";
+      case BEGIN_ARRAY:
+        return "an array";
+      case STRING:
+        return "a string";
+      case NUMBER:
+        return "the number " + preview(r.nextNumber());
+      case BOOLEAN:
+        return "a boolean";
+      case NULL:
+        return "null";
+      default:
+        return "nothing";
     }
-    long[] out = new long[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      Object v = list.get(i);
-      Long l = v instanceof Json.Num ? ((Json.Num) v).asLong() : null;
-      if (l == null) throw new WeightsFormatException(what + ": expected an integer, found " + preview(String.valueOf(v)));
-      out[i] = l;
-    }
-    return out;
-  }
-
-  private static String kind(Object v) {
-    if (v instanceof Map) return "an object";
-    if (v instanceof List) return "an array";
-    if (v instanceof String) return "a string";
-    if (v instanceof Json.Num) return "the number " + v;
-    if (v instanceof Boolean) return "a boolean";
-    return "null";
   }
 
   private static String preview(String s) {

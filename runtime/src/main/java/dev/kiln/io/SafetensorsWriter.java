@@ -34,7 +34,7 @@ public final class SafetensorsWriter {
       long bytes = (long) t.size() * t.dtype().byteSize();
       if (!first) json.append(',');
       first = false;
-      quote(json, name);
+      Json.quote(name, json);
       json.append(":{\"dtype\":\"").append(dtypeName(t.dtype())).append("\",\"shape\":[");
       int[] shape = t.shape();
       for (int i = 0; i < shape.length; i++) {
@@ -97,17 +97,6 @@ public final class SafetensorsWriter {
       default:
         throw new IllegalArgumentException("cannot write dtype " + dtype);
     }
-  }
-
-  private static void quote(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '"' || c == '\\') sb.append('\\').append(c);
-      else if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-      else sb.append(c);
-    }
-    sb.append('"');
   }
 
   private static void putInt(byte[] b, int i, int v) {

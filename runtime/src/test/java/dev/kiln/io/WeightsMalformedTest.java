@@ -55,7 +55,7 @@ class WeightsMalformedTest {
   void headerLengthLargerThanFile() throws IOException {
     byte[] bytes = safetensors(1000, "{}".getBytes(StandardCharsets.UTF_8), new byte[0]);
     fileError("w.safetensors", bytes, "header length 1000 is larger than the file (10 bytes");
-    streamError(bytes, "safetensors header", "truncated: expected 1000 bytes, found 2");
+    streamError(bytes, "safetensors header", "truncated: the input ends after 2 of the 1000 bytes");
   }
 
   @Test
@@ -71,16 +71,20 @@ class WeightsMalformedTest {
 
   @Test
   void headerNotJson() throws IOException {
-    streamError(safetensors("hello world", new byte[0]), "not a JSON object", "\"hello world\"");
-    streamError(safetensors("{\"a\": oops}", new byte[0]), "not valid JSON", "expected a value at offset 6");
-    streamError(safetensors("{\"a\":{}} x", new byte[0]), "not valid JSON", "after the JSON value");
-    streamError(safetensors("{\"a\":{}", new byte[0]), "not valid JSON", "expected ',' or '}'");
-    streamError(safetensors("{\"a\":\"\u0001\"}", new byte[0]), "not valid JSON", "control character");
+    streamError(safetensors("hello world", new byte[0]), "not a JSON object: it starts with byte 0x68, not '{'");
+    streamError(safetensors(" {}", new byte[0]), "not a JSON object: it starts with byte 0x20, not '{'");
+    streamError(safetensors("", new byte[0]), "not a JSON object: it is empty");
+    streamError(safetensors("{\"__metadata__\":{} x", new byte[0]), "not valid JSON", "unexpected 'x', expected ',' or '}' at line 1, column 20 (byte 19)");
+    streamError(safetensors("{\"a\": oops}", new byte[0]), "not valid JSON", "expected a value at line 1, column 7 (byte 6)");
+    streamError(safetensors("{} x", new byte[0]), "not valid JSON", "after the JSON value");
+    streamError(safetensors("{\"__metadata__\":{}", new byte[0]), "not valid JSON", "expected ',' or '}'");
+    streamError(safetensors("{\"__metadata__\":{\"k\":\"\u0001\"}}", new byte[0]), "not valid JSON", "control character U+0001");
     byte[] badUtf8 = {'{', '"', (byte) 0xC3, '"', '}'};
-    streamError(safetensors(badUtf8.length, badUtf8, new byte[0]), "not valid UTF-8");
+    streamError(safetensors(badUtf8.length, badUtf8, new byte[0]), "invalid UTF-8");
+    // Deep nesting never reaches the JSON reader's depth limit: every value has a fixed type.
     StringBuilder deep = new StringBuilder("{\"a\":");
     for (int i = 0; i < 10_000; i++) deep.append('[');
-    streamError(safetensors(deep.toString(), new byte[0]), "nesting deeper than 64");
+    streamError(safetensors(deep.toString(), new byte[0]), "tensor 'a'", "found an array");
     streamError(safetensors("{\"a\":[1,2]}", new byte[0]), "tensor 'a'", "expected an object");
     streamError(safetensors("{\"__metadata__\":{\"k\":1}}", new byte[0]), "__metadata__", "must be a string");
   }
@@ -137,7 +141,7 @@ class WeightsMalformedTest {
         "truncated data: expected 2147483644 bytes, found 24");
     StringBuilder rank = new StringBuilder("[");
     for (int i = 0; i < 65; i++) rank.append(i == 0 ? "1" : ",1");
-    streamError(safetensors("{" + tensor("w", "F32", rank + "]", 0, 4) + "}", floats(1)), "at most 64");
+    streamError(safetensors("{" + tensor("w", "F32", rank + "]", 0, 4) + "}", floats(1)), "shape has more than 64 entries");
   }
 
   @Test
@@ -150,7 +154,7 @@ class WeightsMalformedTest {
   @Test
   void duplicateNames() throws IOException {
     streamError(safetensors("{" + tensor("w", "F32", "[3]", 0, 12) + "," + tensor("w", "F32", "[3]", 12, 24) + "}",
-        SIX_FLOATS), "duplicate key \"w\"");
+        SIX_FLOATS), "duplicate tensor 'w'");
   }
 
   @Test
@@ -217,6 +221,9 @@ class WeightsMalformedTest {
   @Test
   void npzEntryProblems() throws Exception {
     streamError(Fixtures.zip(true, "w.npy", npy(1, dict("<f4", "(1000,)"), SIX_FLOATS)),
+        "entry 'w.npy'", "shape [1000] needs 4000 bytes of data but the whole entry is 152 bytes");
+    // With a data descriptor the entry's size is not known up front: the data runs out.
+    streamError(new ZipWriter().add("w.npy", npy(1, dict("<f4", "(1000,)"), SIX_FLOATS), ZipWriter.Layout.DEFLATED_DESCRIPTOR).finish(),
         "entry 'w.npy'", "truncated data: expected 4000 bytes, found 24");
     streamError(Fixtures.zip(false, "w.npy", npy(1, dict("<f4", "(5,)"), SIX_FLOATS)),
         "entry 'w.npy'", "trailing bytes after the array data");
@@ -264,5 +271,82 @@ class WeightsMalformedTest {
       return i;
     }
     throw new AssertionError("not found");
+  }
+
+  // ---- zip structure (the npz reader's own zip reader; reproducers of what the fuzzer found) -----------------
+
+  private static byte[] twoEntries(ZipWriter.Layout layout) {
+    return new ZipWriter().add("a.npy", npy(1, dict("<f4", "(6,)"), SIX_FLOATS), layout)
+        .add("b.npy", npy(1, dict("<f4", "(1,)"), floats(7)), layout).finish();
+  }
+
+  @Test
+  void everyZipLayoutReadsTheSame() throws Exception {
+    for (ZipWriter.Layout layout : ZipWriter.Layout.values()) {
+      Weights w = Fixtures.load(twoEntries(layout));
+      assertThat(w.names()).containsExactly("a", "b").inOrder();
+      assertThat(w.get("a").toFloatArray()).usingExactEquality().containsExactly(1f, 2f, 3f, 4f, 5f, 6f).inOrder();
+      assertThat(w.get("b").toFloatArray()).usingExactEquality().containsExactly(7f);
+    }
+  }
+
+  /** An archive whose central directory (what NumPy reads) disagrees with its entries (what a stream reader sees). */
+  @Test
+  void centralDirectoryMustMatchTheEntries() throws Exception {
+    byte[] zip = twoEntries(ZipWriter.Layout.STORED);
+    int cen = indexOf(zip, new byte[] {'P', 'K', 1, 2});
+    byte[] renamed = zip.clone();
+    renamed[cen + 46] = 'c'; // the first record's name: c.npy
+    streamError(renamed, "central directory record 0 ('c.npy'", "does not match the entry in the archive ('a.npy'");
+    byte[] crc = zip.clone();
+    crc[cen + 16] ^= 1;
+    streamError(crc, "central directory record 0", "does not match");
+    byte[] offset = zip.clone();
+    offset[cen + 42] = 1;
+    streamError(offset, "central directory record 0", "header at byte 1)");
+    int end = indexOf(zip, new byte[] {'P', 'K', 5, 6});
+    byte[] count = zip.clone();
+    count[end + 8] = 1;
+    count[end + 10] = 1;
+    streamError(count, "the end record says 1 entries");
+    byte[] missing = Arrays.copyOfRange(zip, 0, cen); // no central directory at all
+    streamError(missing, "expected a zip entry or the central directory", "the end of the data (truncated?)");
+    streamError(Fixtures.concat(zip, new byte[] {0}), "data after the end of the zip archive");
+  }
+
+  @Test
+  void dataDescriptorMustMatchTheData() throws Exception {
+    byte[] zip = twoEntries(ZipWriter.Layout.STORED_DESCRIPTOR_ZIP64);
+    int descriptor = indexOf(zip, new byte[] {'P', 'K', 7, 8});
+    byte[] size = zip.clone();
+    size[descriptor + 8] ^= 1;
+    streamError(size, "entry 'a.npy'", "the data descriptor at byte " + descriptor + " says CRC-32");
+    // A stored entry with a descriptor ends where its .npy data ends: a longer shape reads into the descriptor.
+    byte[] longer = new ZipWriter().add("a.npy", npy(1, dict("<f4", "(7,)"), SIX_FLOATS), ZipWriter.Layout.STORED_DESCRIPTOR_ZIP64).finish();
+    streamError(longer, "entry 'a.npy'");
+  }
+
+  /** A sized entry's array cannot be larger than the entry: refused before the array is allocated. */
+  @Test
+  void arrayLargerThanItsEntry() throws Exception {
+    byte[] zip = new ZipWriter().add("a.npy", npy(1, dict("<f4", "(4194304,)"), SIX_FLOATS), ZipWriter.Layout.STORED).finish();
+    File f = new File(dir, "small.npz");
+    Files.write(f.toPath(), zip);
+    WeightsFormatException e = assertThrows(WeightsFormatException.class, () -> Weights.load(f));
+    assertThat(e).hasMessageThat().contains("entry 'a.npy': shape [4194304] needs 16777216 bytes of data but the whole entry is 152 bytes");
+  }
+
+  @Test
+  void unsupportedZipFeatures() throws Exception {
+    byte[] zip = twoEntries(ZipWriter.Layout.STORED);
+    byte[] encrypted = zip.clone();
+    encrypted[6] |= 1;
+    streamError(encrypted, "entry 'a.npy'", "encrypted entries are not supported");
+    byte[] bzip2 = zip.clone();
+    bzip2[8] = 12;
+    streamError(bzip2, "entry 'a.npy'", "compression method 12 is not supported (stored or deflated only)");
+    byte[] badDeflate = twoEntries(ZipWriter.Layout.DEFLATED);
+    badDeflate[30 + 5] = (byte) 0xff; // the first byte of the deflated data: an invalid block type
+    streamError(badDeflate, "entry 'a.npy'", "bad deflate data");
   }
 }

@@ -3,12 +3,17 @@ package dev.kiln.io;
 import static com.google.common.truth.Truth.assertThat;
 import static dev.kiln.io.Fixtures.dict;
 import static dev.kiln.io.Fixtures.npy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.DType;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import java.io.ByteArrayInputStream;
 import java.io.File;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,5 +90,46 @@ class WeightsNpzTest {
   @Test
   void emptyArchive() throws Exception {
     assertThat(Fixtures.load(Fixtures.zip(true)).names()).isEmpty();
+  }
+
+  /**
+   * Archives NumPy wrote (runtime/fixtures/make-npz-fixtures.py): np.savez and np.savez_compressed, to a file and
+   * to an unseekable stream. The stream forms hold data descriptors; np.savez's are stored entries with zip64
+   * extra fields, which java.util.zip.ZipInputStream refuses ("only DEFLATED entries can have EXT descriptor").
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"savez-file", "savez-stream", "savez_compressed-file", "savez_compressed-stream"})
+  void readsWhatNumpyWrites(String name) throws Exception {
+    byte[] bytes;
+    try (InputStream in = WeightsNpzTest.class.getResourceAsStream("/npz/" + name + ".npz")) {
+      bytes = in.readAllBytes();
+    }
+    File f = new File(dir, name + ".npz");
+    Files.write(f.toPath(), bytes);
+    for (Weights w : new Weights[] {Weights.load(f), Fixtures.load(bytes)}) {
+      assertThat(w.names())
+          .containsExactly("dense/kernel", "dense/bias", "f64", "half", "mask", "scalar", "empty").inOrder();
+      assertThat(w.get("dense/kernel").shape()).asList().containsExactly(2, 3).inOrder();
+      assertThat(w.get("dense/kernel").toFloatArray()).usingExactEquality()
+          .containsExactly(-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f).inOrder();
+      assertThat(w.get("dense/bias").toIntArray()).asList().containsExactly(7, -8, 9).inOrder();
+      assertThat(w.get("f64").toFloatArray()).usingExactEquality()
+          .containsExactly(0.1f, Float.NEGATIVE_INFINITY, 0f, 123456792f).inOrder();
+      assertThat(w.get("half").toFloatArray()).usingExactEquality().containsExactly(1f, 0x1p-24f).inOrder();
+      assertThat(w.get("mask").dtype()).isEqualTo(DType.BOOL);
+      assertThat(w.get("mask").shape()).asList().containsExactly(1, 3).inOrder();
+      assertThat(w.get("mask").toIntArray()).asList().containsExactly(1, 0, 1).inOrder();
+      assertThat(w.get("scalar").rank()).isEqualTo(0);
+      assertThat(w.get("scalar").getFloat()).isEqualTo(3.5f);
+      assertThat(w.get("empty").shape()).asList().containsExactly(0);
+    }
+    if (name.equals("savez-stream")) {
+      ZipException e = assertThrows(ZipException.class, () -> {
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
+          zip.getNextEntry();
+        }
+      });
+      assertThat(e).hasMessageThat().contains("only DEFLATED entries can have EXT descriptor");
+    }
   }
 }
