@@ -110,6 +110,31 @@ public final class Activations {
   }
 
   /**
+   * {@code act(x)} for one value (ELU alpha 1, LEAKY_RELU alpha 0.2, as {@link #apply(Activation, float[], float[], int)});
+   * for kernels that activate a few values at scattered offsets, such as a recurrent cell's gates.
+   */
+  public static float apply(Activation act, float x) {
+    switch (act == null ? Activation.LINEAR : act) {
+      case LINEAR: return x;
+      case RELU: return Math.max(x, 0f);
+      case RELU6: return relu6(x);
+      case SIGMOID: return sigmoid(x);
+      case TANH: return (float) Math.tanh(x);
+      case GELU: return gelu(x);
+      case GELU_APPROXIMATE: return geluTanh(x);
+      case SILU: return silu(x);
+      case HARD_SIGMOID: return hardSigmoid(x);
+      case HARD_SILU: return hardSilu(x);
+      case ELU: return elu(x, 1f);
+      case LEAKY_RELU: return leakyRelu(x, 0.2f);
+      case SOFTPLUS: return softplus(x);
+      case SOFTSIGN: return softsign(x);
+      case EXPONENTIAL: return (float) Math.exp(x);
+      default: throw new IllegalArgumentException("Activations.apply: " + act + " is not elementwise");
+    }
+  }
+
+  /**
    * {@code out[i] = act(in[i])} for {@code i < n}; {@code in} and {@code out} may be the same array. ELU uses
    * alpha 1, LEAKY_RELU alpha 0.2 (the Keras activation-function defaults). SOFTMAX is not elementwise: use
    * {@link Softmax}. {@code null} means LINEAR.
