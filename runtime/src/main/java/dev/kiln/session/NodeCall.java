@@ -24,6 +24,8 @@ public final class NodeCall {
   private final int[][] outputShapes;
   private final Object[] inputs;
   private final Object[] outputs;
+  /** The kernel's working space ({@link Op#scratchSize}), grown when bound to larger run-time dimensions. */
+  private float[] scratch = new float[0];
 
   public NodeCall(GraphDef graph, String node) {
     NodeDef n = graph.node(node);
@@ -47,6 +49,11 @@ public final class NodeCall {
   public void bind(Map<String, Integer> symbols) {
     for (int i = 0; i < inputDims.length; i++) inputShapes[i] = resolve(inputDims[i], symbols);
     for (int i = 0; i < outputDims.length; i++) outputShapes[i] = resolve(outputDims[i], symbols);
+    long n = op.scratchSize(inputShapes);
+    if (n > scratch.length) {
+      ArenaSizes.check(new long[] {n}, name + "'s working space");
+      scratch = ArenaSizes.floats(scratch, n, name + "'s working space");
+    }
   }
 
   private int[] resolve(Dim[] dims, Map<String, Integer> symbols) {
@@ -58,6 +65,11 @@ public final class NodeCall {
   /** Sets input {@code i} of a call with more than two inputs. */
   public void set(int i, Object input) {
     inputs[i] = input;
+  }
+
+  /** Sets output {@code i >= 1} of an op with several outputs, before {@code run}. */
+  public void setOutput(int i, Object output) {
+    outputs[i] = output;
   }
 
   /** Runs the op on the inputs {@link #set} before, into {@code out}. */
@@ -84,11 +96,11 @@ public final class NodeCall {
       throw new IllegalStateException(name + ": shapes not bound");
     }
     try {
-      op.run(inputs, inputShapes, outputs, outputShapes);
+      op.run(inputs, inputShapes, outputs, outputShapes, scratch);
     } finally {
       // the arena must not keep the caller's arrays alive
       for (int i = 0; i < inputs.length; i++) inputs[i] = null;
-      outputs[0] = null;
+      for (int i = 0; i < outputs.length; i++) outputs[i] = null;
     }
   }
 }
