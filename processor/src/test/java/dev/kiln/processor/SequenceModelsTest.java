@@ -13,6 +13,11 @@ import dev.kiln.processor.testing.CompiledModels;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Sequence models compiled and run three ways (eager, typed call, {@code Session.run}): masks reach user layers and
+ * leave them as Keras 3 says, {@code applyAll} returns the states, the mask is a graph tensor that can be fetched and
+ * fed by name, padded steps change nothing.
+ */
 class SequenceModelsTest {
   @Test
   void userLayersSeeAndSetMasks() throws Exception {
@@ -75,30 +80,51 @@ class SequenceModelsTest {
     return eager;
   }
 
+  /**
+   * The Embedding's mask is the graph tensor {@code embed/NotEqual:0}: fetched, it is {@code tokens != 0}; fed, it
+   * overrides the mask, so masking a step through the feed equals zeroing its token (a masked step's input is unused).
+   */
   @Test
-  void embeddingLstmDense() throws Exception {
-    String src = "package com.example;\n"
-        + "import dev.kiln.*;\nimport dev.kiln.layers.*;\n"
-        + "public final class Seq extends Model {\n"
-        + "  @Layer final Embedding embed = new Embedding(20, 6).maskZero(true);\n"
-        + "  @Layer final LSTM lstm = new LSTM(5);\n"
-        + "  @Layer final Dense out = new Dense(3);\n"
-        + "  @Call public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {\n"
-        + "    return out.apply(lstm.apply(embed.apply(tokens)));\n"
-        + "  }\n}\n";
-    CompiledModels m = CompiledModels.compile(JavaFileObjects.forSourceString("com.example.Seq", src));
+  void theMaskIsFetchableAndFeedableByName() throws Exception {
+    CompiledModels m = CompiledModels.compile(JavaFileObjects.forSourceString("com.example.Seq", SEQ));
     Class<?> session = m.load("com.example.KilnSeq");
     Graph g = (Graph) callStatic(session, "graph");
-    Weights w = CompiledModels.randomWeights(g.graphDef(), 1);
-    Tensor tokens = Tensor.ofInts(new int[] {3, 4, 5, 0, 0, 7, 1, 2, 9, 11}, 2, 5);
-    Object eager = m.newInstance("com.example.Seq");
-    callStatic(session, "loadInto", eager, w);
-    Tensor e = (Tensor) call(eager.getClass(), eager, "call", tokens);
+    Weights w = CompiledModels.randomWeights(g.graphDef(), 3);
+    int[] ids = {3, 4, 5, 6, 2, 7, 1, 2, 9, 11};
+    Tensor tokens = Tensor.ofInts(ids, 2, 5);
+    boolean[] keep = {true, true, false, true, false, true, true, true, false, false};
+    int[] zeroed = ids.clone();
+    for (int i = 0; i < ids.length; i++) if (!keep[i]) zeroed[i] = 0;
     try (Session s = (Session) callStatic(session, "open", w)) {
-      Tensor c = (Tensor) call(session, s, "call", tokens);
-      Tensor r = s.run(g.output(), Map.of("tokens", tokens));
-      assertThat(CompiledModels.relativeError(c, e)).isLessThan(1e-5);
-      assertThat(CompiledModels.relativeError(r, e)).isLessThan(1e-5);
+      Tensor mask = s.run("embed/NotEqual:0", Map.of("tokens", Tensor.ofInts(zeroed, 2, 5)));
+      assertThat(mask.toIntArray()).isEqualTo(Tensor.ofBooleans(keep, 2, 5).toIntArray());
+      Tensor fed = s.run(g.output(), Map.of("tokens", tokens, "embed/NotEqual:0", Tensor.ofBooleans(keep, 2, 5)));
+      Tensor viaTokens = (Tensor) call(session, s, "call", Tensor.ofInts(zeroed, 2, 5));
+      assertThat(CompiledModels.relativeError(fed, viaTokens)).isAtMost(1e-6);
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> s.run(g.output(), Map.of("tokens", Tensor.zeros(2, 5))));
+      assertThat(e).hasMessageThat().contains("tokens");
+      assertThat(e).hasMessageThat().contains("int32");
     }
+  }
+
+  private static final String SEQ = "package com.example;\n"
+      + "import dev.kiln.*;\nimport dev.kiln.layers.*;\n"
+      + "public final class Seq extends Model {\n"
+      + "  @Layer final Embedding embed = new Embedding(20, 6).maskZero(true);\n"
+      + "  @Layer final LSTM lstm = new LSTM(5);\n"
+      + "  @Layer final Dense out = new Dense(3);\n"
+      + "  @Call public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {\n"
+      + "    return out.apply(lstm.apply(embed.apply(tokens)));\n"
+      + "  }\n}\n";
+
+  @Test
+  void paddedStepsChangeNothing() throws Exception {
+    CompiledModels m = CompiledModels.compile(JavaFileObjects.forSourceString("com.example.Seq", SEQ));
+    Tensor tokens = Tensor.ofInts(new int[] {3, 4, 5, 0, 0, 7, 1, 2, 9, 11}, 2, 5);
+    Tensor[] padded = threeWays(m, "Seq", "call", tokens, "tokens");
+    Tensor[] alone = threeWays(m, "Seq", "call", Tensor.ofInts(new int[] {3, 4, 5}, 1, 3), "tokens");
+    float[] row0 = java.util.Arrays.copyOf(padded[0].toFloatArray(), 3);
+    assertThat(row0).usingTolerance(1e-6).containsExactly(alone[0].toFloatArray()).inOrder();
   }
 }
