@@ -9,11 +9,11 @@ import dev.kiln.Session;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
 import dev.kiln.processor.testing.CompiledModels;
+import dev.kiln.processor.testing.GeneratedModels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,28 +46,9 @@ class SequenceFuzzTest {
 
   @Test
   void randomSequenceModelsThreeWaysAtSeveralLengths() throws Exception {
-    int done = 0;
-    double worst = 0;
-    while (done < MODELS) {
-      int n = Math.min(PER_COMPILATION, MODELS - done);
-      List<RandomSequenceModel> batch = new ArrayList<>();
-      List<JavaFileObject> sources = new ArrayList<>();
-      sources.add(JavaFileObjects.forSourceString("com.example.MaskedCenter", USER_LAYER));
-      for (int i = 0; i < n; i++) {
-        RandomSequenceModel m = new RandomSequenceModel(BASE_SEED + done + i);
-        batch.add(m);
-        sources.add(JavaFileObjects.forSourceString("com.example." + m.name, m.source));
-      }
-      CompiledModels models;
-      try {
-        models = CompiledModels.compile(sources.toArray(new JavaFileObject[0]));
-      } catch (AssertionError e) {
-        throw new AssertionError("seeds " + (BASE_SEED + done) + " to " + (BASE_SEED + done + n - 1) + ": " + e.getMessage(), e);
-      }
-      for (RandomSequenceModel m : batch) worst = Math.max(worst, threeWays(models, m));
-      done += n;
-    }
-    System.out.printf("sequence generator: %d models, worst relative error %.3g%n", done, worst);
+    double worst = GeneratedModels.run(MODELS, PER_COMPILATION, BASE_SEED, RandomSequenceModel::new,
+        List.of(JavaFileObjects.forSourceString("com.example.MaskedCenter", USER_LAYER)), SequenceFuzzTest::threeWays);
+    System.out.printf("sequence generator: %d models, worst relative error %.3g%n", MODELS, worst);
   }
 
   private static double threeWays(CompiledModels models, RandomSequenceModel m) {
@@ -101,7 +82,7 @@ class SequenceFuzzTest {
   }
 
   /** Java source of a random sequence model {@code S<seed>}. */
-  static final class RandomSequenceModel {
+  static final class RandomSequenceModel implements GeneratedModels.Generated {
     private static final String[] ACTS = {"TANH", "RELU", "SIGMOID", "LINEAR", "GELU"};
     private static final String[] MERGES = {"CONCAT", "SUM", "MUL", "AVE"};
     final long seed;
@@ -116,6 +97,16 @@ class SequenceFuzzTest {
     private final StringBuilder fields = new StringBuilder();
     private final StringBuilder body = new StringBuilder();
     private int counter;
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public String source() {
+      return source;
+    }
 
     RandomSequenceModel(long seed) {
       this.seed = seed;
