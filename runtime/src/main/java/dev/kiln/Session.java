@@ -88,6 +88,13 @@ public interface Session extends AutoCloseable {
     return run(fetches, feeds, RunOptions.defaults(), null);
   }
 
+  /**
+   * The static graph this session runs: the same graph as the generated class's static {@code graph()} (an
+   * instance method cannot share that name), for code that holds a session but not its class, such as a Spark
+   * transformer that reads the placeholders' and outputs' shapes. Works on a closed session too.
+   */
+  Graph staticGraph();
+
   /** Releases the session; idempotent. {@code run} afterwards throws {@link IllegalStateException}. */
   @Override
   void close();

@@ -183,8 +183,26 @@ public final class GraphTranslator {
         }
         case "BiasAdd": {
           String b = NodeDef.nodeOf(n.input(1));
-          g.initializer(b, w.get(b).toFloatArray(), w.get(b).shape()[0]);
+          int c = w.get(b).shape()[0];
+          // A convolution's bias broadcasts over NCHW as [C, 1, 1]; a dense layer's over the last axis.
+          if (n.outputShape(0).length == 4) g.initializer(b, w.get(b).toFloatArray(), c, 1, 1);
+          else g.initializer(b, w.get(b).toFloatArray(), c);
           g.node("Add", new String[] {n.input(0), b}, new String[] {out});
+          break;
+        }
+        case "MaxPool": {
+          int[] k = a.getInts("ksize");
+          int[] st = a.getInts("strides");
+          if (!a.getString("padding").equals("VALID")) throw unsupported(n);
+          g.node("MaxPool", new String[] {n.input(0)}, new String[] {out}, "kernel_shape", new long[] {k[0], k[1]},
+              "strides", new long[] {st[0], st[1]});
+          break;
+        }
+        case "Reshape": {
+          // Keras' Flatten of an NHWC value: back to NHWC order, then flatten.
+          if (shapes.get(n.input(0)).length != 4 || n.outputShape(0).length != 2) throw unsupported(n);
+          g.node("Transpose", new String[] {n.input(0)}, new String[] {out + "/nhwc"}, "perm", new long[] {0, 2, 3, 1});
+          g.node("Flatten", new String[] {out + "/nhwc"}, new String[] {out}, "axis", 1L);
           break;
         }
         case "Softmax": g.node("Softmax", new String[] {n.input(0)}, new String[] {out}, "axis", -1L); break;

@@ -3,6 +3,7 @@ package dev.kiln.session;
 import dev.kiln.kernels.KernelSet;
 
 import dev.kiln.DType;
+import dev.kiln.Graph;
 import dev.kiln.Initializer;
 import dev.kiln.Operation;
 import dev.kiln.Output;
@@ -69,6 +70,8 @@ public abstract class CompiledSession implements Session {
   private final Tensor[] variableValue;
   private final Set<Object> weightBuffers;
   private volatile boolean closed;
+  /** {@link #staticGraph()}, made on first use; a race makes two equal views, which is harmless. */
+  private volatile Graph staticGraph;
   /** The heavy kernels of the generated fast path, from {@link SessionOptions#kernels()}; closed with the session. */
   protected final KernelSet kernels;
 
@@ -181,6 +184,21 @@ public abstract class CompiledSession implements Session {
 
   protected final GraphDef graphDef() {
     return graph;
+  }
+
+  /**
+   * A view of the graph this session was opened with. Generated classes keep one view in a static field and
+   * their {@code graph()} returns it; this one is made on first use, over the same {@link GraphDef}, so its
+   * {@code graphDef()} is that same instance and its outputs equal the generated graph's.
+   */
+  @Override
+  public final Graph staticGraph() {
+    Graph g = staticGraph;
+    if (g == null) {
+      g = Graph.of(graph);
+      staticGraph = g;
+    }
+    return g;
   }
 
   public final SessionOptions options() {

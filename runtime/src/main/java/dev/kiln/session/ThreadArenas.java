@@ -1,6 +1,8 @@
 package dev.kiln.session;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -17,13 +19,17 @@ public abstract class ThreadArenas<A extends ThreadArenas.Arena> {
     void release();
   }
 
-  private final List<A> all = new ArrayList<A>();
+  /** Weakly: the arena of a thread that ended goes with it (a server may call from thousands of short threads). */
+  private final List<WeakReference<A>> all = new ArrayList<WeakReference<A>>();
   private final ThreadLocal<A> mine = new ThreadLocal<A>() {
     @Override
     protected A initialValue() {
       A a = create();
       synchronized (all) {
-        all.add(a);
+        for (Iterator<WeakReference<A>> it = all.iterator(); it.hasNext(); ) {
+          if (it.next().get() == null) it.remove();
+        }
+        all.add(new WeakReference<A>(a));
       }
       return a;
     }
@@ -37,10 +43,22 @@ public abstract class ThreadArenas<A extends ThreadArenas.Arena> {
     return mine.get();
   }
 
+  /** How many arenas are still reachable (tests). */
+  int live() {
+    synchronized (all) {
+      int n = 0;
+      for (WeakReference<A> ref : all) if (ref.get() != null) n++;
+      return n;
+    }
+  }
+
   /** Releases every thread's arena; must not run while a call is in progress on another thread. */
   public final void release() {
     synchronized (all) {
-      for (A a : all) a.release();
+      for (WeakReference<A> ref : all) {
+        A a = ref.get();
+        if (a != null) a.release();
+      }
       all.clear();
     }
     mine.remove();

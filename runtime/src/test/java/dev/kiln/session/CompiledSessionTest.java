@@ -104,6 +104,19 @@ class CompiledSessionTest {
   }
 
   @Test
+  void staticGraphIsTheSessionsGraphAndOutlivesClose() {
+    GraphDef def = TestGraphs.mlp();
+    TinySession s = new TinySession(def, TestGraphs.mlpWeights(), true, SessionOptions.defaults());
+    Graph g = s.staticGraph();
+    assertThat(g.graphDef()).isSameInstanceAs(def);
+    assertThat(s.staticGraph()).isSameInstanceAs(g);
+    assertThat(g.placeholders()).containsExactly(X);
+    assertThat(g.output()).isEqualTo(OUT);
+    s.close();
+    assertThat(s.staticGraph()).isSameInstanceAs(g);
+  }
+
+  @Test
   void sessionOptions() {
     assertThat(SessionOptions.defaults().intraOpThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
     SessionOptions d = SessionOptions.defaults();

@@ -15,15 +15,22 @@ import javax.lang.model.element.Modifier;
 
 /**
  * The static graph as a table of {@code b.node(name, type, inputs, attrs, shape, dtype, origin)} rows in
- * {@code buildGraph()}, split over methods of {@link #NODES_PER_METHOD} rows (the JVM limits a method to 64 KB).
+ * {@code buildGraph()}, split over methods of {@link #NODES_PER_METHOD} rows (the JVM limits a method to 64 KB). A
+ * graph of more than {@link #MAX_TABLE_NODES} nodes is written as {@code GraphText} pieces instead: rows of code
+ * spend several class-file constants per node, and a class holds at most 65,535.
  */
 final class GraphTableEmitter {
   static final int NODES_PER_METHOD = 80;
+  static final int MAX_TABLE_NODES = 1500;
+  /** Characters per string constant: a constant's UTF-8 form must stay under 65,535 bytes. */
+  private static final int TEXT_PIECE = 20_000;
+  private static final ClassName GRAPH_TEXT = ClassName.get("dev.kiln.graph", "GraphText");
   private static final ClassName ATTRS = ClassName.get("dev.kiln.graph", "Attrs");
 
   private GraphTableEmitter() {}
 
   static List<MethodSpec> methods(GraphDef graph) {
+    if (graph.nodes().size() > MAX_TABLE_NODES) return List.of(asText(graph));
     List<MethodSpec> methods = new ArrayList<>();
     List<NodeDef> nodes = graph.nodes();
     int parts = Math.max(1, (nodes.size() + NODES_PER_METHOD - 1) / NODES_PER_METHOD);
@@ -48,6 +55,19 @@ final class GraphTableEmitter {
     methods.add(0, MethodSpec.methodBuilder("buildGraph").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
         .returns(SessionEmitter.GRAPH_DEF).addCode(main.build()).build());
     return methods;
+  }
+
+  private static MethodSpec asText(GraphDef graph) {
+    String text = dev.kiln.graph.GraphText.write(graph);
+    CodeBlock.Builder pieces = CodeBlock.builder();
+    for (int i = 0; i < text.length(); i += TEXT_PIECE) {
+      pieces.add(i > 0 ? ",\n$S" : "$S", text.substring(i, Math.min(text.length(), i + TEXT_PIECE)));
+    }
+    return MethodSpec.methodBuilder("buildGraph").addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+        .returns(SessionEmitter.GRAPH_DEF)
+        .addComment("$L nodes: as text, which takes a few class-file constants instead of several per node",
+            graph.nodes().size())
+        .addStatement("return $T.read(\n$L)", GRAPH_TEXT, pieces.build()).build();
   }
 
   private static CodeBlock row(NodeDef n) {

@@ -10,7 +10,6 @@ import dev.kiln.graph.Dim;
 import dev.kiln.processor.codegen.lower.LoweringContext;
 import dev.kiln.processor.opt.MemoryPlan;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +28,19 @@ final class WorkspaceEmitter {
   private final MemoryPlan plan;
   private final LoweringContext cx;
   private final List<String> symbols;
+  /** Where each symbol comes from, for messages: {@code axis 0 of x}. */
+  private final Map<String, String> origins;
+  /** The sizes of the outputs {@code call} allocates: checked with the arena's. */
+  private final List<Dim> outputSizes;
 
-  WorkspaceEmitter(ClassName name, MemoryPlan plan, LoweringContext cx, Collection<String> symbols) {
+  WorkspaceEmitter(ClassName name, MemoryPlan plan, LoweringContext cx, Map<String, String> origins,
+      List<Dim> outputSizes) {
     this.name = name;
     this.plan = plan;
     this.cx = cx;
-    this.symbols = new ArrayList<>(symbols);
+    this.symbols = new ArrayList<>(origins.keySet());
+    this.origins = origins;
+    this.outputSizes = outputSizes;
   }
 
   TypeSpec type() {
@@ -59,18 +65,29 @@ final class WorkspaceEmitter {
       t.addField(FieldSpec.builder(boolean.class, "ready", Modifier.PRIVATE).build());
       release.addStatement("ready = false");
     }
-    // Preallocated, so that switching between run-time dimensions already seen allocates nothing.
+    // Preallocated, so that switching between run-time dimensions already seen allocates nothing; the messages of a
+    // refused size are built only when it is refused.
     CodeBlock.Builder names = CodeBlock.builder();
-    for (String s : symbols) names.add(names.isEmpty() ? "$S" : ", $S", s);
+    CodeBlock.Builder from = CodeBlock.builder();
+    for (String s : symbols) {
+      names.add(names.isEmpty() ? "$S" : ", $S", s);
+      from.add(from.isEmpty() ? "$S" : ", $S", origins.get(s));
+    }
+    int capacities = plan.slots.size() + outputSizes.size();
     t.addField(FieldSpec.builder(String[].class, "SYMBOLS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .initializer("{$L}", names.build()).build());
+    t.addField(FieldSpec.builder(String[].class, "ORIGINS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .initializer("{$L}", from.build()).build());
     t.addField(FieldSpec.builder(int[].class, "symbolValues", Modifier.PRIVATE, Modifier.FINAL)
         .initializer("new int[$L]", symbols.size()).build());
     t.addField(FieldSpec.builder(long[].class, "sizes", Modifier.PRIVATE, Modifier.FINAL)
-        .initializer("new long[$L]", plan.slots.size()).build());
+        .initializer("new long[$L]", capacities).build());
     for (int i = 0; i < symbols.size(); i++) ensure.addStatement("symbolValues[$L] = $N", i, cx.symbol(symbols.get(i)));
-    for (int i = 0; i < plan.slots.size(); i++) ensure.addStatement("sizes[$L] = $L", i, size(plan.slots.get(i)));
-    ensure.addStatement("$T.check(sizes, SYMBOLS, symbolValues)", ARENA_SIZES);
+    for (int i = 0; i < plan.slots.size(); i++) ensure.addStatement("sizes[$L] = $L", i, size(plan.slots.get(i).sizes()));
+    for (int i = 0; i < outputSizes.size(); i++) {
+      ensure.addStatement("sizes[$L] = $L", plan.slots.size() + i, size(List.of(outputSizes.get(i))));
+    }
+    ensure.addStatement("$T.check(sizes, SYMBOLS, symbolValues, ORIGINS)", ARENA_SIZES);
     for (int i = 0; i < plan.slots.size(); i++) {
       MemoryPlan.Slot slot = plan.slots.get(i);
       boolean isFloat = slot.dtype == DType.FLOAT32;
@@ -78,7 +95,7 @@ final class WorkspaceEmitter {
       t.addField(FieldSpec.builder(isFloat ? float[].class : int[].class, field)
           .addJavadoc("Holds $L.\n", String.join(", ", slot.tensors()))
           .initializer("new $L[0]", isFloat ? "float" : "int").build());
-      ensure.addStatement("$N = $T.$L($N, sizes[$L], SYMBOLS, symbolValues)", field, ARENA_SIZES,
+      ensure.addStatement("$N = $T.$L($N, sizes[$L], SYMBOLS, symbolValues, ORIGINS)", field, ARENA_SIZES,
           isFloat ? "floats" : "ints", field, i);
       release.addStatement("$N = new $L[0]", field, isFloat ? "float" : "int");
     }
@@ -92,10 +109,10 @@ final class WorkspaceEmitter {
     return t.build();
   }
 
-  /** A slot's capacity in long arithmetic: the largest of its sizes, one per product of the same symbols. */
-  private CodeBlock size(MemoryPlan.Slot slot) {
+  /** A capacity in long arithmetic: the largest of the sizes, one per product of the same symbols. */
+  private CodeBlock size(List<Dim> sizes) {
     Map<List<String>, Long> largest = new LinkedHashMap<>();
-    for (Dim d : slot.sizes()) largest.merge(d.symbols(), d.coefficient(), Math::max);
+    for (Dim d : sizes) largest.merge(d.symbols(), d.coefficient(), Math::max);
     CodeBlock expr = null;
     for (Map.Entry<List<String>, Long> e : largest.entrySet()) {
       CodeBlock.Builder term = CodeBlock.builder().add("$LL", e.getValue());
