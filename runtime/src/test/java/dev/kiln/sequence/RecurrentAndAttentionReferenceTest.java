@@ -218,6 +218,7 @@ class RecurrentAndAttentionReferenceTest {
       diff = Math.max(diff, Math.abs(g[i] - ref[i]));
       scale = Math.max(scale, Math.abs(ref[i]));
     }
+    System.out.printf("float64 reference: %s, error %.3g%n", what, diff / scale);
     assertWithMessage("%s: max |kiln - reference| / scale", what).that(diff / scale).isAtMost(TOL);
   }
 
