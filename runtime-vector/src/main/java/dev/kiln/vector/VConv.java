@@ -210,9 +210,12 @@ final class VConv {
   /** Floats a channel-blocked copy of input rows aims at: 64 KB, within L2 next to the filters. */
   private static final int BLOCKED_FLOATS = 16384;
 
-  /** Whether a block of 8 floats moves as one 256-bit vector: where the machine's vectors are that wide or wider. */
-  private static final boolean BLOCK_VECTORS =
-      Sgemm.BLOCK == 8 && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+  /**
+   * Whether a block of 8 floats moves as one vector: with the 256-bit species only. Never through another species than
+   * {@link Sgemm#S}: a second vector class makes the receiver profiles inside {@code FloatVector} that the kernels
+   * rely on bimorphic, and then C2 boxes the vectors of every kernel (see runtime-vector/README.md, "Species").
+   */
+  private static final boolean BLOCK_VECTORS = Sgemm.BLOCK == Sgemm.VL;
 
   /**
    * {@code blk[((r * blocks + cb) * wp + x) * 8 + i] = in[img, iy0 + r, ix0 + x, 8cb + i]} for {@code r < rows},
@@ -238,7 +241,7 @@ final class VConv {
           if (ix < 0 || ix >= w) {
             for (int i = 0; i < bl; i++) blk[o + i] = 0f;
           } else if (n == bl && BLOCK_VECTORS) {
-            FloatVector.fromArray(FloatVector.SPECIES_256, in, (rowIn + ix) * c + c0).intoArray(blk, o);
+            FloatVector.fromArray(S, in, (rowIn + ix) * c + c0).intoArray(blk, o);
           } else { // a partial block, or a machine with narrower vectors
             int src = (rowIn + ix) * c + c0;
             for (int i = 0; i < bl; i++) blk[o + i] = i < n ? in[src + i] : 0f;
