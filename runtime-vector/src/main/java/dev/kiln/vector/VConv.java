@@ -594,118 +594,12 @@ final class VConv {
 
   // ---- depthwise -----------------------------------------------------------------------------------------
 
-  /**
-   * Part {@code part} of a depthwise convolution with multiplier 1 (output rows split into ranges), vectorized over
-   * channels: four output columns at a time where every tap is inside the image horizontally, one at a time at the
-   * borders. {@code kernel [kh, kw, c]}. The valid taps of a row (or border pixel) are listed first as input and
-   * kernel offsets, so the accumulating loop is a single loop without branches (nested loops or a skipped tap make
-   * C2 box the accumulators).
-   */
+  /** Part {@code part} of a depthwise convolution with multiplier 1: output rows split into ranges, {@link VDepthwise}. */
   static void depthwise(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int sh, int sw,
       int dh, int dw, int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out, int part,
       int parts) {
     int rows = n * oh;
-    int u0 = Sgemm.split(rows, part, parts), u1 = Sgemm.split(rows, part + 1, parts);
-    // interior columns: 0 <= ox*sw - pl and ox*sw + (kw-1)*dw - pl < w
-    int lo = pl <= 0 ? 0 : Math.min(ow, (pl + sw - 1) / sw);
-    int hiEx = w - 1 - (kw - 1) * dw + pl; // ox*sw <= hiEx
-    int hi = hiEx < 0 ? 0 : Math.min(ow, hiEx / sw + 1);
-    if (hi < lo) hi = lo;
-    Sgemm.Scratch s = Sgemm.SCRATCH.get();
-    float[] b = bias != null ? bias : s.zeros(c);
-    int taps = kh * kw;
-    int[] rowIn = s.ints(0, taps), rowK = s.ints(1, taps), pxIn = s.ints(2, taps), pxK = s.ints(3, taps);
-    for (int u = u0; u < u1; u++) {
-      int img = u / oh;
-      int oy = u - img * oh;
-      int iyBase = oy * sh - pt;
-      int kyLo = 0, kyHi = kh; // valid taps: 0 <= iyBase + ky*dh < h
-      while (kyLo < kh && iyBase + kyLo * dh < 0) kyLo++;
-      while (kyHi > kyLo && iyBase + (kyHi - 1) * dh >= h) kyHi--;
-      // all kx: offsets relative to output column 0 (in index = rowIn[t] + ox*sw*c + ci)
-      int nt = 0;
-      for (int ky = kyLo; ky < kyHi; ky++) {
-        for (int kx = 0; kx < kw; kx++) {
-          rowIn[nt] = ((img * h + iyBase + ky * dh) * w + kx * dw - pl) * c;
-          rowK[nt++] = (ky * kw + kx) * c;
-        }
-      }
-      int ox = 0;
-      for (; ox < lo; ox++) {
-        int np = borderTaps(rowIn, rowK, nt, kw, dw, ox * sw - pl, w, c, pxIn, pxK);
-        pixel(in, c, pxIn, pxK, np, ox * sw * c, kernel, b, out, (u * ow + ox) * c);
-      }
-      for (; ox + 4 <= hi; ox += 4) quad(in, c, rowIn, rowK, nt, ox * sw * c, sw * c, kernel, b, out, (u * ow + ox) * c);
-      for (; ox < ow; ox++) {
-        int np = borderTaps(rowIn, rowK, nt, kw, dw, ox * sw - pl, w, c, pxIn, pxK);
-        pixel(in, c, pxIn, pxK, np, ox * sw * c, kernel, b, out, (u * ow + ox) * c);
-      }
-      if (act != Activation.LINEAR) Sgemm.activate(act, out, u * ow * c, ow * c, s);
-    }
-  }
-
-  /** The taps of the row list ({@code kw} per kernel row) whose column {@code ix0 + kx*dw} is inside the image. */
-  private static int borderTaps(int[] rowIn, int[] rowK, int nt, int kw, int dw, int ix0, int w, int c, int[] pxIn,
-      int[] pxK) {
-    int np = 0;
-    for (int t = 0; t < nt; t++) {
-      int ix = ix0 + (t % kw) * dw;
-      if (ix >= 0 && ix < w) {
-        pxIn[np] = rowIn[t];
-        pxK[np++] = rowK[t];
-      }
-    }
-    return np;
-  }
-
-  /** One output pixel over the listed taps; input index {@code tIn[t] + base + ci}. */
-  private static void pixel(float[] in, int c, int[] tIn, int[] tK, int nt, int base, float[] kernel, float[] bias,
-      float[] out, int o) {
-    int cv = S.loopBound(c);
-    int ci = 0;
-    for (; ci < cv; ci += VL) {
-      FloatVector acc = FloatVector.fromArray(S, bias, ci);
-      for (int t = 0; t < nt; t++) {
-        acc = FloatVector.fromArray(S, in, tIn[t] + base + ci).fma(FloatVector.fromArray(S, kernel, tK[t] + ci), acc);
-      }
-      acc.intoArray(out, o + ci);
-    }
-    for (; ci < c; ci++) {
-      float acc = bias[ci];
-      for (int t = 0; t < nt; t++) acc = Math.fma(in[tIn[t] + base + ci], kernel[tK[t] + ci], acc);
-      out[o + ci] = acc;
-    }
-  }
-
-  /** Four output pixels ({@code step} apart in the input) over the listed taps: four independent FMA chains. */
-  private static void quad(float[] in, int c, int[] tIn, int[] tK, int nt, int base, int step, float[] kernel,
-      float[] bias, float[] out, int o) {
-    int cv = S.loopBound(c);
-    int ci = 0;
-    for (; ci < cv; ci += VL) {
-      FloatVector a0 = FloatVector.fromArray(S, bias, ci);
-      FloatVector a1 = FloatVector.fromArray(S, bias, ci);
-      FloatVector a2 = FloatVector.fromArray(S, bias, ci);
-      FloatVector a3 = FloatVector.fromArray(S, bias, ci);
-      for (int t = 0; t < nt; t++) {
-        int i0 = tIn[t] + base + ci;
-        FloatVector kv = FloatVector.fromArray(S, kernel, tK[t] + ci);
-        a0 = FloatVector.fromArray(S, in, i0).fma(kv, a0);
-        a1 = FloatVector.fromArray(S, in, i0 + step).fma(kv, a1);
-        a2 = FloatVector.fromArray(S, in, i0 + 2 * step).fma(kv, a2);
-        a3 = FloatVector.fromArray(S, in, i0 + 3 * step).fma(kv, a3);
-      }
-      a0.intoArray(out, o + ci);
-      a1.intoArray(out, o + c + ci);
-      a2.intoArray(out, o + 2 * c + ci);
-      a3.intoArray(out, o + 3 * c + ci);
-    }
-    for (; ci < c; ci++) {
-      for (int i = 0; i < 4; i++) {
-        float acc = bias[ci];
-        for (int t = 0; t < nt; t++) acc = Math.fma(in[tIn[t] + base + i * step + ci], kernel[tK[t] + ci], acc);
-        out[o + i * c + ci] = acc;
-      }
-    }
+    VDepthwise.rows(in, h, w, c, kernel, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out,
+        Sgemm.split(rows, part, parts), Sgemm.split(rows, part + 1, parts));
   }
 }

@@ -157,6 +157,10 @@ class AllocationTest {
     calls.put(threads + ": depthwise stride 2",
         () -> ks.depthwise2d(img32, n, 14, 14, 32, dw, 3, 3, 1, 2, 2, 1, 1, 0, 0, 7, 7, null, Activation.LINEAR,
             depth));
+    float[] dw5 = random(r, 25 * 32);
+    calls.put(threads + ": depthwise 5x5 (tap lists)",
+        () -> ks.depthwise2d(img32, n, 14, 14, 32, dw5, 5, 5, 1, 1, 1, 1, 1, 2, 2, 14, 14, b32, Activation.RELU,
+            depth));
     calls.put(threads + ": depthwise 16 channels",
         () -> ks.depthwise2d(img16, n, 13, 13, 16, dw16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 13, b16, Activation.RELU,
             depth));
