@@ -129,14 +129,14 @@ final class VConv {
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     int[] koff = tapOffsets(w, 1, kh, kw, 1, dh, 1, s.ints(0, kk));
     boolean fused = Sgemm.fusesAct(act, residual);
-    boolean relu = fused && act == Activation.RELU;
+    float lo = fused ? Sgemm.lo(act) : Sgemm.NO_RELU, hi = fused ? Sgemm.hi(act) : Sgemm.NO_CLAMP;
     for (int p = pStart; p < pEnd; p += ow) {
       int row = p / ow; // over batch and rows
       int img = row / oh;
       int base = (img * h + (row - img * oh) * sh) * w;
       for (int j0 = fFrom; j0 < fTo; j0 += NR) {
         int cOff = (p - outBase) * f + j0;
-        Sgemm.blockRow(in, base, 1, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, relu, out, cOff, f, NR, s);
+        Sgemm.blockRow(in, base, 1, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, lo, hi, out, cOff, f, NR, s);
         if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
       }
     }
@@ -177,7 +177,7 @@ final class VConv {
       }
     }
     boolean fused = Sgemm.fusesAct(act, residual);
-    boolean relu = fused && act == Activation.RELU;
+    float lo = fused ? Sgemm.lo(act) : Sgemm.NO_RELU, hi = fused ? Sgemm.hi(act) : Sgemm.NO_CLAMP;
     // output rows per copy: the copy stays about BLOCKED_FLOATS (a large image's rows would leave the caches)
     int span = (kh - 1) * dh + 1;
     int perCopy = Math.max(1, (BLOCKED_FLOATS / rowStride - span) / sh + 1);
@@ -198,7 +198,7 @@ final class VConv {
             int kc = Math.min(kb, kk - k0);
             boolean last = k0 + kc == kk;
             Sgemm.blockRow(blk, base, bl, ow, koff, k0, packed, j0 * kk + k0 * NR, kc, k0 > 0, bias, j0,
-                last && relu, out, cOff, f, NR, s);
+                last ? lo : Sgemm.NO_RELU, last ? hi : Sgemm.NO_CLAMP, out, cOff, f, NR, s);
           }
           if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
         }
@@ -333,7 +333,7 @@ final class VConv {
     float[] at = s.packedA(tile * kb); // tile is a multiple of MR
     int qs = Sgemm.panels(fg);
     boolean fused = Sgemm.fusesAct(act, residual);
-    boolean relu = fused && act == Activation.RELU;
+    float lo = fused ? Sgemm.lo(act) : Sgemm.NO_RELU, hi = fused ? Sgemm.hi(act) : Sgemm.NO_CLAMP;
     boolean direct = direct(fg);
     int[] koff = direct ? tapOffsets(w, c, kh, kw, cg, dh, dw, s.ints(0, kk)) : null;
     int[] base = direct ? s.ints(1, tile + DR) : null;
@@ -364,14 +364,14 @@ final class VConv {
             int cOff = (p0 - outBase) * f + g * fg + j0;
             int bOff = g * gs + q * kk * NR + k0 * NR;
             int biasOff = g * fg + j0;
-            boolean storeRelu = last && relu;
-            // bias enters as the first k block's start values, RELU as the last one's store
+            float storeLo = last ? lo : Sgemm.NO_RELU, storeHi = last ? hi : Sgemm.NO_CLAMP;
+            // bias enters as the first k block's start values, RELU or RELU6 as the last one's store
             if (dRows > 0) {
-              Sgemm.blockDirect(in, base, dRows, g * cg, koff, k0, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu,
-                  out, cOff, f, wq, s);
+              Sgemm.blockDirect(in, base, dRows, g * cg, koff, k0, packed, bOff, kc, k0 > 0, bias, biasOff, storeLo,
+                  storeHi, out, cOff, f, wq, s);
             }
-            Sgemm.block(at, 0, aRows, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu, out, cOff + dRows * f, f,
-                wq, s);
+            Sgemm.block(at, 0, aRows, packed, bOff, kc, k0 > 0, bias, biasOff, storeLo, storeHi, out, cOff + dRows * f,
+                f, wq, s);
             if (last && !fused) Sgemm.epilogue(out, cOff, f, np, wq, null, 0, residual, act, s);
           }
         }

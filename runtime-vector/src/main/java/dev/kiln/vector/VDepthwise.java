@@ -19,21 +19,6 @@ import jdk.incubator.vector.FloatVector;
 final class VDepthwise {
   private VDepthwise() {}
 
-  /** Whether the activation is applied as the results are stored (else the caller applies it afterwards). */
-  static boolean clamps(Activation act) {
-    return act == Activation.LINEAR || act == Activation.RELU || act == Activation.RELU6;
-  }
-
-  /** The lower bound a clamping activation stores ({@code -inf}: none). */
-  static float lo(Activation act) {
-    return act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
-  }
-
-  /** The upper bound a clamping activation stores ({@code +inf}: none). */
-  static float hi(Activation act) {
-    return act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
-  }
-
   /**
    * Output rows {@code [u0, u1)} (over batch and rows) of the depthwise convolution, bias (nullable) and activation
    * (elementwise, not null), row {@code u} at {@code out[u * ow * c]}.
@@ -42,8 +27,8 @@ final class VDepthwise {
       int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out, int u0, int u1) {
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     float[] b = bias != null ? bias : s.zeros(c);
-    boolean clamps = clamps(act);
-    float lo = lo(act), hi = hi(act);
+    boolean clamps = Sgemm.fusesAct(act, null);
+    float lo = clamps ? Sgemm.lo(act) : Sgemm.NO_RELU, hi = clamps ? Sgemm.hi(act) : Sgemm.NO_CLAMP;
     for (int u = u0; u < u1; u++) {
       int img = u / oh;
       segment(in, h, w, c, kernel, kh, kw, sh, sw, dh, dw, pt, pl, ow, b, lo, hi, img, u - img * oh, 0, ow, out,
