@@ -172,6 +172,14 @@ final class Sgemm {
       return blocked;
     }
 
+    private float[] dwTile = new float[0];
+
+    /** A tile of depthwise results, multiplied while it is in L1 ({@link VDepthwisePointwise}). */
+    float[] dwTile(int n) {
+      if (dwTile.length < n) dwTile = new float[n];
+      return dwTile;
+    }
+
     private float[] padded = new float[0];
 
     /** A convolution's padded input ({@link VConv#pad}). */
@@ -202,6 +210,14 @@ final class Sgemm {
    */
   static void dense(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
       float[] c, int part, int parts) {
+    dense(a, m, k, packed, n, bias, residual, act, c, 0, part, parts);
+  }
+
+  /**
+   * {@link #dense} into {@code c} and from {@code residual} from index {@code cOff}: {@code c[cOff + i*n + j]}.
+   */
+  static void dense(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
+      float[] c, int cOff, int part, int parts) {
     int np = panels(n);
     Scratch s = SCRATCH.get();
     if (m == 1) {
@@ -210,15 +226,15 @@ final class Sgemm {
       if (tOff >= 0) {
         int j0 = q0 * NR, j1 = Math.min(n, q1 * NR);
         if (j0 >= j1) return;
-        dotColumns(a, k, packed, tOff, j0, j1, c);
-        epilogue(c, j0, n, 1, j1 - j0, bias, j0, residual, act, s);
+        dotColumns(a, k, packed, tOff, j0, j1, c, cOff);
+        epilogue(c, cOff + j0, n, 1, j1 - j0, bias, j0, residual, act, s);
         return;
       }
       for (int q = q0; q < q1; q++) {
         int j0 = q * NR;
         int w = Math.min(NR, n - j0);
-        gemv(a, 0, k, packed, q * k * NR, c, j0, w, s.tile);
-        epilogue(c, j0, n, 1, w, bias, j0, residual, act, s);
+        gemv(a, 0, k, packed, q * k * NR, c, cOff + j0, w, s.tile);
+        epilogue(c, cOff + j0, n, 1, w, bias, j0, residual, act, s);
       }
       return;
     }
@@ -236,11 +252,11 @@ final class Sgemm {
     int i0 = r0 * MR, i1 = Math.min(m, r1 * MR);
     if (k == 0) {
       for (int i = i0; i < i1; i++) {
-        for (int j = q0 * NR; j < Math.min(n, q1 * NR); j++) c[i * n + j] = 0f;
+        for (int j = q0 * NR; j < Math.min(n, q1 * NR); j++) c[cOff + i * n + j] = 0f;
       }
       for (int q = q0; q < q1; q++) {
         int j0 = q * NR;
-        epilogue(c, i0 * n + j0, n, i1 - i0, Math.min(NR, n - j0), bias, j0, residual, act, s);
+        epilogue(c, cOff + i0 * n + j0, n, i1 - i0, Math.min(NR, n - j0), bias, j0, residual, act, s);
       }
       return;
     }
@@ -255,8 +271,8 @@ final class Sgemm {
       if (wholeEnd < q1 && rows > DR) { // a partial panel runs whole, all its rows in a scratch tile
         int j0 = wholeEnd * NR;
         partialPanel(a, base, rows, koff, k, packed, wholeEnd * k * NR, bias, j0, fused ? lo(act) : NO_RELU,
-            fused ? hi(act) : NO_CLAMP, c, i0 * n + j0, n, n - j0, s);
-        if (!fused) epilogue(c, i0 * n + j0, n, rows, n - j0, null, 0, residual, act, s);
+            fused ? hi(act) : NO_CLAMP, c, cOff + i0 * n + j0, n, n - j0, s);
+        if (!fused) epilogue(c, cOff + i0 * n + j0, n, rows, n - j0, null, 0, residual, act, s);
         q1 = wholeEnd;
       }
       for (int k0 = 0; k0 < k; k0 += KC) {
@@ -266,8 +282,8 @@ final class Sgemm {
           int j0 = q * NR;
           int w = Math.min(NR, n - j0);
           blockDirect(a, base, rows, 0, koff, k0, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0,
-              last && fused ? lo(act) : NO_RELU, last && fused ? hi(act) : NO_CLAMP, c, i0 * n + j0, n, w, s);
-          if (last && !fused) epilogue(c, i0 * n + j0, n, rows, w, null, 0, residual, act, s);
+              last && fused ? lo(act) : NO_RELU, last && fused ? hi(act) : NO_CLAMP, c, cOff + i0 * n + j0, n, w, s);
+          if (last && !fused) epilogue(c, cOff + i0 * n + j0, n, rows, w, null, 0, residual, act, s);
         }
       }
       return;
@@ -283,8 +299,8 @@ final class Sgemm {
         for (int q = q0; q < q1; q++) { // the packed block is reused by every panel
           int j0 = q * NR;
           int w = Math.min(NR, n - j0);
-          block(ap, 0, rows, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0, lo, hi, c, i * n + j0, n, w, s);
-          if (last && !fused) epilogue(c, i * n + j0, n, rows, w, null, 0, residual, act, s);
+          block(ap, 0, rows, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0, lo, hi, c, cOff + i * n + j0, n, w, s);
+          if (last && !fused) epilogue(c, cOff + i * n + j0, n, rows, w, null, 0, residual, act, s);
         }
       }
     }
@@ -1037,7 +1053,7 @@ final class Sgemm {
    * chains (1.125 loads per FMA, against 1.5 for the panel GEMV's loads and broadcasts), lanes summed at the end.
    * A/B in one JVM at 1x784x128: 12-15% faster as a bare kernel, 4-7% through {@code dense} with bias and RELU. {@code j1 - j0} must be a multiple of 8.
    */
-  static void dotColumns(float[] a, int k, float[] bt, int tOff, int j0, int j1, float[] c) {
+  static void dotColumns(float[] a, int k, float[] bt, int tOff, int j0, int j1, float[] c, int cOff) {
     int kv = S.loopBound(k);
     int j = j0;
     for (; j + 8 <= j1; j += 8) {
@@ -1072,14 +1088,14 @@ final class Sgemm {
         t6 = Math.fma(x, bt[r6 + p], t6);
         t7 = Math.fma(x, bt[r7 + p], t7);
       }
-      c[j] = t0;
-      c[j + 1] = t1;
-      c[j + 2] = t2;
-      c[j + 3] = t3;
-      c[j + 4] = t4;
-      c[j + 5] = t5;
-      c[j + 6] = t6;
-      c[j + 7] = t7;
+      c[cOff + j] = t0;
+      c[cOff + j + 1] = t1;
+      c[cOff + j + 2] = t2;
+      c[cOff + j + 3] = t3;
+      c[cOff + j + 4] = t4;
+      c[cOff + j + 5] = t5;
+      c[cOff + j + 6] = t6;
+      c[cOff + j + 7] = t7;
     }
   }
 

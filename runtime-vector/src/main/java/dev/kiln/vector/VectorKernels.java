@@ -56,6 +56,7 @@ public final class VectorKernels implements KernelSet {
   private final PoolingTask poolingTask = new PoolingTask();
   private final FusedBands fusedBands = new FusedBands();
   private final Winograd.PooledTask winogradTask = new Winograd.PooledTask();
+  private final VDepthwisePointwise dwPwTask = new VDepthwisePointwise();
   /**
    * The argument holders of calls that run on the calling thread only: per thread, as two threads may run one
    * session (the pool's holders belong to whoever acquired it).
@@ -63,6 +64,7 @@ public final class VectorKernels implements KernelSet {
   private final ThreadLocal<ConvTask> callerConv = ThreadLocal.withInitial(ConvTask::new);
   private final ThreadLocal<FusedBands> callerBands = ThreadLocal.withInitial(FusedBands::new);
   private final ThreadLocal<Winograd.PooledTask> callerWinograd = ThreadLocal.withInitial(Winograd.PooledTask::new);
+  private final ThreadLocal<VDepthwisePointwise> callerDwPw = ThreadLocal.withInitial(VDepthwisePointwise::new);
 
   private VectorKernels(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -399,6 +401,35 @@ public final class VectorKernels implements KernelSet {
       VConv.depthwise(in, n, h, w, c, kernel, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act,
           out, 0, 1);
     }
+  }
+
+  /**
+   * Fused tile by tile ({@link VDepthwisePointwise}) where the multiplier is 1 and no activation is SOFTMAX; else the
+   * two calls.
+   */
+  @Override
+  public void depthwisePointwise(float[] in, int n, int h, int w, int c, float[] dwKernel, int kh, int kw, int m,
+      int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] dwBias,
+      Activation dwAct, float[] dwOut, float[] pwPacked, int f, float[] pwBias, float[] residual, Activation pwAct,
+      float[] out) {
+    if (dwAct == null) dwAct = Activation.LINEAR;
+    if (pwAct == null) pwAct = Activation.LINEAR;
+    if (m != 1 || dwAct == Activation.SOFTMAX || pwAct == Activation.SOFTMAX) {
+      KernelSet.super.depthwisePointwise(in, n, h, w, c, dwKernel, kh, kw, m, strideH, strideW, dilH, dilW, padTop,
+          padLeft, oh, ow, dwBias, dwAct, dwOut, pwPacked, f, pwBias, residual, pwAct, out);
+      return;
+    }
+    if (n <= 0 || oh <= 0 || ow <= 0 || f <= 0) return;
+    long positions = (long) n * oh * ow;
+    int units = (int) ((positions + Sgemm.MR - 1) / Sgemm.MR); // the smallest tiles
+    int parts = parts(positions * c * (kh * kw + f), units, MIN_CONV_MACS_PER_THREAD);
+    boolean split = parts > 1 && pool.tryAcquire();
+    VDepthwisePointwise t = split ? dwPwTask : callerDwPw.get();
+    t.set(in, n, h, w, c, dwKernel, kh, kw, c, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, c, dwBias, null,
+        dwAct, null);
+    t.pointwise(pwPacked, f, pwBias, residual, pwAct, out);
+    t.tiles(split ? parts : 1);
+    runAndClear(t, split, parts, t.units());
   }
 
   // ---- pooling -------------------------------------------------------------------------------------------

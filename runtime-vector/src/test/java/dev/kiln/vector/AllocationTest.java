@@ -164,6 +164,15 @@ class AllocationTest {
     calls.put(threads + ": depthwise 16 channels",
         () -> ks.depthwise2d(img16, n, 13, 13, 16, dw16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 13, b16, Activation.RELU,
             depth));
+    // depthwise + 1x1 convolution, fused tile by tile
+    float[] pw24 = ks.packConvKernel(random(r, 32 * 24), 1, 1, 32, 24, 1), res24 = random(r, n * 14 * 14 * 24);
+    float[] dwTile = new float[n * 14 * 14 * 32], pwOut = new float[n * 14 * 14 * 24];
+    calls.put(threads + ": depthwise + pointwise fused, residual",
+        () -> ks.depthwisePointwise(img32, n, 14, 14, 32, dw, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14, b32, Activation.RELU6,
+            dwTile, pw24, 24, b24, res24, Activation.LINEAR, pwOut));
+    calls.put(threads + ": depthwise + pointwise fused, stride 2, activations in passes",
+        () -> ks.depthwisePointwise(img32, n, 14, 14, 32, dw, 3, 3, 1, 2, 2, 1, 1, 0, 0, 7, 7, b32,
+            Activation.HARD_SILU, dwTile, pw24, 24, null, null, Activation.TANH, pwOut));
     calls.put(threads + ": max pool 2x2",
         () -> ks.maxPool2d(img32, n, 14, 14, 32, 2, 2, 2, 2, 0, 0, 7, 7, pooled));
     calls.put(threads + ": max pool 3x3, stride 2",

@@ -27,13 +27,12 @@ class VectorKernelsTest {
 
   @BeforeAll
   static void open() {
-    vector = new KernelSet[] {VectorKernels.FACTORY.create(1), VectorKernels.FACTORY.create(2),
-        VectorKernels.FACTORY.create(3)};
+    vector = TestKernelSets.open();
   }
 
   @AfterAll
   static void close() {
-    for (KernelSet k : vector) k.close();
+    TestKernelSets.close(vector);
   }
 
   private static float[] random(Random r, int n) {

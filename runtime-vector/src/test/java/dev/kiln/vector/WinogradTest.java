@@ -24,13 +24,12 @@ class WinogradTest {
 
   @BeforeAll
   static void open() {
-    kernels = new KernelSet[] {VectorKernels.FACTORY.create(1), VectorKernels.FACTORY.create(2),
-        VectorKernels.FACTORY.create(3)};
+    kernels = TestKernelSets.open();
   }
 
   @AfterAll
   static void close() {
-    for (KernelSet k : kernels) k.close();
+    TestKernelSets.close(kernels);
   }
 
   @Test

@@ -58,6 +58,25 @@ public interface KernelSet {
       float[] out);
 
   /**
+   * A depthwise convolution whose result only a 1x1 convolution reads (MobileNet's depthwise convolution and
+   * projection, Keras' {@code SeparableConv2D}): {@link #depthwise2d} of {@code in} ({@code [n, h, w, c]}, multiplier
+   * {@code m}, its bias and activation) into {@code dwOut} (room for its {@code [n, oh, ow, c*m]} result), then
+   * {@link #conv2d} of that with the packed 1x1 kernel {@code pwPacked} ({@code c*m} to {@code f} channels, stride 1,
+   * no padding, one group; its bias, residual and activation) into {@code out} ({@code [n, oh, ow, f]}). The default
+   * does exactly that. A kernel set may instead compute the depthwise result a tile of positions at a time and
+   * multiply each tile while it is in cache, leaving {@code dwOut} unspecified; {@code out} must equal what the default
+   * computes, to within float rounding.
+   */
+  default void depthwisePointwise(float[] in, int n, int h, int w, int c, float[] dwKernel, int kh, int kw, int m,
+      int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] dwBias,
+      Activation dwAct, float[] dwOut, float[] pwPacked, int f, float[] pwBias, float[] residual, Activation pwAct,
+      float[] out) {
+    depthwise2d(in, n, h, w, c, dwKernel, kh, kw, m, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, dwBias,
+        dwAct, dwOut);
+    conv2d(dwOut, n, oh, ow, c * m, pwPacked, 1, 1, f, 1, 1, 1, 1, 0, 0, oh, ow, 1, pwBias, residual, pwAct, out);
+  }
+
+  /**
    * Max ({@code max}) or average pooling, as {@link Pooling#maxPool2d} and {@link Pooling#avgPool2d}. The default
    * runs on the calling thread; kernel sets with threads split large ones by output rows
    * ({@link Pooling#pool2dRows}).
