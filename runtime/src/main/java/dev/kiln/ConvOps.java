@@ -68,7 +68,7 @@ public final class ConvOps {
       return Tracer.require().op(op, a, out, DType.FLOAT32, x, kernel);
     }
     float[] r = new float[Shapes.size(out)];
-    float[] packed = Conv.packKernel(Ops.floats(kernel), ks[0], ks[1], ks[2], f, groups);
+    Conv.Packed packed = Conv.packKernel(Ops.floats(kernel), ks[0], ks[1], ks[2], f, groups);
     Conv.conv2d(Ops.floats(x), xs[0], xs[1], xs[2], c, packed, ks[0], ks[1], f, strides[0], strides[1],
         dilations[0], dilations[1], sp[0][0], sp[1][0], out[1], out[2], groups, null, null, null, r);
     return Tensor.wrap(r, out);

@@ -2,6 +2,7 @@ package dev.kiln.bench;
 
 import dev.kiln.Activation;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import dev.kiln.kernels.Reductions;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ final class MobileNetV2Kernels {
     Random r = new Random(2);
     int h = 112, c = 32;
     int max = 112 * 112 * 32;
-    float[] stemK = ks.packConvKernel(weights(r, 27 * 32, 27), 3, 3, 3, 32, 1);
+    PackedWeights stemK = ks.packConvKernel(weights(r, 27 * 32, 27), 3, 3, 3, 32, 1);
     float[] stemB = weights(r, 32, 10);
     // buffers: 0 input, 1-3 activations (as the session's f0, f1, f2)
     layers.add(new Layer("stem 3x3/2 3>32", "stem", 112L * 112 * 32 * 27) {
@@ -70,7 +71,7 @@ final class MobileNetV2Kernels {
         if (t != 1) {
           e = other(x, -1);
           final int src = x, dst = e;
-          float[] k = ks.packConvKernel(weights(r, cIn * ce, cIn), 1, 1, cIn, ce, 1);
+          PackedWeights k = ks.packConvKernel(weights(r, cIn * ce, cIn), 1, 1, cIn, ce, 1);
           float[] bias = weights(r, ce, 10);
           layers.add(new Layer(id + "expand " + hIn + "x" + hIn + " " + cIn + ">" + ce, "expand",
               (long) hIn * hIn * cIn * ce) {
@@ -85,7 +86,7 @@ final class MobileNetV2Kernels {
         int p = s == 1 ? 1 : 0; // stride 2: TF's SAME pads bottom and right only, which the kernels' bounds do
         float[] dwK = weights(r, 9 * ce, 9);
         float[] dwB = weights(r, ce, 10);
-        float[] pwK = ks.packConvKernel(weights(r, ce * cout, ce), 1, 1, ce, cout, 1);
+        PackedWeights pwK = ks.packConvKernel(weights(r, ce * cout, ce), 1, 1, ce, cout, 1);
         float[] pwB = weights(r, cout, 10);
         boolean residual = s == 1 && cIn == cout;
         final int src = e, mid = d, res = x;
@@ -119,7 +120,7 @@ final class MobileNetV2Kernels {
         c = cout;
       }
     }
-    float[] headK = ks.packConvKernel(weights(r, 320 * 1280, 320), 1, 1, 320, 1280, 1);
+    PackedWeights headK = ks.packConvKernel(weights(r, 320 * 1280, 320), 1, 1, 320, 1280, 1);
     float[] headB = weights(r, 1280, 10);
     final int hx = x, hOut = other(x, -1), pooled = other(x, hOut);
     layers.add(new Layer("head 1x1 7x7 320>1280", "head", 49L * 320 * 1280) {
@@ -133,7 +134,7 @@ final class MobileNetV2Kernels {
         Reductions.reduce(Reductions.MEAN, b[hOut], b[pooled], n, 49, 1280);
       }
     });
-    float[] fcK = ks.packDenseWeights(weights(r, 1280 * 1000, 1280), 1280, 1000);
+    PackedWeights fcK = ks.packDenseWeights(weights(r, 1280 * 1000, 1280), 1280, 1000);
     float[] fcB = weights(r, 1000, 10);
     layers.add(new Layer("classifier 1280>1000 softmax", "classifier", 1280L * 1000) {
       void run(KernelSet k, float[][] b, int n) {

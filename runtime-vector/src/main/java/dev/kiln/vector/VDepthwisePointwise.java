@@ -2,6 +2,7 @@ package dev.kiln.vector;
 
 import dev.kiln.Activation;
 import dev.kiln.kernels.ConvCall;
+import dev.kiln.kernels.WorkerPool;
 
 /**
  * A depthwise convolution (multiplier 1) and the 1x1 convolution that reads its result, fused: tile by tile of output

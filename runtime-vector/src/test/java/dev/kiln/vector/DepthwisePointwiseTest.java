@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.Activation;
 import dev.kiln.kernels.JavaKernels;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -87,7 +88,7 @@ class DepthwisePointwiseTest {
     JAVA.conv2d(mid, n, oh, ow, c, JAVA.packConvKernel(pwK, 1, 1, c, f, 1), 1, 1, f, 1, 1, 1, 1, 0, 0, oh, ow, 1, pwB,
         res, pwAct, expected);
     for (KernelSet v : vector) {
-      float[] pw = v.packConvKernel(pwK, 1, 1, c, f, 1);
+      PackedWeights pw = v.packConvKernel(pwK, 1, 1, c, f, 1);
       float[] got = new float[outLen + 1], scratch = new float[dwLen];
       got[outLen] = Float.NaN;
       v.depthwisePointwise(in, n, h, w, c, dwK, k, k, 1, st, st, dil, dil, pt, pl, oh, ow, dwB, dwAct, scratch, pw, f,
@@ -106,7 +107,7 @@ class DepthwisePointwiseTest {
     Random r = new Random(23);
     int n = 2, h = 9, w = 11, c = 5, m = 2, f = 7, oh = 5, ow = 6;
     float[] in = random(r, n * h * w * c, 1f), dwK = random(r, 9 * c * m, 0.5f), dwB = random(r, c * m, 0.1f);
-    float[] pw = JAVA.packConvKernel(random(r, c * m * f, 0.5f), 1, 1, c * m, f, 1);
+    PackedWeights pw = JAVA.packConvKernel(random(r, c * m * f, 0.5f), 1, 1, c * m, f, 1);
     float[] pwB = random(r, f, 0.1f), res = random(r, n * oh * ow * f, 1f);
     float[] mid = new float[n * oh * ow * c * m], expected = new float[n * oh * ow * f];
     JAVA.depthwise2d(in, n, h, w, c, dwK, 3, 3, m, 2, 2, 1, 1, 1, 1, oh, ow, dwB, Activation.RELU6, mid);

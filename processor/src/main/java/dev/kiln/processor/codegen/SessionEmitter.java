@@ -401,7 +401,7 @@ public final class SessionEmitter {
       // A layer applied twice shares its packed weights.
       packed = uniqueField(base + "Packed");
       preparedByKey.put(key, packed);
-      preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
+      preparedFields.add(FieldSpec.builder(ClassName.get("dev.kiln.kernels", "PackedWeights"), packed, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("$L $L$L, packed for {@code Gemm.dense} when the session opens.\n", variable,
               Shapes.toString(w), d.epilogue.batchNorm == null ? "" : " with " + d.epilogue.batchNorm.name() + " folded in")
           .build());
@@ -501,7 +501,7 @@ public final class SessionEmitter {
         if (packed == null) {
           packed = uniqueField(base + "Packed");
           preparedByKey.put(key, packed);
-          preparedFields.add(FieldSpec.builder(float[].class, packed, Modifier.PRIVATE, Modifier.FINAL)
+          preparedFields.add(FieldSpec.builder(ClassName.get("dev.kiln.kernels", "PackedWeights"), packed, Modifier.PRIVATE, Modifier.FINAL)
               .addJavadoc("$L $L, packed for {@code Conv.conv2d} when the session opens.\n", variable, Shapes.toString(k))
               .build());
           preparation.addStatement("$N = kernels.packConvKernel($L, $L, $L, $L, $L, $L)", packed, prepared[0], k[0], k[1], k[2], k[3], groups);
