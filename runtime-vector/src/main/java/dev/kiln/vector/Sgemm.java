@@ -27,11 +27,13 @@ final class Sgemm {
   private Sgemm() {}
 
   /**
-   * The species of every kernel: 256 bits where the machine has them (AVX2, and AVX-512 through AVX-512VL), else the
-   * machine's preferred one. 512 bits is opt-in ({@code -Dkiln.vector.bits=512}): on an AVX-512 machine the 512-bit
-   * kernels box vectors and allocate on every call under JDK 17 ({@code AllocationTest} shows it), so they are not the
-   * default until that test passes there. The property ({@code 128}, {@code 256} or {@code 512}) also lets the tests run
-   * the 512-bit code paths on an AVX2 machine (emulated, slowly).
+   * The species of every kernel, and the only one they use: a second vector class in the JVM makes the receiver
+   * profiles inside {@code FloatVector} bimorphic, and C2 then boxes the vectors of every kernel. 256 bits where the
+   * machine has them (AVX2, and AVX-512 through AVX-512VL), else the machine's preferred one. 512 bits is opt-in
+   * ({@code -Dkiln.vector.bits=512}): allocation-free on AVX-512 ({@code AllocationTest}), but on the AVX-512 machine
+   * measured (Zen 4, whose 512-bit units are two 256-bit halves) no faster as a whole (see the module README). The
+   * property ({@code 128}, {@code 256} or {@code 512}) also lets the tests run the 512-bit code paths on an AVX2
+   * machine (emulated, slowly).
    */
   static final VectorSpecies<Float> S = species(Integer.getInteger("kiln.vector.bits", 0));
 

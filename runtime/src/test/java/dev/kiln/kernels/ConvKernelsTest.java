@@ -52,25 +52,25 @@ class ConvKernelsTest {
     // the digits CNN's two blocks, a batch of 7 (odd: chunks of unequal image counts), then a 3x3 pooling at stride 2
     int[][] cases = {{7, 28, 28, 1, 8, 1, 28, 2, 2}, {7, 14, 14, 8, 16, 0, 12, 2, 2}, {5, 11, 9, 3, 6, 1, 11, 3, 2}};
     for (int threads = 1; threads <= 2; threads++) {
-      KernelSet java = JavaKernels.FACTORY.create(threads);
+      KernelSet kernels = JavaKernels.FACTORY.create(threads);
       try {
         for (int[] k : cases) {
           int n = k[0], h = k[1], w = k[2], c = k[3], f = k[4], pad = k[5], oh = k[6], ow = oh + w - h;
           int win = k[7], stride = k[8], poh = (oh - win) / stride + 1, pow = (ow - win) / stride + 1;
           float[] x = random(rnd, n * h * w * c), bias = random(rnd, f);
-          PackedWeights packed = java.packConvKernel(random(rnd, 9 * c * f), 3, 3, c, f, 1);
+          PackedWeights packed = kernels.packConvKernel(random(rnd, 9 * c * f), 3, 3, c, f, 1);
           float[] conv = new float[n * oh * ow * f], expected = new float[n * poh * pow * f];
           Conv.conv2d(x, n, h, w, c, (Conv.Packed) packed, 3, 3, f, 1, 1, 1, 1, pad, pad, oh, ow, 1, bias, null,
               Activation.RELU, conv);
           Pooling.pool2dRows(true, conv, n, oh, ow, f, win, win, stride, stride, 0, 0, poh, pow, expected, 0, n * poh);
           float[] got = new float[expected.length];
-          java.conv2dMaxPool(x, n, h, w, c, packed, 3, 3, f, 1, 1, 1, 1, pad, pad, oh, ow, 1, bias, null,
+          kernels.conv2dMaxPool(x, n, h, w, c, packed, 3, 3, f, 1, 1, 1, 1, pad, pad, oh, ow, 1, bias, null,
               Activation.RELU, new float[conv.length], win, win, stride, stride, 0, 0, poh, pow, got);
           assertWithMessage("%s threads, case %s", threads, java.util.Arrays.toString(k)).that(got)
               .isEqualTo(expected);
         }
       } finally {
-        java.close();
+        kernels.close();
       }
     }
   }
