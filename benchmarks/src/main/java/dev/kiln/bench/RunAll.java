@@ -147,19 +147,24 @@ public final class RunAll {
     } catch (Exception ignored) {
       // not Linux
     }
-    return String.format(Locale.ROOT, "%s (**%s**), %d vCPU, %s, JDK %s (%s), Vector API kernels at %d bits%s", cpu,
-        isa, Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-        System.getProperty("java.version"), System.getProperty("java.vm.name"), vectorBits(),
-        System.getProperty("kiln.vector.bits") == null ? " (default)" : " (-Dkiln.vector.bits)");
+    return String.format(Locale.ROOT, "%s (**%s**), %d vCPU, %s, JDK %s (%s), %s", cpu, isa,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+        System.getProperty("java.version"), System.getProperty("java.vm.name"), vectorWidth());
   }
 
   /** The width of kiln-runtime-vector's vectors in this JVM (its toString names the lanes). */
-  private static int vectorBits() {
-    dev.kiln.kernels.KernelSet ks = dev.kiln.vector.VectorKernels.FACTORY.create(1);
-    String s = ks.toString();
-    ks.close();
-    int at = s.indexOf("lanes=");
-    return at < 0 ? -1 : 32 * Integer.parseInt(s.substring(at + 6, s.indexOf('}', at)));
+  private static String vectorWidth() {
+    try {
+      dev.kiln.kernels.KernelSet ks = dev.kiln.vector.VectorKernels.FACTORY.create(1);
+      String s = ks.toString();
+      ks.close();
+      int at = s.indexOf("lanes=");
+      int bits = 32 * Integer.parseInt(s.substring(at + 6, s.indexOf('}', at)));
+      return "Vector API kernels at " + bits + " bits"
+          + (System.getProperty("kiln.vector.bits") == null ? " (the default)" : " (-Dkiln.vector.bits)");
+    } catch (LinkageError e) {
+      return "no Vector API (run with --add-modules jdk.incubator.vector)";
+    }
   }
 
   /** Per-iteration primary scores of a result. */
