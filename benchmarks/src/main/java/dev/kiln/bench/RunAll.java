@@ -127,9 +127,16 @@ public final class RunAll {
     throw new IllegalArgumentException(option + " expects a whole number of at least 1, got " + v);
   }
 
+  /**
+   * Warm-up iterations of 1 s. Five, not three: on a loaded 2-vCPU machine C2 falls behind, and after 4–5 s of calls
+   * some JVMs still ran Vector API kernels as C1 code (megabytes allocated per MobileNetV2 call, 2–5x slower; see
+   * ThreadsProbe and benchmarks/README.md).
+   */
+  private static final int WARM_UP_ITERATIONS = 5;
+
   static ChainedOptionsBuilder base(boolean quick) {
     return new OptionsBuilder().forks(forks).jvmArgsAppend("--add-modules", "jdk.incubator.vector")
-        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
+        .warmupIterations(quick ? 1 : WARM_UP_ITERATIONS).warmupTime(TimeValue.seconds(1))
         .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.seconds(1))
         .shouldFailOnError(false);
   }
@@ -195,7 +202,7 @@ public final class RunAll {
     sb.append(String.format(Locale.ROOT, "JMH 1.37, %s, %s; median and min–max of the measurement iterations%s; "
         + "ratio = median / Kiln compiled `call` median (above 1 = slower than Kiln); bytes/run = `gc.alloc.rate.norm`.%n%n",
         forks == 1 ? "1 fork" : forks + " forks", quick ? "1 × 1 s warm-up, 2 × 1 s measured (--quick)"
-            : "3 × 1 s warm-up, 5 × 1 s measured", forks == 1 ? "" : " of all forks"));
+            : WARM_UP_ITERATIONS + " × 1 s warm-up, 5 × 1 s measured", forks == 1 ? "" : " of all forks"));
     sb.append("| model | batch | engine | median µs | min–max µs | ratio to Kiln | bytes/run |\n");
     sb.append("|---|---:|---|---:|---:|---:|---:|\n");
     for (String c : configs) {
