@@ -38,7 +38,7 @@ final class ConvLowering implements Lowering<Schedule.Producer> {
     EpilogueWeights weights = EpilogueWeights.of(p, filters, cx);
     String variable = Fusion.weightVariable(cx.graph, p.kernel);
     String packed = cx.prepared("conv:" + variable + "|" + Dims.toString(k) + "|" + weights.foldKey,
-        EpilogueWeights.FLOATS, LoweringContext.javaName(variable) + "Packed",
+        EpilogueWeights.PACKED, LoweringContext.javaName(variable) + "Packed",
         CodeBlock.of("$L $L$L, packed for {@code kernels.conv2d} when the session opens.\n", variable, Dims.toString(k),
             weights.foldKey.isEmpty() ? "" : " with " + weights.foldKey + " folded in"),
         CodeBlock.of("kernels.packConvKernel($L, $L, $L, $L, $L, $L)", weights.kernelAtOpen, k[0], k[1], k[2], k[3],
