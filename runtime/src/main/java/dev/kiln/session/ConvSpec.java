@@ -91,6 +91,17 @@ public final class ConvSpec {
         padLeft, outH, outW, bias, act, out);
   }
 
+  /**
+   * {@link KernelSet#depthwisePointwise}: this depthwise convolution ({@link #filters} the depth multiplier) and the 1x1
+   * convolution of {@code f} filters reading it, computed tile by tile; {@code dwOut} is room for the depthwise result.
+   */
+  public void depthwisePointwise(KernelSet kernels, float[] in, int batch, float[] dwKernel, float[] dwBias,
+      Activation dwAct, float[] dwOut, PackedWeights pwPacked, int f, float[] pwBias, float[] residual,
+      Activation pwAct, float[] out) {
+    kernels.depthwisePointwise(in, batch, h, w, c, dwKernel, kh, kw, filters, strideH, strideW, dilationH, dilationW,
+        padTop, padLeft, outH, outW, dwBias, dwAct, dwOut, pwPacked, f, pwBias, residual, pwAct, out);
+  }
+
   /** {@link Conv#conv2dTranspose}: kernel {@code [kh, kw, filters, c]}; {@link #padding} is the top/left crop. */
   public void conv2dTranspose(float[] in, int batch, float[] kernel, float[] bias, Activation act, float[] out) {
     Conv.conv2dTranspose(in, batch, h, w, c, kernel, kh, kw, filters, strideH, strideW, padTop, padLeft, outH, outW,
