@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Engines of one sequence configuration side by side in one JVM, interleaved: after a warm-up, rounds in which each
+ * Engines of one sequence configuration side by side in one JVM, interleaved: after a warm-up ({@code -Dwarmup.ms},
+ * 5000 by default: until then some JVMs still run Vector API kernels as C1 code, megabytes a call), rounds in which each
  * engine runs for about 200 ms in turn; per engine the median and quartiles over the rounds of its mean time per call,
  * its ratio to the first engine's median, and the bytes the calling thread allocated per call. Interleaving is what
  * makes a comparison hold on a shared machine: every engine meets the same load.
@@ -35,9 +36,12 @@ public final class SequenceProbe {
     for (String e : engines) open.add(SequenceEngines.open(e, spec, batch, length));
     int[] calls = new int[engines.length];
     for (int i = 0; i < engines.length; i++) calls[i] = callsFor(open.get(i), in, out, 200_000_000L);
-    for (int w = 0; w < 3; w++) {
+    long warmUp = System.nanoTime() + Long.getLong("warmup.ms", 5000) * 1_000_000L; // C2 must have compiled the kernels
+    while (System.nanoTime() < warmUp) {
       for (int i = 0; i < engines.length; i++) time(open.get(i), in, out, calls[i]);
     }
+    // sized again once compiled: the first sizing timed the interpreter's and C1's code
+    for (int i = 0; i < engines.length; i++) calls[i] = callsFor(open.get(i), in, out, 200_000_000L);
     double[][] us = new double[engines.length][rounds];
     double[] bytes = new double[engines.length];
     for (int r = 0; r < rounds; r++) {
