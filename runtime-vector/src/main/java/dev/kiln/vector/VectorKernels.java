@@ -511,6 +511,22 @@ public final class VectorKernels implements KernelSet {
         maskStride, s, hIn, hOut, c, work, Sgemm.SCRATCH.get());
   }
 
+  // ---- attention (VAttention) ------------------------------------------------------------------------------
+
+  /** Vector kernels for the shapes {@link VAttention#supports}, else the pure-Java {@code Attention}. */
+  @Override
+  public void attention(float[] q, float[] k, float[] v, int batch, int tq, int tk, int heads, int dk, int dv,
+      float scale, int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal,
+      boolean subtractMasked, float[] out, float[] work) {
+    if (VAttention.supports(tq, tk, dv)) {
+      VAttention.compute(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride,
+          maskKeyStride, causal, subtractMasked, out, work);
+    } else {
+      KernelSet.super.attention(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride,
+          maskKeyStride, causal, subtractMasked, out, work);
+    }
+  }
+
   @Override
   public void close() {
     if (pool != null) pool.close();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.Activation;
+import dev.kiln.kernels.Attention;
 import dev.kiln.kernels.KernelSet;
 import dev.kiln.kernels.PackedWeights;
 import dev.kiln.kernels.RecurrentCell;
@@ -200,6 +201,17 @@ class AllocationTest {
         new RecurrentCell(RecurrentCell.Kind.SIMPLE_RNN, 128, Activation.TANH, Activation.SIGMOID, null), 2, r);
     addRecurrentCase(calls, ks, threads + ": LSTM step on the pure-Java fallback",
         new RecurrentCell(RecurrentCell.Kind.LSTM, 20, Activation.TANH, Activation.SIGMOID, null), 3, r);
+
+    // attention: unmasked (the vector passes), and masked and causal with an odd number of queries (the scalar pass)
+    float[] aq = random(r, n * 64 * 128), ak = random(r, n * 64 * 128), av = random(r, n * 64 * 128);
+    float[] aOut = new float[n * 64 * 128], aWork = new float[(int) Attention.workSize(64, 64, 32, 32)];
+    int[] aMask = new int[n * 64];
+    for (int i = 0; i < aMask.length; i++) aMask[i] = i % 5 == 0 ? 0 : 1;
+    assertTrue(VAttention.supports(64, 64, 32) && VAttention.supports(63, 64, 32));
+    calls.put(threads + ": attention, 4 heads",
+        () -> ks.attention(aq, ak, av, n, 64, 64, 4, 32, 32, 0.17f, null, 0, 0, 0, false, false, aOut, aWork));
+    calls.put(threads + ": attention, masked, causal, odd queries",
+        () -> ks.attention(aq, ak, av, n, 63, 64, 4, 32, 32, 0.17f, aMask, 64, 0, 1, true, false, aOut, aWork));
   }
 
   /** One {@code recurrentStep} of {@code cell} over {@code rows} rows, states and work space in one array. */
