@@ -21,12 +21,20 @@ import java.util.Random;
  * }
  * }</pre>
  *
- * <p>The overloads delegate so that a layer needs to override only one: {@code call(x, training)} falls back to
- * {@code call(x)}, which falls back to {@code call(Tensor...)}; {@code call(a, b)} falls back to
- * {@code call(Tensor...)}.
+ * <p>The overloads delegate so that a layer needs to override only one: {@code call(x, training, mask)} falls back to
+ * {@code call(x, training)}, which falls back to {@code call(x)}, which falls back to {@code call(Tensor...)};
+ * {@code call(a, b)} falls back to {@code call(Tensor...)}.
+ *
+ * <p>Masks follow Keras 3: {@code apply} hands {@code call} the mask given to it or the input's ({@link Tensor#mask()}),
+ * and the output carries {@link #computeMask}'s result unless {@code call} attached a mask itself. A layer passes masks
+ * on by overriding {@link #supportsMasking()}, or computes its own by overriding {@link #computeMask}.
  */
 public abstract class AbstractLayer {
   private final LinkedHashMap<String, Tensor> weights = new LinkedHashMap<String, Tensor>();
+  /** Layers this one owns and applies itself (a wrapper's {@code forward_layer}), by their path segment. */
+  private final LinkedHashMap<String, AbstractLayer> sublayers = new LinkedHashMap<String, AbstractLayer>();
+  /** The path segment under the owning layer, for layers registered with {@link #sublayer}; null otherwise. */
+  private String segment;
   private boolean built;
   private String weightScope;
   private Weights weightSource;
@@ -34,32 +42,113 @@ public abstract class AbstractLayer {
   // ---- Keras __call__ -------------------------------------------------------------------------------------
 
   public final Tensor apply(Tensor x) {
-    ensureBuilt(x);
-    return call(x, false);
+    return apply(x, false, null);
   }
 
   public final Tensor apply(Tensor x, boolean training) {
-    ensureBuilt(x);
-    return call(x, training);
+    return apply(x, training, null);
+  }
+
+  /**
+   * Applies the layer with an explicit Keras mask ({@code layer(x, mask=m)}); {@code null} uses {@code x.mask()}. The
+   * output carries the mask {@link #computeMask} gives, unless {@code call} already attached one.
+   */
+  public final Tensor apply(Tensor x, boolean training, Tensor mask) {
+    return applyAll(x, training, mask)[0];
   }
 
   public final Tensor apply(Tensor a, Tensor b) {
-    ensureBuilt(a);
-    return call(a, b);
+    return applyInputs(new Tensor[] {a, b});
   }
 
   public final Tensor apply(Tensor... inputs) {
     if (inputs.length == 0) throw new IllegalArgumentException(getClass().getSimpleName() + ".apply needs at least one input");
-    ensureBuilt(inputs[0]);
-    if (inputs.length == 1) return call(inputs[0], false);
-    if (inputs.length == 2) return call(inputs[0], inputs[1]);
-    return call(inputs);
+    if (inputs.length == 1) return apply(inputs[0], false, null);
+    return applyInputs(inputs);
+  }
+
+  /** All outputs of a layer with several ({@code [output, h, c]} of an LSTM with {@code returnState}). */
+  public final Tensor[] applyAll(Tensor x) {
+    return applyAll(x, false, null);
+  }
+
+  public final Tensor[] applyAll(Tensor x, boolean training) {
+    return applyAll(x, training, null);
+  }
+
+  /**
+   * All outputs, with an explicit mask ({@code null}: {@code x.mask()}). The first output carries {@link #computeMask}'s
+   * mask unless {@code call} attached one, as Keras' {@code _set_mask_metadata} does for a single output; the others
+   * (RNN states) carry none.
+   */
+  public final Tensor[] applyAll(Tensor x, boolean training, Tensor mask) {
+    Tensor previous = mask != null ? mask : x.mask();
+    Tracer tracer = enterScope();
+    try {
+      ensureBuilt(x);
+      Tensor[] out = callAll(x, training, previous);
+      if (out.length > 0 && out[0].mask() == null) {
+        Tensor m = computeMask(x, previous);
+        if (m != null) out[0] = out[0].withMask(m);
+      }
+      return out;
+    } finally {
+      if (tracer != null) tracer.popScope();
+    }
+  }
+
+  private Tensor applyInputs(Tensor[] inputs) {
+    Tracer tracer = enterScope();
+    try {
+      if (!built) {
+        TensorShape[] shapes = new TensorShape[inputs.length];
+        for (int i = 0; i < shapes.length; i++) shapes[i] = inputs[i].tensorShape();
+        build(shapes);
+        built = true;
+      }
+      Tensor out = inputs.length == 2 ? call(inputs[0], inputs[1]) : call(inputs);
+      if (out.mask() == null) {
+        Tensor[] masks = new Tensor[inputs.length];
+        for (int i = 0; i < masks.length; i++) masks[i] = inputs[i].mask();
+        Tensor m = computeMask(inputs, masks);
+        if (m != null) out = out.withMask(m);
+      }
+      return out;
+    } finally {
+      if (tracer != null) tracer.popScope();
+    }
+  }
+
+  /** A sublayer's graph nodes and weights live under its owner's scope plus its segment ({@code bi/forward_layer}). */
+  private Tracer enterScope() {
+    Tracer tracer = segment == null ? null : Tracer.active();
+    if (tracer != null) {
+      String scope = tracer.scope();
+      tracer.pushScope(scope.isEmpty() ? segment : scope + "/" + segment);
+    }
+    return tracer;
   }
 
   // ---- to override ------------------------------------------------------------------------------------------
 
   /** Creates the weights, given the static shape of the (first) input. Called once, on first {@code apply}. */
   protected void build(TensorShape inputShape) {}
+
+  /**
+   * Creates the weights of a layer applied to several inputs, given all their shapes (Keras' {@code build(query_shape,
+   * value_shape)}); by default {@link #build(TensorShape)} of the first.
+   */
+  protected void build(TensorShape[] inputShapes) {
+    build(inputShapes[0]);
+  }
+
+  /**
+   * Keras' {@code call(inputs, training, mask)}: {@code mask} is the one given to {@code apply} or the input's own
+   * ({@code null} when there is none). Falls back to {@code call(x, training)}, which ignores it.
+   */
+  protected Tensor call(Tensor inputs, boolean training, Tensor mask) {
+    return call(inputs, training);
+  }
 
   protected Tensor call(Tensor x, boolean training) {
     return call(x);
@@ -76,6 +165,74 @@ public abstract class AbstractLayer {
   protected Tensor call(Tensor... inputs) {
     throw new UnsupportedOperationException(
         getClass().getSimpleName() + " does not override a call(...) method for " + inputs.length + " input(s)");
+  }
+
+  /** Every output of a layer with several; by default the one of {@code call(inputs, training, mask)}. */
+  protected Tensor[] callAll(Tensor inputs, boolean training, Tensor mask) {
+    return new Tensor[] {call(inputs, training, mask)};
+  }
+
+  // ---- masks --------------------------------------------------------------------------------------------------
+
+  /**
+   * Whether the layer passes the input's mask on to its output (Keras {@code supports_masking}); {@code false} by
+   * default: the mask is dropped, as Keras 3 does for layers that neither support nor compute masks.
+   */
+  public boolean supportsMasking() {
+    return false;
+  }
+
+  /**
+   * The mask of the output for {@code inputs} whose mask is {@code mask} (Keras {@code compute_mask}); {@code null} for
+   * none. By default the input's mask when {@link #supportsMasking()}, else none; a layer that overrides this needs
+   * nothing else.
+   */
+  public Tensor computeMask(Tensor inputs, Tensor mask) {
+    return supportsMasking() ? mask : null;
+  }
+
+  /**
+   * The output mask of a layer applied to several inputs, given their masks (any may be null); by default the first
+   * input's when {@link #supportsMasking()}, as Keras' default {@code compute_mask} returns the list of masks and the
+   * single output takes the first.
+   */
+  public Tensor computeMask(Tensor[] inputs, Tensor[] masks) {
+    return supportsMasking() ? masks[0] : null;
+  }
+
+  // ---- sublayers ----------------------------------------------------------------------------------------------
+
+  /**
+   * Registers {@code layer} as owned by this one under the path segment {@code name}: its weights are
+   * {@code <this layer's path>/name/...} and its graph nodes are scoped so (Keras' attribute names:
+   * {@code forward_layer}, {@code layer}). Call it in the constructor; returns the layer.
+   */
+  protected final <L extends AbstractLayer> L sublayer(String name, L layer) {
+    AbstractLayer l = layer;
+    if (l.segment != null) {
+      throw new IllegalArgumentException(l.getClass().getSimpleName() + " is already a sublayer (" + l.segment
+          + ") of another layer");
+    }
+    if (sublayers.containsKey(name)) throw new IllegalArgumentException("sublayer '" + name + "' is added twice");
+    l.segment = name;
+    sublayers.put(name, l);
+    // a sublayer created in build() after loadWeights() still loads its weights
+    if (weightSource != null) l.loadWeights(childScope(name), weightSource);
+    return layer;
+  }
+
+  /**
+   * Keras' {@code layer.call(...)} on another layer without {@code __call__}'s mask handling (a wrapper calling the
+   * layer it wraps, as {@code TimeDistributed} does): builds it on first use, in its own scope.
+   */
+  protected static Tensor callWithoutMaskMetadata(AbstractLayer layer, Tensor x, boolean training, Tensor mask) {
+    Tracer tracer = layer.enterScope();
+    try {
+      layer.ensureBuilt(x);
+      return layer.call(x, training, mask);
+    } finally {
+      if (tracer != null) tracer.popScope();
+    }
   }
 
   // ---- weights ------------------------------------------------------------------------------------------------
@@ -111,6 +268,9 @@ public abstract class AbstractLayer {
   public final void loadWeights(String scope, Weights source) {
     this.weightScope = scope;
     this.weightSource = source;
+    for (Map.Entry<String, AbstractLayer> e : sublayers.entrySet()) {
+      e.getValue().loadWeights(childScope(e.getKey()), source);
+    }
     for (Map.Entry<String, Tensor> e : weights.entrySet()) {
       Tensor current = e.getValue();
       Tensor loaded = copyOf(source, qualified(e.getKey()), current.shape());
@@ -128,6 +288,10 @@ public abstract class AbstractLayer {
       build(input.tensorShape());
       built = true;
     }
+  }
+
+  private String childScope(String segment) {
+    return weightScope == null || weightScope.isEmpty() ? segment : weightScope + "/" + segment;
   }
 
   private String qualified(String name) {

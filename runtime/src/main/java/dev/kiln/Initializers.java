@@ -103,6 +103,33 @@ public final class Initializers {
     return new Random2("truncated_normal", mean, stddev, seed);
   }
 
+  /**
+   * Keras' {@code orthogonal} (gain 1), the default recurrent kernel initializer: the weight, seen as a matrix
+   * {@code [product of the leading axes, last axis]}, has orthonormal rows or columns (Gram-Schmidt of a normal draw).
+   */
+  public static Initializer orthogonal() {
+    return new Orthogonal(null);
+  }
+
+  public static Initializer orthogonal(long seed) {
+    return new Orthogonal(seed);
+  }
+
+  /**
+   * An LSTM bias with Keras' {@code unit_forget_bias}: ones for the forget gate (the second block of {@code units}),
+   * zeros elsewhere.
+   */
+  public static Initializer unitForgetBias(int units) {
+    return new Const("unit_forget_bias(" + units + ")", 0f) {
+      @Override
+      public float[] generate(int[] shape, long seed) {
+        float[] out = super.generate(shape, seed);
+        java.util.Arrays.fill(out, units, Math.min(out.length, 2 * units), 1f);
+        return out;
+      }
+    };
+  }
+
   /** The initializer of a {@link Initializer#spec()} string; IllegalArgumentException when malformed. */
   public static Initializer parse(String spec) {
     if (spec == null) throw new IllegalArgumentException("initializer spec is null");
@@ -128,6 +155,13 @@ public final class Initializers {
         case "constant":
           if (args.length != 1) throw bad(spec);
           return constant(number(args[0], spec));
+        case "orthogonal":
+          if (args.length == 0) return orthogonal();
+          if (args.length == 1) return orthogonal(seed(args[0], spec));
+          throw bad(spec);
+        case "unit_forget_bias":
+          if (args.length != 1) throw bad(spec);
+          return unitForgetBias(Integer.parseInt(args[0]));
         case "glorot_uniform":
         case "glorot_normal":
         case "he_uniform":
@@ -193,7 +227,7 @@ public final class Initializers {
     }
   }
 
-  private static final class Const implements Initializer {
+  private static class Const implements Initializer {
     private final String spec;
     private final float value;
 
@@ -300,6 +334,54 @@ public final class Initializers {
     @Override
     public String spec() {
       return name + "(" + p + "," + q + (seed == null ? "" : ",seed=" + seed) + ")";
+    }
+
+    @Override
+    public String toString() {
+      return spec();
+    }
+  }
+
+  /** Keras Orthogonal(gain=1): Gram-Schmidt on the shorter side of a standard normal matrix. */
+  private static final class Orthogonal implements Initializer {
+    private final Long seed;
+
+    Orthogonal(Long seed) {
+      this.seed = seed;
+    }
+
+    @Override
+    public float[] generate(int[] shape, long fallbackSeed) {
+      int n = count(shape);
+      int cols = shape.length == 0 ? 1 : shape[shape.length - 1];
+      int rows = cols == 0 ? 0 : n / cols;
+      // orthonormal vectors of length `len`, `count` of them (count <= len), then laid out as rows or columns
+      int len = Math.max(rows, cols);
+      int vectors = Math.min(rows, cols);
+      double[][] q = new double[vectors][len];
+      Random r = new Random(seed != null ? seed : fallbackSeed);
+      for (int v = 0; v < vectors; v++) {
+        for (int i = 0; i < len; i++) q[v][i] = r.nextGaussian();
+        for (int u = 0; u < v; u++) {
+          double dot = 0;
+          for (int i = 0; i < len; i++) dot += q[v][i] * q[u][i];
+          for (int i = 0; i < len; i++) q[v][i] -= dot * q[u][i];
+        }
+        double norm = 0;
+        for (int i = 0; i < len; i++) norm += q[v][i] * q[v][i];
+        norm = Math.sqrt(norm);
+        for (int i = 0; i < len; i++) q[v][i] /= norm;
+      }
+      float[] out = new float[n];
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) out[i * cols + j] = (float) (rows >= cols ? q[j][i] : q[i][j]);
+      }
+      return out;
+    }
+
+    @Override
+    public String spec() {
+      return seed == null ? "orthogonal" : "orthogonal(seed=" + seed + ")";
     }
 
     @Override

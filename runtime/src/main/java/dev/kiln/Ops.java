@@ -4,6 +4,18 @@ import dev.kiln.graph.Dims;
 import dev.kiln.ops.ArgMax;
 import dev.kiln.ops.BiasAdd;
 import dev.kiln.ops.BinaryOp;
+import dev.kiln.ops.BoolReduce;
+import dev.kiln.ops.BroadcastTo;
+import dev.kiln.ops.Cast;
+import dev.kiln.ops.Compare;
+import dev.kiln.ops.ExpandDims;
+import dev.kiln.ops.Gather;
+import dev.kiln.ops.Logical;
+import dev.kiln.ops.OnesLike;
+import dev.kiln.ops.Range;
+import dev.kiln.ops.Reverse;
+import dev.kiln.ops.Select;
+import dev.kiln.ops.Squeeze;
 import dev.kiln.ops.Concat;
 import dev.kiln.ops.Identity;
 import dev.kiln.ops.MatMul;
@@ -104,6 +116,14 @@ public final class Ops {
   /** {@code a [..., m, k]} times {@code b [k, n]}, or an equal-rank batched product {@code [..., k, n]}. */
   public static Tensor matmul(Tensor a, Tensor b) {
     return MatMul.INSTANCE.apply(a, b);
+  }
+
+  /**
+   * {@code tf.matmul(a, b, transpose_a, transpose_b)}: with {@code transposeA}, {@code a} is read as {@code [..., k, m]};
+   * with {@code transposeB}, {@code b} as {@code [..., n, k]} ({@code q·kᵀ} of attention scores).
+   */
+  public static Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) {
+    return MatMul.of(transposeA, transposeB).apply(a, b);
   }
 
   /** Adds a rank-1 {@code bias} along the last axis of {@code x}. */
@@ -351,6 +371,135 @@ public final class Ops {
   /** A copy of {@code x} ({@code tf.identity}). */
   public static Tensor identity(Tensor x) {
     return Identity.INSTANCE.apply(x);
+  }
+
+  // ---- sequences: indices, dtypes, comparisons, masks ------------------------------------------------------
+
+  /**
+   * {@code tf.gather}: the slices of {@code params} along {@code axis} at the INT32 {@code indices}; shape
+   * {@code params[:axis] + indices + params[axis+1:]} ({@code gather(embeddings, tokens, 0)} is an embedding lookup).
+   */
+  public static Tensor gather(Tensor params, Tensor indices, int axis) {
+    return new Gather(Shapes.axis(axis, params.rank(), "GatherV2")).apply(params, indices);
+  }
+
+  /** {@code tf.cast}: float to int truncates toward zero, anything to BOOL is {@code != 0}, BOOL to a number 1 / 0. */
+  public static Tensor cast(Tensor x, DType dtype) {
+    return new Cast(dtype).apply(x);
+  }
+
+  /** Elementwise {@code a == b} (broadcasting, same dtypes): BOOL. */
+  public static Tensor equal(Tensor a, Tensor b) {
+    return Compare.of(Compare.Fn.EQUAL).apply(a, b);
+  }
+
+  /** Elementwise {@code a == b} against a scalar of {@code a}'s dtype. */
+  public static Tensor equal(Tensor a, float b) {
+    return equal(a, scalarLike(a, b));
+  }
+
+  /** Elementwise {@code a != b} (broadcasting, same dtypes): BOOL. */
+  public static Tensor notEqual(Tensor a, Tensor b) {
+    return Compare.of(Compare.Fn.NOT_EQUAL).apply(a, b);
+  }
+
+  /** Elementwise {@code a != b} against a scalar of {@code a}'s dtype ({@code notEqual(tokens, 0)}). */
+  public static Tensor notEqual(Tensor a, float b) {
+    return notEqual(a, scalarLike(a, b));
+  }
+
+  public static Tensor less(Tensor a, Tensor b) {
+    return Compare.of(Compare.Fn.LESS).apply(a, b);
+  }
+
+  public static Tensor lessEqual(Tensor a, Tensor b) {
+    return Compare.of(Compare.Fn.LESS_EQUAL).apply(a, b);
+  }
+
+  public static Tensor greater(Tensor a, Tensor b) {
+    return Compare.of(Compare.Fn.GREATER).apply(a, b);
+  }
+
+  public static Tensor greaterEqual(Tensor a, Tensor b) {
+    return Compare.of(Compare.Fn.GREATER_EQUAL).apply(a, b);
+  }
+
+  /** Elementwise logical and of two BOOL tensors (broadcasting). */
+  public static Tensor logicalAnd(Tensor a, Tensor b) {
+    return Logical.of(Logical.Fn.AND).apply(a, b);
+  }
+
+  /** Elementwise logical or of two BOOL tensors (broadcasting). */
+  public static Tensor logicalOr(Tensor a, Tensor b) {
+    return Logical.of(Logical.Fn.OR).apply(a, b);
+  }
+
+  public static Tensor logicalNot(Tensor a) {
+    return Logical.of(Logical.Fn.NOT).apply(a);
+  }
+
+  /** {@code tf.where(cond, a, b)}: {@code a} where the BOOL {@code cond} holds, else {@code b}; all three broadcast. */
+  public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+    return Select.INSTANCE.apply(cond, a, b);
+  }
+
+  /** {@code where} with a scalar {@code b} of {@code a}'s dtype ({@code where(mask, x, 0)}). */
+  public static Tensor where(Tensor cond, Tensor a, float b) {
+    return where(cond, a, scalarLike(a, b));
+  }
+
+  /**
+   * INT32 {@code [x.dim(axis)]} holding {@code 0 .. x.dim(axis) - 1}, known at run time: {@code range(x, 1)} of
+   * {@code [batch, time, d]} is {@code [time]}, the positions for a position embedding.
+   */
+  public static Tensor range(Tensor x, int axis) {
+    return new Range(Shapes.axis(axis, x.rank(), "Range")).apply(x);
+  }
+
+  /** A new axis of size 1 at {@code axis} (negative counts from the end of the result). */
+  public static Tensor expandDims(Tensor x, int axis) {
+    return new ExpandDims(Shapes.axis(axis, x.rank() + 1, "ExpandDims")).apply(x);
+  }
+
+  /** Removes {@code axis}, which must have size 1. */
+  public static Tensor squeeze(Tensor x, int axis) {
+    return new Squeeze(new int[] {Shapes.axis(axis, x.rank(), "Squeeze")}).apply(x);
+  }
+
+  /** Whether any element along {@code axis} of a BOOL tensor is true ({@code tf.reduce_any}). */
+  public static Tensor any(Tensor x, int axis, boolean keepDims) {
+    return new BoolReduce(false, new int[] {Shapes.axis(axis, x.rank(), "Any")}, keepDims).apply(x);
+  }
+
+  /** Whether every element along {@code axis} of a BOOL tensor is true ({@code tf.reduce_all}). */
+  public static Tensor all(Tensor x, int axis, boolean keepDims) {
+    return new BoolReduce(true, new int[] {Shapes.axis(axis, x.rank(), "All")}, keepDims).apply(x);
+  }
+
+  /** {@code x} with the order of {@code axis} reversed ({@code ops.flip}). */
+  public static Tensor reverse(Tensor x, int axis) {
+    return new Reverse(Shapes.axis(axis, x.rank(), "ReverseV2")).apply(x);
+  }
+
+  /** Ones (BOOL: true) of {@code x}'s shape in {@code dtype}; {@code x} is read for its shape only. */
+  public static Tensor onesLike(Tensor x, DType dtype) {
+    return new OnesLike(dtype).apply(x);
+  }
+
+  /** {@code x} repeated to the shape of {@code like} (NumPy broadcasting); {@code like} is read for its shape only. */
+  public static Tensor broadcastTo(Tensor x, Tensor like) {
+    return BroadcastTo.INSTANCE.apply(x, like);
+  }
+
+  /** A scalar of {@code like}'s dtype: a float, or the int {@code value} is exactly. */
+  private static Tensor scalarLike(Tensor like, float value) {
+    if (like.dtype() == DType.FLOAT32) return Tensor.scalar(value);
+    if (value != (int) value) {
+      throw new IllegalArgumentException("cannot compare the " + like.dtype().kerasName() + " tensor " + like
+          + " with the fraction " + value);
+    }
+    if (like.dtype() == DType.BOOL) return Tensor.ofBooleans(new boolean[] {value != 0});
+    return Tensor.ofInts(new int[] {(int) value});
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------

@@ -21,13 +21,20 @@ public final class Tensor {
   private final float[] floats;
   private final int[] ints;
   private final SymbolicValue symbol;
+  /** The Keras mask travelling with this tensor (BOOL, usually {@code [batch, time]}), or null. */
+  private final Tensor mask;
 
   private Tensor(DType dtype, int[] shape, float[] floats, int[] ints, SymbolicValue symbol) {
+    this(dtype, shape, floats, ints, symbol, null);
+  }
+
+  private Tensor(DType dtype, int[] shape, float[] floats, int[] ints, SymbolicValue symbol, Tensor mask) {
     this.dtype = dtype;
     this.shape = shape;
     this.floats = floats;
     this.ints = ints;
     this.symbol = symbol;
+    this.mask = mask;
   }
 
   // ---- factories -------------------------------------------------------------------------------------
@@ -151,6 +158,35 @@ public final class Tensor {
   public static Tensor symbolic(SymbolicValue value) {
     int[] shape = dev.kiln.graph.Dims.toInts(value.dims());
     return new Tensor(value.node().outputType(value.index()), shape, null, null, value);
+  }
+
+  // ---- masks ----------------------------------------------------------------------------------------
+
+  /**
+   * The Keras mask of this tensor (BOOL {@code [batch, time]} for a sequence: {@code true} where a step is real), or
+   * {@code null}. Layers pass it on, combine, consume or drop it as their Keras 3 twins do ({@code compute_mask}); ops
+   * never carry it over, as in Keras.
+   */
+  public Tensor mask() {
+    return mask;
+  }
+
+  /**
+   * This tensor carrying {@code mask} (Keras' {@code _keras_mask}); {@code null} removes it. The values are shared, not
+   * copied. The mask must be a BOOL tensor, concrete or symbolic like this one.
+   *
+   * <pre>{@code Tensor x = Tensor.of(values, 2, 5, 8).withMask(Tensor.ofBooleans(valid, 2, 5));}</pre>
+   */
+  public Tensor withMask(Tensor mask) {
+    if (mask != null && mask.dtype != DType.BOOL) {
+      throw new IllegalArgumentException("a mask must be a bool tensor, got " + mask.dtype.kerasName()
+          + Shapes.toString(mask.shape));
+    }
+    if (mask != null && mask.isSymbolic() != isSymbolic()) {
+      throw new IllegalArgumentException("a mask must be " + (isSymbolic() ? "symbolic" : "concrete") + " like its tensor "
+          + this + ", got " + mask);
+    }
+    return new Tensor(dtype, shape, floats, ints, symbol, mask);
   }
 
   // ---- accessors -------------------------------------------------------------------------------------

@@ -107,6 +107,48 @@ class ZeroAllocationTest {
     }
   }
 
+  /** Token ids of the given length: every row padded after a different number of real tokens. */
+  private static Tensor tokens(int batch, int length) {
+    int[] ids = new int[batch * length];
+    for (int b = 0; b < batch; b++) {
+      int real = Math.max(1, length - b * (length / 3 + 1));
+      for (int t = 0; t < real; t++) ids[b * length + t] = 1 + (b * 7 + t * 3) % 49;
+    }
+    return Tensor.ofInts(ids, batch, length);
+  }
+
+  /**
+   * A sequence model (masked embedding, bidirectional LSTM, self-attention, masked pooling) over a run-time time axis:
+   * once a length was seen, {@code callInto} allocates nothing at that length or any shorter one, whatever length ran
+   * in between; the one session serves every length with the same code.
+   */
+  @Test
+  void sequenceModelAllocatesNothingAtAnyLengthSeenBefore() {
+    try (KilnTextClassifier session = KilnTextClassifier.open(
+        CompiledSession.initialWeights(KilnTextClassifier.graph().graphDef(), 5))) {
+      int batch = 3;
+      int[] lengths = {7, 120, 30};
+      Tensor out = Tensor.zeros(batch, 3);
+      for (int i = 0; i < 3_000; i++) session.callInto(tokens(batch, lengths[i % 3]), out);
+      Tensor[] inputs = new Tensor[lengths.length];
+      for (int k = 0; k < lengths.length; k++) inputs[k] = tokens(batch, lengths[k]);
+      long overhead = measurementOverhead();
+      long best = Long.MAX_VALUE;
+      for (int attempt = 0; attempt < 5; attempt++) {
+        long before = allocated();
+        for (int i = 0; i < 300; i++) session.callInto(inputs[i % 3], out);
+        best = Math.min(best, allocated() - before - overhead);
+      }
+      assertWithMessage("bytes allocated by 300 callInto calls at lengths 7, 120 and 30").that(best).isEqualTo(0L);
+      // a thousand steps run the same session, and padding does not change the result
+      Tensor shortOne = tokens(1, 12);
+      int[] padded = new int[1000];
+      System.arraycopy(shortOne.toIntArray(), 0, padded, 0, 12);
+      assertThat(session.call(Tensor.ofInts(padded, 1, 1000)).toFloatArray()).usingTolerance(1e-6)
+          .containsExactly(session.call(shortOne).toFloatArray()).inOrder();
+    }
+  }
+
   @Test
   void callIntoAllocatesNothingAfterWarmUp() throws Exception {
     try (KilnMlp session = KilnMlp.open(Main.mlpWeights())) {

@@ -3,18 +3,16 @@ package dev.kiln.processor;
 import static dev.kiln.processor.testing.CompiledModels.call;
 import static dev.kiln.processor.testing.CompiledModels.callStatic;
 
-import com.google.testing.compile.JavaFileObjects;
 import dev.kiln.Graph;
 import dev.kiln.Operation;
 import dev.kiln.Session;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
 import dev.kiln.processor.testing.CompiledModels;
-import java.util.ArrayList;
+import dev.kiln.processor.testing.GeneratedModels;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,27 +45,9 @@ class FusionFuzzTest {
 
   @Test
   void everyEpilogueAfterEveryProducer() throws Exception {
-    int done = 0;
-    double worst = 0;
-    while (done < GRAPHS) {
-      int n = Math.min(PER_COMPILATION, GRAPHS - done);
-      List<RandomModel> batch = new ArrayList<>();
-      List<JavaFileObject> sources = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        RandomModel m = new RandomModel(BASE_SEED + done + i);
-        batch.add(m);
-        sources.add(JavaFileObjects.forSourceString("com.example." + m.name, m.source));
-      }
-      CompiledModels models;
-      try {
-        models = CompiledModels.compile(sources.toArray(new JavaFileObject[0]));
-      } catch (AssertionError e) {
-        throw new AssertionError("seeds " + (BASE_SEED + done) + " to " + (BASE_SEED + done + n - 1) + ": " + e.getMessage(), e);
-      }
-      for (RandomModel m : batch) worst = Math.max(worst, threeWays(models, m));
-      done += n;
-    }
-    System.out.printf("fusion fuzzer: %d models, worst relative error %.3g%n", done, worst);
+    double worst = GeneratedModels.run(GRAPHS, PER_COMPILATION, BASE_SEED, RandomModel::new, List.of(),
+        FusionFuzzTest::threeWays);
+    System.out.printf("fusion fuzzer: %d models, worst relative error %.3g%n", GRAPHS, worst);
   }
 
   /** The typed call, the graph interpreter and the eager model on one random batch; returns the larger error. */
@@ -104,7 +84,7 @@ class FusionFuzzTest {
   }
 
   /** Java source of a random model {@code F<seed>}: blocks of one producer kind with random epilogues and chains. */
-  static final class RandomModel {
+  static final class RandomModel implements GeneratedModels.Generated {
     final long seed;
     final String name;
     final int[] inputShape;
@@ -114,6 +94,16 @@ class FusionFuzzTest {
     private final StringBuilder fields = new StringBuilder();
     private final StringBuilder body = new StringBuilder();
     private int counter;
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public String source() {
+      return source;
+    }
 
     RandomModel(long seed) {
       this.seed = seed;

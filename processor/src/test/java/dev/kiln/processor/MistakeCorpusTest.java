@@ -20,7 +20,8 @@ class MistakeCorpusTest {
   }
 
   static Stream<Mistake> corpus() {
-    return Stream.of(statements(), values(), runTimeDimensions(), layers(), declarations(), shapes(), limits())
+    return Stream.of(statements(), values(), runTimeDimensions(), layers(), declarations(), shapes(), sequences(),
+        limits())
         .flatMap(s -> s);
   }
 
@@ -743,6 +744,47 @@ class MistakeCorpusTest {
   }
 
   /** Shapes that cannot work: the runtime's own shape rules, at the user's line. */
+  /** Shape mistakes in sequence models: errors at the line, naming the layer and the shapes with their symbols. */
+  static Stream<Mistake> sequences() {
+    return Stream.of(
+        inModel("adding an LSTM's last output to its input sequence",
+            "Kiln: Ops.add: Add: shapes [batch, 4] and [batch, time, 5] cannot be broadcast", """
+            @Layer final Embedding embed = new Embedding(20, 5).maskZero(true);
+            @Layer final LSTM lstm = new LSTM(4);
+            @Call public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {
+              Tensor x = embed.apply(tokens);
+              return Ops.add(lstm.apply(x), x); // <-
+            }
+            """),
+        inModel("an LSTM applied to token ids", "Kiln: lstm (LSTM): LSTM: input must have rank 3", """
+            @Layer final LSTM lstm = new LSTM(4);
+            @Call public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {
+              return lstm.apply(tokens); // <-
+            }
+            """),
+        inModel("a mask that does not fit the sequence",
+            "LSTM: the mask must be bool [batch, time] for input [batch, time, 3], got bool[batch, 6]", """
+            @Layer final LSTM lstm = new LSTM(4);
+            @Call public Tensor call(@Shape({-1, -1, 3}) Tensor x, @Shape(value = {-1, 6}, dtype = DType.BOOL) Tensor m) {
+              return lstm.apply(x, false, m); // <-
+            }
+            """),
+        inModel("attention over keys and values of different lengths",
+            "Kiln: mha (MultiHeadAttention): DotProductAttention: query [batch, time, 4], key [batch, 7, 4] and value"
+                + " [batch, 5, 4] do not fit 2 heads", """
+            @Layer final MultiHeadAttention mha = new MultiHeadAttention(2, 2);
+            @Call public Tensor call(@Shape({-1, -1, 4}) Tensor q, @Shape({-1, 5, 4}) Tensor v, @Shape({-1, 7, 4}) Tensor k) {
+              return mha.apply(q, v, k); // <-
+            }
+            """),
+        inModel("concatenating sequences along the time axis",
+            "ConcatV2: concatenating [batch, time, 3], [batch, time, 3] along axis 1 would add up the run-time dimension time", """
+            @Call public Tensor call(@Shape({-1, -1, 3}) Tensor x) {
+              return Ops.concat(1, x, x); // <-
+            }
+            """));
+  }
+
   static Stream<Mistake> shapes() {
     return Stream.of(
         inModel("a Dense kernel that does not fit its second input", "Kiln: d (Dense): MatMul", """

@@ -7,8 +7,11 @@ public final class Shaping {
   /** Maximum rank handled by the index-walking kernels. */
   public static final int MAX_RANK = 8;
 
-  /** {@code out} has shape {@code inShape[perm[i]]}; {@code out[..., i_k, ...] = in[... i_perm^-1 ...]}. */
-  public static void transpose(float[] in, int[] inShape, int[] perm, float[] out) {
+  /**
+   * {@code out} has shape {@code inShape[perm[i]]}; {@code out[..., i_k, ...] = in[... i_perm^-1 ...]}. Arrays of one
+   * primitive type, {@code float[]} or {@code int[]}.
+   */
+  public static void transpose(Object in, int[] inShape, int[] perm, Object out) {
     int rank = inShape.length;
     if (rank > MAX_RANK) throw new IllegalArgumentException("Shaping.transpose: rank " + rank + " > " + MAX_RANK);
     int n = 1;
@@ -17,7 +20,7 @@ public final class Shaping {
     if (rank == 2 && perm[0] == 1) {
       int r = inShape[0];
       int c = inShape[1];
-      for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) out[j * r + i] = in[i * c + j];
+      for (int i = 0; i < r; i++) copyStrided(in, i * c, 1, out, i, r, c);
       return;
     }
     // Walk the output in order; keep the input offset incrementally (odometer over output dims).
@@ -56,7 +59,8 @@ public final class Shaping {
                     System.arraycopy(in, base, out, p, o7);
                     p += o7;
                   } else {
-                    for (d7 = 0; d7 < o7; d7++) out[p++] = in[base + d7 * s7];
+                    copyStrided(in, base, s7, out, p, 1, o7);
+                    p += o7;
                   }
                 }
   }
@@ -113,14 +117,27 @@ public final class Shaping {
     }
   }
 
-  /** {@code tf.slice}: {@code size} must be fully resolved (no -1). */
-  public static void slice(float[] in, int[] inShape, int[] begin, int[] size, float[] out) {
+  /** {@code out[to + k * outStride] = in[from + k * inStride]} for {@code k < n}, on float or int arrays. */
+  private static void copyStrided(Object in, int from, int inStride, Object out, int to, int outStride, int n) {
+    if (in instanceof float[]) {
+      float[] a = (float[]) in;
+      float[] b = (float[]) out;
+      for (int k = 0; k < n; k++) b[to + k * outStride] = a[from + k * inStride];
+    } else {
+      int[] a = (int[]) in;
+      int[] b = (int[]) out;
+      for (int k = 0; k < n; k++) b[to + k * outStride] = a[from + k * inStride];
+    }
+  }
+
+  /** {@code tf.slice} of a float or int array: {@code size} must be fully resolved (no -1). */
+  public static void slice(Object in, int[] inShape, int[] begin, int[] size, Object out) {
     int rank = inShape.length;
     int outN = 1;
     for (int s : size) outN *= s;
     if (outN == 0) return;
     if (rank == 0) {
-      out[0] = in[0];
+      System.arraycopy(in, 0, out, 0, 1);
       return;
     }
     int last = size[rank - 1];

@@ -21,4 +21,10 @@ public final class ActivationLayer extends AbstractLayer {
   protected Tensor call(Tensor x) {
     return Ops.activation(x, activation);
   }
+
+  /** Passes the mask on, as Keras' {@code supports_masking = True}. */
+  @Override
+  public boolean supportsMasking() {
+    return true;
+  }
 }

@@ -1,11 +1,10 @@
 package dev.kiln.layers;
 
-import dev.kiln.AbstractLayer;
 import dev.kiln.Ops;
 import dev.kiln.Tensor;
 
 /** Keras Add: the elementwise sum of the inputs (broadcasting). Applied as {@code layer.apply(a, b)} or {@code layer.apply(a, b, c, ...)}. */
-public final class Add extends AbstractLayer {
+public final class Add extends Merge {
   public Add() {}
 
   @Override

@@ -1,11 +1,10 @@
 package dev.kiln.layers;
 
-import dev.kiln.AbstractLayer;
 import dev.kiln.Ops;
 import dev.kiln.Tensor;
 
 /** Keras {@code Average}: the elementwise mean of the inputs, {@code (a + b + ...) / n}. */
-public final class Average extends AbstractLayer {
+public final class Average extends Merge {
   public Average() {}
 
   @Override

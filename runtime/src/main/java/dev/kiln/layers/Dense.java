@@ -69,4 +69,10 @@ public final class Dense extends AbstractLayer {
     if (useBias) y = Ops.biasAdd(y, bias);
     return Ops.activation(y, activation);
   }
+
+  /** Passes the mask on, as Keras' {@code supports_masking = True}. */
+  @Override
+  public boolean supportsMasking() {
+    return true;
+  }
 }

@@ -45,4 +45,10 @@ public final class Dropout extends AbstractLayer {
   protected Tensor call(Tensor x) {
     return call(x, false);
   }
+
+  /** Passes the mask on, as Keras' {@code supports_masking = True}. */
+  @Override
+  public boolean supportsMasking() {
+    return true;
+  }
 }

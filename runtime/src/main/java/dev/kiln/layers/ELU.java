@@ -25,4 +25,10 @@ public final class ELU extends AbstractLayer {
   protected Tensor call(Tensor x) {
     return Ops.elu(x, alpha);
   }
+
+  /** Passes the mask on, as Keras' {@code supports_masking = True}. */
+  @Override
+  public boolean supportsMasking() {
+    return true;
+  }
 }

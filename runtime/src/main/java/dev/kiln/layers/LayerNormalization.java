@@ -84,4 +84,10 @@ public final class LayerNormalization extends AbstractLayer {
   protected Tensor call(Tensor x) {
     return NormOps.layerNorm(x, gamma, beta, builtAxes, epsilon);
   }
+
+  /** Passes the mask on, as Keras' {@code supports_masking = True}. */
+  @Override
+  public boolean supportsMasking() {
+    return true;
+  }
 }

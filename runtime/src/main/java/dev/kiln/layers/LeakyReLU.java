@@ -29,4 +29,10 @@ public final class LeakyReLU extends AbstractLayer {
   protected Tensor call(Tensor x) {
     return Ops.leakyRelu(x, negativeSlope);
   }
+
+  /** Passes the mask on, as Keras' {@code supports_masking = True}. */
+  @Override
+  public boolean supportsMasking() {
+    return true;
+  }
 }

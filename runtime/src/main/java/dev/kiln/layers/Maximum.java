@@ -1,11 +1,10 @@
 package dev.kiln.layers;
 
-import dev.kiln.AbstractLayer;
 import dev.kiln.Ops;
 import dev.kiln.Tensor;
 
 /** Keras Maximum: the elementwise maximum of the inputs (broadcasting). Applied as {@code layer.apply(a, b)} or {@code layer.apply(a, b, c, ...)}. */
-public final class Maximum extends AbstractLayer {
+public final class Maximum extends Merge {
   public Maximum() {}
 
   @Override

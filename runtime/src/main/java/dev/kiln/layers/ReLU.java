@@ -48,4 +48,10 @@ public final class ReLU extends AbstractLayer {
     if (negativeSlope == 0f) return pos;
     return Ops.subtract(pos, Ops.multiply(Ops.relu(Ops.negate(x)), negativeSlope));
   }
+
+  /** Passes the mask on, as Keras' {@code supports_masking = True}. */
+  @Override
+  public boolean supportsMasking() {
+    return true;
+  }
 }

@@ -1,11 +1,10 @@
 package dev.kiln.layers;
 
-import dev.kiln.AbstractLayer;
 import dev.kiln.Ops;
 import dev.kiln.Tensor;
 
 /** Keras {@code Subtract}: {@code a - b}, exactly two inputs. */
-public final class Subtract extends AbstractLayer {
+public final class Subtract extends Merge {
   public Subtract() {}
 
   @Override

@@ -42,6 +42,21 @@ public abstract class Op {
    */
   public abstract void run(Object[] inputs, int[][] inputShapes, Object[] outputs, int[][] outputShapes);
 
+  /**
+   * Floats of working space the kernel needs for inputs of these concrete shapes; 0 (the default) for none. Generated
+   * code provides it through {@link #run(Object[], int[][], Object[], int[][], float[])}, sized once for each larger
+   * run-time shape, so steady-state calls allocate nothing; ops that need it override that method and compute their
+   * own in {@link #run(Object[], int[][], Object[], int[][])}.
+   */
+  public long scratchSize(int[][] inputShapes) {
+    return 0;
+  }
+
+  /** {@link #run(Object[], int[][], Object[], int[][])} with a scratch array of at least {@link #scratchSize} floats. */
+  public void run(Object[] inputs, int[][] inputShapes, Object[] outputs, int[][] outputShapes, float[] scratch) {
+    run(inputs, inputShapes, outputs, outputShapes);
+  }
+
   /** The attributes as data, for the graph table of generated code and for {@link dev.kiln.Graph}. */
   public Attrs attrs() {
     return Attrs.NONE;

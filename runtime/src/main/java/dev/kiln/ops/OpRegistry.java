@@ -17,22 +17,29 @@ public final class OpRegistry {
   private static final String[] SINGLE_TYPES = {
     "BiasAdd", "MatMul", "Softmax", "ArgMax", "ConcatV2", "Reshape", "Identity", "Transpose", "Pad", "Slice",
     "BatchNorm", "LayerNorm", "Resize", "Conv2D", "DepthwiseConv2dNative", "Conv2DTranspose", "MaxPool", "AvgPool",
-    "Placeholder", "Variable", "Const",
+    "Placeholder", "Variable", "Const", "GatherV2", "Cast", "SelectV2", "Range", "ExpandDims", "Squeeze", "Any", "All",
+    "OnesLike", "BroadcastTo", "SimpleRNN", "LSTM", "GRU", "DotProductAttention", "ReverseV2",
   };
 
   private static final Map<String, UnaryOp.Fn> UNARY = new LinkedHashMap<String, UnaryOp.Fn>();
   private static final Map<String, BinaryOp.Fn> BINARY = new LinkedHashMap<String, BinaryOp.Fn>();
   private static final Map<String, Reduce.Fn> REDUCE = new LinkedHashMap<String, Reduce.Fn>();
+  private static final Map<String, Compare.Fn> COMPARE = new LinkedHashMap<String, Compare.Fn>();
+  private static final Map<String, Logical.Fn> LOGICAL = new LinkedHashMap<String, Logical.Fn>();
   private static final Set<String> TYPES;
 
   static {
     for (UnaryOp.Fn f : UnaryOp.Fn.values()) UNARY.put(f.type(), f);
     for (BinaryOp.Fn f : BinaryOp.Fn.values()) BINARY.put(f.type(), f);
     for (Reduce.Fn f : Reduce.Fn.values()) REDUCE.put(f.type(), f);
+    for (Compare.Fn f : Compare.Fn.values()) COMPARE.put(f.type(), f);
+    for (Logical.Fn f : Logical.Fn.values()) LOGICAL.put(f.type(), f);
     Set<String> all = new LinkedHashSet<String>();
     all.addAll(UNARY.keySet());
     all.addAll(BINARY.keySet());
     all.addAll(REDUCE.keySet());
+    all.addAll(COMPARE.keySet());
+    all.addAll(LOGICAL.keySet());
     for (String t : SINGLE_TYPES) {
       if (!all.add(t)) throw new IllegalStateException("op type " + t + " registered twice");
     }
@@ -46,9 +53,11 @@ public final class OpRegistry {
     if (UNARY.containsKey(type)) return UnaryOp.decode(UNARY.get(type), a);
     if (BINARY.containsKey(type)) return BinaryOp.of(BINARY.get(type));
     if (REDUCE.containsKey(type)) return Reduce.decode(REDUCE.get(type), a);
+    if (COMPARE.containsKey(type)) return Compare.of(COMPARE.get(type));
+    if (LOGICAL.containsKey(type)) return Logical.of(LOGICAL.get(type));
     switch (type) {
       case "BiasAdd": return BiasAdd.INSTANCE;
-      case "MatMul": return MatMul.INSTANCE;
+      case "MatMul": return MatMul.decode(a);
       case "Softmax": return Softmax.decode(a);
       case "ArgMax": return ArgMax.decode(a);
       case "ConcatV2": return Concat.decode(a);
@@ -68,6 +77,21 @@ public final class OpRegistry {
       case "Placeholder": return new Sources.Placeholder(a.getInt("index", 0));
       case "Variable": return new Sources.Variable(a.getString("initializer"));
       case "Const": return Sources.Const.decode(a);
+      case "GatherV2": return Gather.decode(a);
+      case "Cast": return Cast.decode(a);
+      case "SelectV2": return Select.INSTANCE;
+      case "Range": return Range.decode(a);
+      case "ExpandDims": return ExpandDims.decode(a);
+      case "Squeeze": return Squeeze.decode(a);
+      case "Any": return BoolReduce.decode(false, a);
+      case "All": return BoolReduce.decode(true, a);
+      case "OnesLike": return OnesLike.decode(a);
+      case "BroadcastTo": return BroadcastTo.INSTANCE;
+      case "SimpleRNN": return SimpleRnn.decode(a);
+      case "LSTM": return Lstm.decode(a);
+      case "GRU": return Gru.decode(a);
+      case "DotProductAttention": return DotProductAttention.decode(a);
+      case "ReverseV2": return Reverse.decode(a);
       default: throw new IllegalArgumentException("unknown op type " + type);
     }
   }

@@ -57,7 +57,6 @@ public final class Slice extends Op {
   @Override
   public Outputs infer(Dim[][] shapes, DType[] dtypes) {
     arity(shapes, 1);
-    floats(dtypes);
     Dim[] in = shapes[0];
     if (begin.length != in.length) {
       throw new IllegalArgumentException("Slice: begin " + Shapes.toString(begin) + " and size " + Shapes.toString(size)
@@ -82,11 +81,11 @@ public final class Slice extends Op {
       }
       out[d] = Dim.of(sz);
     }
-    return Outputs.of(out, DType.FLOAT32);
+    return Outputs.of(out, dtypes[0]);
   }
 
   @Override
   public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes) {
-    Shaping.slice((float[]) in[0], inShapes[0], begin, outShapes[0], (float[]) out[0]);
+    Shaping.slice(in[0], inShapes[0], begin, outShapes[0], out[0]);
   }
 }

@@ -42,7 +42,6 @@ public final class Transpose extends Op {
   @Override
   public Outputs infer(Dim[][] shapes, DType[] dtypes) {
     arity(shapes, 1);
-    floats(dtypes);
     Dim[] in = shapes[0];
     if (perm.length != in.length) {
       throw new IllegalArgumentException("Transpose: permutation " + Shapes.toString(perm) + " does not fit shape "
@@ -59,11 +58,11 @@ public final class Transpose extends Op {
       seen[p] = true;
       out[i] = in[p];
     }
-    return Outputs.of(out, DType.FLOAT32);
+    return Outputs.of(out, dtypes[0]);
   }
 
   @Override
   public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes) {
-    Shaping.transpose((float[]) in[0], inShapes[0], perm, (float[]) out[0]);
+    Shaping.transpose(in[0], inShapes[0], perm, out[0]);
   }
 }

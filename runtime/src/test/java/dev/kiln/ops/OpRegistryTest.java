@@ -36,10 +36,15 @@ class OpRegistryTest {
     final String error;
 
     Case(Op op, String out, DType outType, String error, Dim[]... in) {
+      this(op, out, outType, error, null, in);
+    }
+
+    Case(Op op, String out, DType outType, String error, DType[] inTypes, Dim[]... in) {
       this.op = op;
       this.in = in;
       this.dtypes = new DType[in.length];
       java.util.Arrays.fill(dtypes, F);
+      if (inTypes != null) System.arraycopy(inTypes, 0, dtypes, 0, inTypes.length);
       this.out = out;
       this.outType = outType;
       this.error = error;
@@ -52,6 +57,19 @@ class OpRegistryTest {
 
   private static Case okTyped(Op op, String out, DType outType, Dim[]... in) {
     return new Case(op, out, outType, null, in);
+  }
+
+  /** A case whose inputs are not all float32: {@code inTypes} gives the first inputs' dtypes. */
+  private static Case typed(Op op, String out, DType outType, DType[] inTypes, Dim[]... in) {
+    return new Case(op, out, outType, null, inTypes, in);
+  }
+
+  private static Case refusedTyped(Op op, String error, DType[] inTypes, Dim[]... in) {
+    return new Case(op, null, null, error, inTypes, in);
+  }
+
+  private static DType[] types(DType... t) {
+    return t;
   }
 
   private static Case refused(Op op, String error, Dim[]... in) {
@@ -119,7 +137,56 @@ class OpRegistryTest {
         s(3, 3, 4, 8)));
     c.add(ok(new Pool2D(true, new int[] {2, 2}, new int[] {2, 2}, Padding.VALID), "[batch, 3, 3, 5]", s(B, 7, 6, 5)));
     c.add(ok(new Pool2D(false, new int[] {3, 3}, new int[] {1, 1}, Padding.SAME), "[batch, 7, 6, 5]", s(B, 7, 6, 5)));
+    sequenceOps(c);
     return c;
+  }
+
+  /** The ops of sequence models (API §7): indices, dtypes, comparisons, masks, recurrent layers, attention. */
+  private static void sequenceOps(List<Case> c) {
+    DType I = DType.INT32;
+    DType Z = DType.BOOL;
+    c.add(typed(new Gather(0), "[batch, time, 8]", F, types(F, I), s(20, 8), s(B, T)));
+    c.add(refusedTyped(new Gather(0), "GatherV2: indices must be int32, got float32[batch, time]", types(F, F), s(20, 8),
+        s(B, T)));
+    c.add(typed(new Cast(Z), "[batch, time]", Z, types(I), s(B, T)));
+    for (Compare.Fn fn : Compare.Fn.values()) {
+      c.add(typed(Compare.of(fn), "[batch, time]", Z, types(I, I), s(B, T), s()));
+    }
+    c.add(refusedTyped(Compare.of(Compare.Fn.EQUAL), "Equal: inputs of different dtypes: int32[batch] and float32[]",
+        types(I, F), s(B), s()));
+    for (Logical.Fn fn : Logical.Fn.values()) {
+      Dim[][] in = fn == Logical.Fn.NOT ? new Dim[][] {s(B, T)} : new Dim[][] {s(B, 1, T), s(B, T, 1)};
+      c.add(typed(Logical.of(fn), fn == Logical.Fn.NOT ? "[batch, time]" : "[batch, time, time]", Z,
+          fn == Logical.Fn.NOT ? types(Z) : types(Z, Z), in));
+    }
+    c.add(refusedTyped(Logical.of(Logical.Fn.AND), "LogicalAnd: input 1 must be bool, got float32[batch, time]",
+        types(Z, F), s(B, T), s(B, T)));
+    c.add(typed(Select.INSTANCE, "[batch, time, 8]", F, types(Z, F, F), s(B, T, 1), s(B, T, 8), s()));
+    c.add(typed(new Range(1), "[time]", I, types(F), s(B, T, 8)));
+    c.add(typed(new ExpandDims(2), "[batch, time, 1]", Z, types(Z), s(B, T)));
+    c.add(typed(new Squeeze(new int[] {2}), "[batch, time]", Z, types(Z), s(B, T, 1)));
+    c.add(refused(new Squeeze(new int[] {1}), "Squeeze: axis 1 of [batch, time] is not of size 1", s(B, T)));
+    c.add(typed(new BoolReduce(false, new int[] {2}, false), "[batch, time]", Z, types(Z), s(B, T, 8)));
+    c.add(typed(new BoolReduce(true, new int[] {0}, true), "[1, time]", Z, types(Z), s(B, T)));
+    c.add(typed(new OnesLike(Z), "[batch, time, 3]", Z, types(F), s(B, T, 3)));
+    c.add(typed(BroadcastTo.INSTANCE, "[batch, time, 3]", Z, types(Z, F), s(B, T, 1), s(B, T, 3)));
+    c.add(ok(new Reverse(1), "[batch, time, 3]", s(B, T, 3)));
+    c.add(ok(MatMul.of(false, true), "[batch, time, 5]", s(B, T, 8), s(B, 5, 8)));
+    RecurrentOp.Config seq = new RecurrentOp.Config(4, Activation.TANH, Activation.SIGMOID, true, false, true, true, false);
+    RecurrentOp.Config last = new RecurrentOp.Config(4, Activation.RELU, Activation.HARD_SIGMOID, false, true, false,
+        false, true);
+    c.add(typed(new Lstm(seq), "[batch, time, 4]", F, types(F, F, F, F, Z), s(B, T, 8), s(8, 16), s(4, 16), s(16),
+        s(B, T)));
+    c.add(ok(new SimpleRnn(last), "[batch, 4]", s(B, T, 8), s(8, 4), s(4, 4)));
+    c.add(ok(new Gru(last, false), "[batch, 4]", s(B, T, 8), s(8, 12), s(4, 12)));
+    c.add(refused(new Gru(new RecurrentOp.Config(4, Activation.TANH, Activation.SIGMOID, true, false, false, false,
+        false), true), "GRU: bias must be [2, 12] for input [batch, time, 8] and 4 units, got [12]", s(B, T, 8), s(8, 12),
+        s(4, 12), s(12)));
+    c.add(typed(new DotProductAttention(2, 0.5f, true, true, true, DotProductAttention.Fill.SUBTRACT), "[batch, time, 4]",
+        F, types(F, F, F, Z, F), s(B, T, 6), s(B, 9, 6), s(B, 9, 4), s(B, T, 1), s()));
+    c.add(refused(new DotProductAttention(2, 0.5f, false, false, false, DotProductAttention.Fill.WHERE),
+        "DotProductAttention: query [batch, time, 6], key [batch, 9, 6] and value [batch, 7, 4] do not fit 2 heads",
+        s(B, T, 6), s(B, 9, 6), s(B, 7, 4)));
   }
 
   @Test

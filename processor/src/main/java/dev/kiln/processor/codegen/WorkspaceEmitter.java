@@ -65,20 +65,29 @@ final class WorkspaceEmitter {
       t.addField(FieldSpec.builder(boolean.class, "ready", Modifier.PRIVATE).build());
       release.addStatement("ready = false");
     }
-    CodeBlock.Builder sizes = CodeBlock.builder();
-    for (int i = 0; i < plan.slots.size(); i++) sizes.add(i > 0 ? ",\n$L" : "$L", size(plan.slots.get(i).sizes()));
-    for (int i = 0; i < outputSizes.size(); i++) {
-      sizes.add(plan.slots.isEmpty() && i == 0 ? "$L" : ",\n$L", size(List.of(outputSizes.get(i))));
-    }
-    CodeBlock.Builder what = CodeBlock.builder();
+    // Preallocated, so that switching between run-time dimensions already seen allocates nothing; the messages of a
+    // refused size are built only when it is refused.
+    CodeBlock.Builder names = CodeBlock.builder();
+    CodeBlock.Builder from = CodeBlock.builder();
     for (String s : symbols) {
-      what.add(what.isEmpty() ? "$S + $N + $S" : " + $S + $N + $S", (what.isEmpty() ? "" : ", ") + s + " ", cx.symbol(s),
-          " (" + origins.get(s) + ")");
+      names.add(names.isEmpty() ? "$S" : ", $S", s);
+      from.add(from.isEmpty() ? "$S" : ", $S", origins.get(s));
     }
-    CodeBlock description = symbols.isEmpty() ? CodeBlock.of("$S", "the model") : what.build();
-    ensure.addStatement("long[] sizes = {$L}", sizes.build());
-    ensure.addStatement("String what = $L", description);
-    ensure.addStatement("$T.check(sizes, what)", ARENA_SIZES);
+    int capacities = plan.slots.size() + outputSizes.size();
+    t.addField(FieldSpec.builder(String[].class, "SYMBOLS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .initializer("{$L}", names.build()).build());
+    t.addField(FieldSpec.builder(String[].class, "ORIGINS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+        .initializer("{$L}", from.build()).build());
+    t.addField(FieldSpec.builder(int[].class, "symbolValues", Modifier.PRIVATE, Modifier.FINAL)
+        .initializer("new int[$L]", symbols.size()).build());
+    t.addField(FieldSpec.builder(long[].class, "sizes", Modifier.PRIVATE, Modifier.FINAL)
+        .initializer("new long[$L]", capacities).build());
+    for (int i = 0; i < symbols.size(); i++) ensure.addStatement("symbolValues[$L] = $N", i, cx.symbol(symbols.get(i)));
+    for (int i = 0; i < plan.slots.size(); i++) ensure.addStatement("sizes[$L] = $L", i, size(plan.slots.get(i).sizes()));
+    for (int i = 0; i < outputSizes.size(); i++) {
+      ensure.addStatement("sizes[$L] = $L", plan.slots.size() + i, size(List.of(outputSizes.get(i))));
+    }
+    ensure.addStatement("$T.check(sizes, SYMBOLS, symbolValues, ORIGINS)", ARENA_SIZES);
     for (int i = 0; i < plan.slots.size(); i++) {
       MemoryPlan.Slot slot = plan.slots.get(i);
       boolean isFloat = slot.dtype == DType.FLOAT32;
@@ -86,16 +95,13 @@ final class WorkspaceEmitter {
       t.addField(FieldSpec.builder(isFloat ? float[].class : int[].class, field)
           .addJavadoc("Holds $L.\n", String.join(", ", slot.tensors()))
           .initializer("new $L[0]", isFloat ? "float" : "int").build());
-      ensure.addStatement("$N = $T.$L($N, sizes[$L], what)", field, ARENA_SIZES, isFloat ? "floats" : "ints", field, i);
+      ensure.addStatement("$N = $T.$L($N, sizes[$L], SYMBOLS, symbolValues, ORIGINS)", field, ARENA_SIZES,
+          isFloat ? "floats" : "ints", field, i);
       release.addStatement("$N = new $L[0]", field, isFloat ? "float" : "int");
     }
     for (FieldSpec f : cx.workspaceFields()) t.addField(f);
     CodeBlock binding = cx.workspaceBinding();
-    if (!binding.isEmpty()) {
-      ensure.addStatement("$T<String, Integer> symbols = new $T<>()", Map.class, java.util.HashMap.class);
-      for (String s : symbols) ensure.addStatement("symbols.put($S, $N)", s, cx.symbol(s));
-      ensure.addCode(binding);
-    }
+    ensure.addCode(binding);
     for (String s : symbols) ensure.addStatement("this.$N = $N", cx.symbol(s), cx.symbol(s));
     if (symbols.isEmpty()) ensure.addStatement("ready = true");
     t.addMethod(ensure.build());

@@ -104,14 +104,24 @@ final class Attribution {
     return false;
   }
 
-  /** The class's own {@code build(TensorShape)}, which {@code apply} runs once with the first input's shape. */
-  ExecutableElement buildMethod(TypeElement type) {
+  /**
+   * The class's own declaration of {@code name} whose parameters erase to {@code paramTypes} (qualified names), or null:
+   * the mask methods a user layer overrides ({@code computeMask(Tensor, Tensor)}, {@code supportsMasking()}).
+   */
+  ExecutableElement declaredMethod(TypeElement type, String name, String... paramTypes) {
     for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
-      if (m.getSimpleName().contentEquals("build") && m.getParameters().size() == 1
-          && types.erasure(m.getParameters().get(0).asType()).toString().equals("dev.kiln.TensorShape")) {
-        return m;
+      if (!m.getSimpleName().contentEquals(name) || m.getParameters().size() != paramTypes.length) continue;
+      boolean same = true;
+      for (int i = 0; i < paramTypes.length; i++) {
+        same &= types.erasure(m.getParameters().get(i).asType()).toString().equals(paramTypes[i]);
       }
+      if (same) return m;
     }
     return null;
+  }
+
+  /** The class's own {@code build(TensorShape)}, which {@code apply} runs once with the first input's shape. */
+  ExecutableElement buildMethod(TypeElement type) {
+    return declaredMethod(type, "build", "dev.kiln.TensorShape");
   }
 }

@@ -28,7 +28,8 @@ import javax.lang.model.type.TypeKind;
  * inlined by {@link MethodInliner}. Anything else is an error that says what a body may call.
  */
 final class Invocations {
-  private static final Set<String> TENSOR_ACCESSORS = Set.of("shape", "rank", "dim", "size", "dtype", "tensorShape");
+  private static final Set<String> TENSOR_ACCESSORS =
+      Set.of("shape", "rank", "dim", "size", "dtype", "tensorShape", "mask", "withMask");
 
   private final Interpreter in;
 
@@ -64,7 +65,7 @@ final class Invocations {
       receiverText = "this";
     }
 
-    if (name.equals("apply") && isAbstractLayer(owner)) {
+    if ((name.equals("apply") || name.equals("applyAll")) && isAbstractLayer(owner)) {
       if (frame.mode != Frame.Mode.CALL) {
         throw frame.error("layers can be applied only in @Call methods, not in " + frame.where(), inv);
       }

@@ -80,7 +80,7 @@ final class LayerApplication {
     }
     tracer.pushScope(((UserObject) layer).path);
     try {
-      return applyUserLayer(frame, (UserObject) layer, args, site);
+      return applyUserLayer(frame, (UserObject) layer, args, site, overload.getSimpleName().contentEquals("applyAll"));
     } finally {
       tracer.popScope();
       tracer.setOrigin(savedOrigin);
@@ -113,11 +113,13 @@ final class LayerApplication {
     return e != null && e.getKind() == ElementKind.FIELD ? e.getSimpleName().toString() : null;
   }
 
-  private Object applyUserLayer(Frame frame, UserObject obj, List<Object> args, Tree site) {
+  private Object applyUserLayer(Frame frame, UserObject obj, List<Object> args, Tree site, boolean all) {
     List<Object> inputs = flattenInputs(args);
     boolean training = false;
-    if (args.size() == 2 && args.get(1) instanceof Boolean) {
+    Object explicitMask = null;
+    if (args.size() >= 2 && args.get(1) instanceof Boolean) {
       training = (Boolean) args.get(1);
+      if (args.size() == 3) explicitMask = args.get(2);
       inputs = List.of(args.get(0));
     }
     if (!obj.built) {
@@ -128,11 +130,18 @@ final class LayerApplication {
         in.inliner.invoke(obj, build, List.of(TensorShape.of(first.shape())), Frame.Mode.BUILD, site, frame);
       }
     }
+    // Keras 3's __call__: the mask given to apply, else the input's, goes to call and to compute_mask
+    Object previous = inputs.size() == 1 ? maskOf(explicitMask != null && explicitMask != Special.NULL
+        ? explicitMask : ((Tensor) inputs.get(0)).mask()) : Special.NULL;
     ExecutableElement call = selectCall(obj, inputs.size(), frame, site);
     List<Object> callArgs = new ArrayList<>();
     List<? extends VariableElement> params = call.getParameters();
     if (call.isVarArgs() && params.size() == 1) {
       callArgs.add(new ArrayValue(in.javac.tensorType(), inputs.toArray()));
+    } else if (isMaskSignature(call)) {
+      callArgs.add(inputs.get(0));
+      callArgs.add(training);
+      callArgs.add(previous);
     } else {
       int t = 0;
       for (VariableElement p : params) {
@@ -141,10 +150,67 @@ final class LayerApplication {
     }
     Object result = in.inliner.invoke(obj, call, callArgs, Frame.Mode.CALL, site, frame);
     if (result == Special.ERROR) throw new AlreadyReported();
+    if (result instanceof ArrayValue && all) return result;
     if (!(result instanceof Tensor)) {
       throw frame.error(obj.simpleName() + "'s @Call method must return one Tensor to be applied as a layer", site);
     }
-    return result;
+    Tensor out = (Tensor) result;
+    if (out.mask() == null) {
+      Object mask = inputs.size() == 1 ? outputMask(frame, obj, inputs.get(0), previous, site)
+          : outputMask(frame, obj, inputs, site);
+      if (mask instanceof Tensor) out = out.withMask((Tensor) mask);
+    }
+    return all ? new ArrayValue(in.javac.tensorType(), new Object[] {out}) : out;
+  }
+
+  private static Object maskOf(Tensor mask) {
+    return mask == null ? Special.NULL : mask;
+  }
+
+  private static Object maskOf(Object mask) {
+    return mask instanceof Tensor ? mask : Special.NULL;
+  }
+
+  /**
+   * The output mask of a user layer applied to one input, as {@code AbstractLayer.computeMask}: the layer's own
+   * {@code computeMask(Tensor, Tensor)}, else the input's mask when its {@code supportsMasking()} says so, else none.
+   */
+  private Object outputMask(Frame frame, UserObject obj, Object input, Object previous, Tree site) {
+    ExecutableElement compute = in.javac.declaredMethod(obj.type, "computeMask", TENSOR, TENSOR);
+    if (compute != null) return in.inliner.invoke(obj, compute, List.of(input, previous), Frame.Mode.CALL, site, frame);
+    return supportsMasking(frame, obj, site) ? previous : Special.NULL;
+  }
+
+  /** The same for several inputs: {@code computeMask(Tensor[], Tensor[])}, else the first input's mask. */
+  private Object outputMask(Frame frame, UserObject obj, List<Object> inputs, Tree site) {
+    Object[] masks = new Object[inputs.size()];
+    for (int i = 0; i < masks.length; i++) masks[i] = maskOf(((Tensor) inputs.get(i)).mask());
+    ExecutableElement compute = in.javac.declaredMethod(obj.type, "computeMask", TENSOR + "[]", TENSOR + "[]");
+    if (compute != null) {
+      List<Object> args = List.of(new ArrayValue(in.javac.tensorType(), inputs.toArray()),
+          new ArrayValue(in.javac.tensorType(), masks));
+      return in.inliner.invoke(obj, compute, args, Frame.Mode.CALL, site, frame);
+    }
+    return supportsMasking(frame, obj, site) ? masks[0] : Special.NULL;
+  }
+
+  private boolean supportsMasking(Frame frame, UserObject obj, Tree site) {
+    ExecutableElement supports = in.javac.declaredMethod(obj.type, "supportsMasking");
+    if (supports == null) return false;
+    Object v = in.inliner.invoke(obj, supports, List.of(), Frame.Mode.CALL, site, frame);
+    if (!(v instanceof Boolean)) {
+      throw frame.error(obj.simpleName() + ".supportsMasking() must return a boolean known at compile time", site);
+    }
+    return (Boolean) v;
+  }
+
+  private static final String TENSOR = "dev.kiln.Tensor";
+
+  /** {@code call(Tensor inputs, boolean training, Tensor mask)}: Keras' signature with the mask. */
+  private boolean isMaskSignature(ExecutableElement m) {
+    List<? extends VariableElement> ps = m.getParameters();
+    return ps.size() == 3 && in.javac.isTensor(ps.get(0).asType()) && ps.get(1).asType().getKind() == TypeKind.BOOLEAN
+        && in.javac.isTensor(ps.get(2).asType());
   }
 
   private static List<Object> flattenInputs(List<Object> args) {
@@ -152,7 +218,10 @@ final class LayerApplication {
     return args;
   }
 
-  /** The {@code @Call} method of a user class that takes {@code n} tensors (plus an optional training flag). */
+  /**
+   * The {@code @Call} method of a user class that takes {@code n} tensors (plus an optional training flag, and for one
+   * tensor the optional mask of Keras' {@code call(inputs, training, mask)}).
+   */
   private ExecutableElement selectCall(UserObject obj, int n, Frame frame, Tree site) {
     refuseMalformedCallMethods(obj.type);
     ExecutableElement varargs = null;
@@ -168,6 +237,7 @@ final class LayerApplication {
         varargs = m;
         continue;
       }
+      if (isMaskSignature(m)) tensors = 1;
       if (ok && tensors == n) return m;
     }
     if (varargs != null) return varargs;

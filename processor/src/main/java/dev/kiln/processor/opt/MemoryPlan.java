@@ -100,26 +100,27 @@ public final class MemoryPlan {
     List<Integer> free = new ArrayList<>();
     for (int s = 0; s < steps.size(); s++) {
       Schedule.Step step = steps.get(s);
-      String out = step.output();
-      Buffer buffer;
-      if (step instanceof Schedule.Alias) {
-        buffer = plan.buffers.get(((Schedule.Alias) step).input());
-      } else if (outputIndex.containsKey(out)) {
-        buffer = new Buffer(Kind.OUTPUT, outputIndex.get(out), null, schedule.dtype(out));
-      } else {
-        buffer = null;
-        if (step instanceof Schedule.Elementwise) {
-          String input = ((Schedule.Elementwise) step).input;
-          Buffer in = plan.buffers.get(input);
-          if (in.kind == Kind.SLOT && in.dtype == schedule.dtype(out) && lastUse.getOrDefault(input, -1) == s
-              && allDeadAfter(slotValues.get(in.index), lastUse, s, input)) {
-            buffer = in; // in place: the chain's input dies here
+      for (String out : step.outputs()) {
+        Buffer buffer;
+        if (step instanceof Schedule.Alias) {
+          buffer = plan.buffers.get(((Schedule.Alias) step).input());
+        } else if (outputIndex.containsKey(out)) {
+          buffer = new Buffer(Kind.OUTPUT, outputIndex.get(out), null, schedule.dtype(out));
+        } else {
+          buffer = null;
+          if (step instanceof Schedule.Elementwise) {
+            String input = ((Schedule.Elementwise) step).input;
+            Buffer in = plan.buffers.get(input);
+            if (in.kind == Kind.SLOT && in.dtype == schedule.dtype(out) && lastUse.getOrDefault(input, -1) == s
+                && allDeadAfter(slotValues.get(in.index), lastUse, s, input)) {
+              buffer = in; // in place: the chain's input dies here
+            }
           }
+          if (buffer == null) buffer = new Buffer(Kind.SLOT, takeFree(plan, free, schedule.dtype(out)), null, schedule.dtype(out));
         }
-        if (buffer == null) buffer = new Buffer(Kind.SLOT, takeFree(plan, free, schedule.dtype(out)), null, schedule.dtype(out));
+        plan.buffers.put(out, buffer);
+        if (buffer.kind == Kind.SLOT) occupy(plan, slotValues, buffer.index, out, schedule.shape(out));
       }
-      plan.buffers.put(out, buffer);
-      if (buffer.kind == Kind.SLOT) occupy(plan, slotValues, buffer.index, out, schedule.shape(out));
       // a temporary is read by no later step: its slot is released below, after this step
       for (String t : step.temporaries()) {
         int slot = takeFree(plan, free, schedule.dtype(t));

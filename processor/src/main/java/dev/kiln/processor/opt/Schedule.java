@@ -37,6 +37,11 @@ public final class Schedule {
       return nodes.get(nodes.size() - 1).name() + ":0";
     }
 
+    /** Every tensor this step writes: {@link #output()}, and the others of an op with several outputs. */
+    public List<String> outputs() {
+      return List.of(output());
+    }
+
     /** Tensors of the graph this step reads (not counting those produced inside it). */
     public abstract List<String> reads();
 
@@ -187,6 +192,13 @@ public final class Schedule {
 
     public NodeDef node() {
       return nodes.get(0);
+    }
+
+    @Override
+    public List<String> outputs() {
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < node().numOutputs(); i++) out.add(node().name() + ":" + i);
+      return out;
     }
 
     @Override

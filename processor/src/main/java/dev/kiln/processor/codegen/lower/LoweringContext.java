@@ -245,7 +245,7 @@ public final class LoweringContext {
     String field = newName(node.name());
     workspaceFields.add(FieldSpec.builder(NODE_CALL, field, Modifier.FINAL)
         .initializer("new $T($N, $S)", NODE_CALL, graphField, node.name()).build());
-    workspaceBinding.addStatement("$N.bind(symbols)", field);
+    workspaceBinding.addStatement("$N.bind(SYMBOLS, symbolValues)", field);
     return CodeBlock.of("$N.$N", workspace, field);
   }
 
@@ -253,7 +253,10 @@ public final class LoweringContext {
     return workspaceFields;
   }
 
-  /** Statements run when the workspace is sized for new run-time dimensions ({@code symbols} in scope). */
+  /**
+   * Statements run when the workspace is sized for new run-time dimensions ({@code SYMBOLS} and {@code symbolValues}
+   * in scope).
+   */
   public CodeBlock workspaceBinding() {
     return workspaceBinding.build();
   }
