@@ -113,8 +113,8 @@ final class SourceWriter {
   private static CodeBlock textInputDoc(TextInput t, String javaClass) {
     String type = t.kerasClass;
     CodeBlock.Builder b = CodeBlock.builder()
-        .add("\n<p>Text in: the Keras $L layer '$L' turns strings into the input {@code $L}; Kiln runs it outside the"
-            + " session,\nas {@link dev.kiln.text.$L}, with the vocabulary kiln-import wrote beside the weights:\n",
+        .add("\n<p>Text in: the Keras $L layer '$L' turns strings into the input {@code $L}.\nKiln runs it outside the"
+            + " session, as {@link dev.kiln.text.$L}, with the vocabulary\nkiln-import wrote beside the weights:\n",
             type, commentText(t.kerasName), t.input, type)
         .add("<pre>{@code\n")
         .add("$L $L = new $L()\n", type, t.name, type);

@@ -266,6 +266,10 @@ final class KerasFileWriter {
         keras3Weights(lc, l.get("config"), g.putGroup("layers"), inner);
         continue;
       }
+      if (TextLayers.isTextLayer(lc)) {
+        g.putGroup("vars"); // text layers have no weights (an adapted vocabulary is an asset)
+        continue;
+      }
       LayerSpec spec = LayerConverter.convert(name, lc, value(l.get("config")), tfjs.format);
       List<Tensor> ts = tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), spec.weights);
       Map<String, WritableGroup> groups = new LinkedHashMap<>();
@@ -342,7 +346,7 @@ final class KerasFileWriter {
       for (Object x : layers(l.get("config"))) h5LayerWeights(map(x), inner, names, tensors);
       return;
     }
-    if (cls.equals("InputLayer")) return;
+    if (cls.equals("InputLayer") || TextLayers.isTextLayer(cls)) return;
     LayerSpec spec = LayerConverter.convert(name, cls, value(l.get("config")), tfjs.format);
     tensors.addAll(tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), spec.weights));
     for (String w : spec.weightNames()) names.add(keras2Name(name, cls, map(l.get("config")), w));
@@ -362,7 +366,7 @@ final class KerasFileWriter {
   static Object nested(Tensor t) {
     int[] shape = t.shape();
     float[] flat = t.toFloatArray();
-    if (shape.length == 0) return flat;
+    if (shape.length == 0) return flat[0]; // a scalar dataset, as h5py writes a shape-() variable
     Object arr = Array.newInstance(float.class, shape);
     fill(arr, shape, 0, flat, new int[] {0});
     return arr;
