@@ -35,8 +35,14 @@ class TextImportTest {
     Path file = tmp.resolve("text.keras");
     writer(textVectorization(vocabulary())).writeKeras3(file);
     Path out = importChecked(file, "TextVectorization");
-    checkTexts(new TextVectorization().outputSequenceLength(6)
-        .vocabulary(out.resolve("MyNet.textVectorization.vocabulary.txt").toFile()), out);
+    checkTexts(out);
+    Path cli = tmp.resolve("cli");
+    ImportHarness.Outcome o = ImportHarness.run(file, "com.example", "MyNet", cli);
+    assertThat(o.status()).isEqualTo(0);
+    assertThat(o.out()).contains("MyNet.textVectorization.vocabulary.txt (a text layer's vocabulary: see the class's"
+        + " Javadoc for its use)");
+    assertThat(Files.readString(cli.resolve("MyNet.textVectorization.vocabulary.txt")))
+        .isEqualTo("\n[UNK]\n" + String.join("\n", vocabulary()));
   }
 
   /** An adapted layer: Keras 3 writes the vocabulary as an asset of the archive, special tokens first. */
@@ -48,8 +54,7 @@ class TextImportTest {
         Map.of("assets/layers/text_vectorization/vocabulary.txt", asset));
     Path out = importChecked(file, "TextVectorization");
     assertThat(Files.readString(out.resolve("MyNet.textVectorization.vocabulary.txt"))).isEqualTo(asset);
-    checkTexts(new TextVectorization().outputSequenceLength(6)
-        .vocabulary(out.resolve("MyNet.textVectorization.vocabulary.txt").toFile()), out);
+    checkTexts(out);
   }
 
   @Test
@@ -57,8 +62,7 @@ class TextImportTest {
     Path file = tmp.resolve("text.h5");
     writer(textVectorization(vocabulary())).writeH5(file, false);
     Path out = importChecked(file, "TextVectorization");
-    checkTexts(new TextVectorization().outputSequenceLength(6)
-        .vocabulary(out.resolve("MyNet.textVectorization.vocabulary.txt").toFile()), out);
+    checkTexts(out);
   }
 
   @Test
@@ -130,8 +134,13 @@ class TextImportTest {
     return out;
   }
 
-  /** The vectorizer's ids equal the fixture's (Keras' restated by the script), and the session computes TF.js's. */
-  private static void checkTexts(TextVectorization tv, Path out) throws Exception {
+  /**
+   * TextVectorization configured as the documentation says gives the fixture's ids (Keras' restated by the script),
+   * and the session computes TF.js's outputs from them.
+   */
+  private static void checkTexts(Path out) throws Exception {
+    TextVectorization tv = new TextVectorization().outputSequenceLength(6)
+        .vocabulary(out.resolve("MyNet.textVectorization.vocabulary.txt").toFile());
     checkIds(tv.apply(texts()), out);
   }
 
