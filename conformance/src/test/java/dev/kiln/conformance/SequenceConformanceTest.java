@@ -2,10 +2,8 @@ package dev.kiln.conformance;
 
 import static com.google.common.truth.Truth.assertWithMessage;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.kiln.io.Json;
+import dev.kiln.io.JsonReader;
 import dev.kiln.DType;
 import dev.kiln.Graph;
 import dev.kiln.Session;
@@ -13,9 +11,7 @@ import dev.kiln.Tensor;
 import dev.kiln.Weights;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +32,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class SequenceConformanceTest {
   static final double TOL = 1e-5;
-  static final Map<String, JsonObject> CASES = new LinkedHashMap<>();
+  static final Map<String, Map<?, ?>> CASES = new LinkedHashMap<>();
 
   /** Fixture case to SequenceZoo class, and the tensor the interpreter run fetches besides the outputs. */
   static final Map<String, String[]> MODELS = new LinkedHashMap<>();
@@ -65,8 +61,8 @@ class SequenceConformanceTest {
   @BeforeAll
   static void load() throws IOException {
     try (InputStream in = SequenceConformanceTest.class.getResourceAsStream("/sequence-fixtures.json")) {
-      JsonObject doc = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
-      for (JsonElement e : doc.getAsJsonArray("cases")) CASES.put(e.getAsJsonObject().get("name").getAsString(), e.getAsJsonObject());
+      Map<?, ?> doc = (Map<?, ?>) Json.parse(JsonReader.upTo(in, 1 << 24));
+      for (Object e : (List<?>) doc.get("cases")) CASES.put((String) ((Map<?, ?>) e).get("name"), (Map<?, ?>) e);
     }
   }
 
@@ -79,20 +75,20 @@ class SequenceConformanceTest {
   List<DynamicTest> sequenceModelsAgainstTfjs() {
     assertWithMessage("fixture cases without a Kiln model").that(MODELS.keySet()).containsExactlyElementsIn(CASES.keySet());
     List<DynamicTest> tests = new ArrayList<>();
-    for (JsonObject c : CASES.values()) {
-      String name = c.get("name").getAsString();
+    for (Map<?, ?> c : CASES.values()) {
+      String name = (String) c.get("name");
       tests.add(DynamicTest.dynamicTest(name, () -> checkCase(name, c)));
     }
     return tests;
   }
 
-  private static void checkCase(String name, JsonObject c) throws Exception {
+  private static void checkCase(String name, Map<?, ?> c) throws Exception {
     String[] model = MODELS.get(name);
     Class<?> modelClass = Class.forName("dev.kiln.conformance.models.SequenceZoo$" + model[0]);
     Class<?> sessionClass = Class.forName("dev.kiln.conformance.models.KilnSequenceZoo_" + model[0]);
     Map<String, Tensor> w = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonElement> e : c.getAsJsonObject("weights").entrySet()) {
-      w.put(e.getKey(), KerasDefaultsTest.tensor(e.getValue().getAsJsonObject()));
+    for (Map.Entry<?, ?> e : ((Map<?, ?>) c.get("weights")).entrySet()) {
+      w.put((String) e.getKey(), KerasDefaultsTest.tensor(e.getValue()));
     }
     Weights weights = Weights.of(w);
     Object eager = modelClass.getDeclaredConstructor().newInstance();
@@ -101,11 +97,11 @@ class SequenceConformanceTest {
     Graph graph = (Graph) sessionClass.getMethod("graph").invoke(null);
     List<Tensor[]> lastOutputs = new ArrayList<>();
     try (Session session = (Session) sessionClass.getMethod("open", Weights.class).invoke(null, weights)) {
-      for (JsonElement r : c.getAsJsonArray("runs")) {
-        JsonObject run = r.getAsJsonObject();
-        Tensor x = input(run.getAsJsonObject("input"));
+      for (Object r : (List<?>) c.get("runs")) {
+        Map<?, ?> run = (Map<?, ?>) r;
+        Tensor x = input((Map<?, ?>) run.get("input"));
         String what = name + " [" + x.dim(0) + " x " + x.dim(1) + "]";
-        JsonArray expected = run.getAsJsonArray("outputs");
+        List<?> expected = (List<?>) run.get("outputs");
         Tensor[] eagerOut = outputs(eagerCall.invoke(eager, x));
         Map<Object, Object> feeds = Map.of(graph.placeholders().get(0), x);
         List<Object> typed = session.run(new ArrayList<Object>(graph.outputs()), feeds);
@@ -114,7 +110,7 @@ class SequenceConformanceTest {
         List<Object> interpreted = session.run(fetches, feeds);
         assertWithMessage("%s: outputs", what).that(eagerOut.length).isEqualTo(expected.size());
         for (int i = 0; i < expected.size(); i++) {
-          Tensor ref = KerasDefaultsTest.tensor(expected.get(i).getAsJsonObject());
+          Tensor ref = KerasDefaultsTest.tensor(expected.get(i));
           Check.close("sequence:eager", what + " output " + i, eagerOut[i], ref, TOL);
           Check.close("sequence:compiled", what + " output " + i, (Tensor) typed.get(i), ref, TOL);
           Check.close("sequence:interpreter", what + " output " + i, (Tensor) interpreted.get(i), ref, TOL);
@@ -145,8 +141,8 @@ class SequenceConformanceTest {
     return o instanceof Tensor[] ? (Tensor[]) o : new Tensor[] {(Tensor) o};
   }
 
-  private static Tensor input(JsonObject o) {
+  private static Tensor input(Map<?, ?> o) {
     Tensor t = KerasDefaultsTest.tensor(o);
-    return o.get("dtype").getAsString().equals("int32") ? Tensor.ofInts(t.toIntArray(), t.shape()) : t;
+    return "int32".equals(o.get("dtype")) ? Tensor.ofInts(t.toIntArray(), t.shape()) : t;
   }
 }

@@ -70,10 +70,6 @@ public final class BatchNorm extends Op {
     return Attrs.of("axis", axis, "epsilon", epsilon).with("center", center).with("scale", scale);
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.PROPAGATE;
-  }
 
   @Override
   public Outputs infer(Dim[][] shapes, DType[] dtypes) {

@@ -43,10 +43,6 @@ public final class BiasAdd extends Op {
     return ScalarForm.infix("+");
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.PROPAGATE;
-  }
 
   @Override
   public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes) {

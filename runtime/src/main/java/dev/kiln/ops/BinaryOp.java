@@ -73,10 +73,6 @@ public final class BinaryOp extends Op {
     return fn.scalar;
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.AND;
-  }
 
   @Override
   public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes) {

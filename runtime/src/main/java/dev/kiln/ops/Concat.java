@@ -39,10 +39,6 @@ public final class Concat extends Op {
     return Attrs.of("axis", axis);
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.AND;
-  }
 
   @Override
   public Outputs infer(Dim[][] shapes, DType[] dtypes) {

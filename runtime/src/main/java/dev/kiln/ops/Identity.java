@@ -20,10 +20,6 @@ public final class Identity extends Op {
     return Pattern.ALIAS;
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.PROPAGATE;
-  }
 
   @Override
   public Outputs infer(Dim[][] shapes, DType[] dtypes) {

@@ -69,10 +69,6 @@ public final class LayerNorm extends Op {
     return Attrs.of("axes", axes, "epsilon", epsilon).with("center", center).with("scale", scale);
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.PROPAGATE;
-  }
 
   @Override
   public Outputs infer(Dim[][] shapes, DType[] dtypes) {

@@ -13,8 +13,9 @@ import dev.kiln.graph.Tracer;
  * One op of Kiln's graph language, with its typed attributes, defined once: its shape function ({@link #infer}),
  * its kernel ({@link #run}, which serves eager execution, the graph interpreter of {@code Session.run} and the
  * generated code of ops without a dedicated lowering), its fusion {@link Pattern}, its scalar form for fused
- * elementwise loops, the epilogue its kernel can apply, its mask rule and (later) its gradient. {@link OpRegistry}
- * lists every op type.
+ * elementwise loops, the epilogue its kernel can apply and (later) its gradient. {@link OpRegistry} lists every op
+ * type. Masks are not an op's business: as in Keras 3, ops drop them and layers say what happens to them
+ * ({@link dev.kiln.AbstractLayer#computeMask}).
  *
  * <p>{@link #apply} is how {@code Ops}, {@code ConvOps}, the layers and user code use an op: with any symbolic input
  * (the processor tracing a {@code @Call} body) it records a graph node, otherwise it computes.
@@ -80,9 +81,6 @@ public abstract class Op {
     return null;
   }
 
-  public MaskRule maskRule() {
-    return MaskRule.DROP;
-  }
 
   /** The backward rule; {@code null}: sessions run inference and no op defines one yet. */
   public Gradient gradient() {

@@ -43,10 +43,6 @@ public final class Softmax extends Op {
     return axis == rank - 1 ? Activation.SOFTMAX : null;
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.PROPAGATE;
-  }
 
   @Override
   public Outputs infer(Dim[][] shapes, DType[] dtypes) {

@@ -185,10 +185,6 @@ public final class UnaryOp extends Op {
     }
   }
 
-  @Override
-  public MaskRule maskRule() {
-    return MaskRule.PROPAGATE;
-  }
 
   @Override
   public void run(Object[] inputs, int[][] inputShapes, Object[] outputs, int[][] outputShapes) {
