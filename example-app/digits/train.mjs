@@ -28,18 +28,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { registerFastConvGradients } from './fast-kernels.mjs';
+import { mulberry32 } from '../seeded-random.mjs';
 
 const SEED = 20240611;
 
-// mulberry32: a small seeded generator for Math.random and the training order.
-function mulberry32(a) {
-  return function () {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 Math.random = mulberry32(SEED ^ 0x5eed);
 const order = mulberry32(SEED);
 
