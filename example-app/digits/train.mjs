@@ -24,11 +24,10 @@
 //   n x 10 float32 TF.js probabilities
 
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import { registerFastConvGradients } from './fast-kernels.mjs';
-import { mulberry32 } from '../seeded-random.mjs';
+import { mulberry32, saveLayersModel } from '../training-support.mjs';
 
 const SEED = 20240611;
 
@@ -144,22 +143,7 @@ test.forEach((s, n) => { if (predicted[n] === s.label) correct++; });
 console.log(`held-back accuracy (TF.js): ${(correct / test.length).toFixed(4)} (${correct}/${test.length})`);
 
 // ---- write the model (TF.js layers format) ---------------------------------------------------------------
-mkdirSync('model', { recursive: true });
-await model.save(tf.io.withSaveHandler(async artifacts => {
-  const bin = Buffer.from(artifacts.weightData);
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    modelTopology: artifacts.modelTopology,
-    weightsManifest: [{ paths: ['digits.weights.bin'], weights: artifacts.weightSpecs }],
-  };
-  writeFileSync('model/model.json', JSON.stringify(modelJson, null, 1) + '\n');
-  writeFileSync('model/digits.weights.bin', bin);
-  console.log(`wrote model/model.json and model/digits.weights.bin (${bin.length} bytes, sha256 ` +
-    `${createHash('sha256').update(bin).digest('hex').slice(0, 16)}...)`);
-  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-}));
+await saveLayersModel(tf, model, 'digits.weights.bin');
 
 // ---- write the held-back digits ------------------------------------------------------------------------
 const n = test.length;

@@ -28,10 +28,9 @@
 // probabilities as TF.js computed them (float32, written with 9 significant digits, which reads back exactly).
 
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
-import { mulberry32, shuffle } from '../seeded-random.mjs';
+import { mulberry32, saveLayersModel, shuffle } from '../training-support.mjs';
 
 const SEED = 20250114;
 const LANGUAGES = [
@@ -174,22 +173,7 @@ const lines = test.map((s) => {
 console.log(`held-back accuracy (TF.js): ${(correct / test.length).toFixed(4)} (${correct}/${test.length})`);
 
 // ---- write the model, the vocabulary and the held-back words ------------------------------------------------------
-mkdirSync('model', { recursive: true });
-await model.save(tf.io.withSaveHandler(async (artifacts) => {
-  const bin = Buffer.from(artifacts.weightData);
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    modelTopology: artifacts.modelTopology,
-    weightsManifest: [{ paths: ['language.weights.bin'], weights: artifacts.weightSpecs }],
-  };
-  writeFileSync('model/model.json', JSON.stringify(modelJson, null, 1) + '\n');
-  writeFileSync('model/language.weights.bin', bin);
-  console.log(`wrote model/model.json and model/language.weights.bin (${bin.length} bytes, sha256 `
-    + `${createHash('sha256').update(bin).digest('hex').slice(0, 16)}...)`);
-  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-}));
+await saveLayersModel(tf, model, 'language.weights.bin');
 const resources = new URL('../src/main/resources/', import.meta.url);
 writeFileSync(new URL('language-vocabulary.txt', resources), vocabulary.join('\n'));
 const header = `# ${versions.join(', ')}; TF.js ${tf.version.tfjs}; word\tlanguage\ttfjs_language\t`
