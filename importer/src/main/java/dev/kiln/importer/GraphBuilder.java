@@ -69,8 +69,11 @@ final class GraphBuilder {
       first = 1;
     } else {
       if (c0.has("batch_input_shape") || c0.has("batch_shape")) {
-        // the first layer's dtype is its own (checked with the layer); the input it makes is float32
-        spec = new InputSpec(batchShape(c0.has("batch_shape") ? c0.get("batch_shape") : c0.get("batch_input_shape")), "float32");
+        // the first layer's dtype is its own (checked with the layer); the input it makes is float32, or strings for a
+        // text layer (Keras 2 writes a Sequential's input as its first layer's batch_input_shape and dtype)
+        boolean text = TextLayers.isTextLayer(l0.require("class_name").asString());
+        spec = new InputSpec(batchShape(c0.has("batch_shape") ? c0.get("batch_shape") : c0.get("batch_input_shape")),
+            text ? "string" : "float32");
       } else if (cfgObj != null && cfgObj.has("build_input_shape")) {
         spec = new InputSpec(batchShape(cfgObj.get("build_input_shape")), "float32");
       } else {

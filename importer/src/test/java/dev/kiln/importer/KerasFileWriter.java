@@ -96,7 +96,7 @@ final class KerasFileWriter {
       input.put("class_name", "InputLayer");
       Map<String, Object> ic = new LinkedHashMap<>();
       ic.put("batch_shape", first.get("batch_input_shape"));
-      ic.put("dtype", "float32");
+      ic.put("dtype", TextLayers.isTextLayer((String) map(src.get(0)).get("class_name")) ? "string" : "float32");
       ic.put("sparse", false);
       ic.put("name", "input_layer");
       input.put("config", ic);

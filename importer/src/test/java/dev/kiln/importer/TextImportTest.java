@@ -65,6 +65,35 @@ class TextImportTest {
     checkTexts(out);
   }
 
+  /** A Sequential whose first layer is the text layer: Keras 2 gives it the input's shape and dtype, Keras 3 an InputLayer. */
+  @Test
+  void sequentialStartingWithTextVectorization() throws Exception {
+    Map<String, Object> model = textVectorization(vocabulary());
+    Map<String, Object> topology = map(model.get("modelTopology"));
+    List<Object> layers = new ArrayList<>();
+    for (Object l : list(map(topology.get("config")).get("layers"))) {
+      Map<String, Object> layer = map(l);
+      if (layer.get("class_name").equals("InputLayer")) continue;
+      layer.remove("inbound_nodes");
+      layer.remove("name");
+      layers.add(layer);
+    }
+    Map<String, Object> first = map(map(layers.get(0)).get("config"));
+    first.put("batch_input_shape", KerasFileWriter.parse("[null, 1]"));
+    first.put("dtype", "string");
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("name", "sequential_text");
+    config.put("layers", layers);
+    topology.put("class_name", "Sequential");
+    topology.put("config", config);
+    Path h5 = tmp.resolve("sequential.h5");
+    writer(model).writeH5(h5, false);
+    checkTexts(importChecked(h5, "TextVectorization", "textVectorizationInput"));
+    Path keras = tmp.resolve("sequential.keras");
+    writer(model).writeKeras3(keras);
+    checkTexts(importChecked(keras, "TextVectorization", "inputLayer"));
+  }
+
   @Test
   void stringLookupOnPresplitWords() throws Exception {
     Path file = tmp.resolve("lookup.keras");
@@ -120,11 +149,14 @@ class TextImportTest {
 
   /** Imports, checks the placeholder and the documentation, and returns the output folder. */
   private Path importChecked(Path file, String kind) throws Exception {
+    return importChecked(file, kind, kind.equals("StringLookup") ? "words" : "text");
+  }
+
+  private Path importChecked(Path file, String kind, String input) throws Exception {
     Path out = tmp.resolve("out-" + file.getFileName());
     ImportResult r = KerasImporter.importModel(file, "com.example", "MyNet");
     r.write(out);
     String field = kind.equals("StringLookup") ? "stringLookup" : "textVectorization";
-    String input = kind.equals("StringLookup") ? "words" : "text";
     assertThat(r.vocabularies.keySet()).containsExactly("MyNet." + field + ".vocabulary.txt");
     assertThat(r.javaSource).contains("@Shape(value = {-1, 6}, dtype = DType.INT32) Tensor " + input);
     assertThat(r.javaSource).contains(" * " + kind + " " + field + " = new " + kind + "()\n");
