@@ -177,7 +177,11 @@ final class GraphBuilder {
         throw new ImportException("layer '" + ln + "' (" + l.require("class_name").asString() + "): text preprocessing"
             + " is supported only when called once on a string input of the outermost model");
       }
-      textLayerOf.put(calls.get(0).positional.get(0).layer, l);
+      JsonValue other = textLayerOf.put(calls.get(0).positional.get(0).layer, l);
+      if (other != null) {
+        throw new ImportException("layers '" + layerName(other) + "' and '" + ln + "' both read input '"
+            + calls.get(0).positional.get(0).layer + "'; one text layer per string input is supported");
+      }
     }
     Map<String, ModelDef.Value> available = new HashMap<>();
     Map<String, Integer> saveCounters = new HashMap<>();
@@ -194,7 +198,6 @@ final class GraphBuilder {
         JsonValue text = textLayerOf.get(r.layer);
         if (text == null) throw stringInput(r.layer);
         stringInputs.add(r.layer);
-        spec = new InputSpec(spec.shape, "string");
         available.put(layerName(text) + "#0#0", new ModelDef.Value(var));
       } else if (textLayerOf.containsKey(r.layer)) {
         throw new ImportException("layer '" + layerName(textLayerOf.get(r.layer)) + "' reads input '" + r.layer

@@ -7,6 +7,7 @@ import static dev.kiln.importer.KerasFileWriter.map;
 
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import dev.kiln.io.Json;
 import dev.kiln.text.StringLookup;
 import dev.kiln.text.TextVectorization;
 import java.nio.file.Files;
@@ -133,6 +134,17 @@ class TextImportTest {
     lookup.put("invert", true);
     lookup.put("vocabulary", vocabulary());
     assertRefused(withTextLayer("StringLookup", lookup, List.of(6)), "invert is not supported");
+  }
+
+  @Test
+  void twoTextLayersOnOneInputAreRefused() throws Exception {
+    Map<String, Object> model = textVectorization(vocabulary());
+    Map<String, Object> second = map(KerasFileWriter.parse(Json.write(layer(model, "text_vectorization"))));
+    second.put("name", "second");
+    map(second.get("config")).put("name", "second");
+    list(map(map(model.get("modelTopology")).get("config")).get("layers")).add(2, second);
+    assertRefused(model, "layers 'text_vectorization' and 'second' both read input 'text'; one text layer per string"
+        + " input is supported");
   }
 
   /** A string input read by another layer than a text layer. */
