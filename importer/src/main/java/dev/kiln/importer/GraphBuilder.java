@@ -131,6 +131,8 @@ final class GraphBuilder {
     final List<Ref> positional = new ArrayList<>();
     final Map<String, Ref> tensorKwargs = new LinkedHashMap<>();
     final Map<String, JsonValue> kwargs = new LinkedHashMap<>();
+    /** Tensors passed as {@code mask=} (or {@code query_mask=}, ...), by argument name. */
+    final Map<String, List<Ref>> masks = new LinkedHashMap<>();
 
     List<Ref> all() {
       List<Ref> all = new ArrayList<>(positional);
@@ -155,6 +157,9 @@ final class GraphBuilder {
         for (JsonValue node : nodes.elements()) calls.add(callArgs(node, ln));
       }
       inbound.put(ln, calls);
+    }
+    for (Map.Entry<String, List<CallArgs>> e : inbound.entrySet()) {
+      for (CallArgs c : e.getValue()) checkMasks(e.getKey(), c, byName.keySet());
     }
     List<Ref> inputRefs = refList(config.get("input_layers"));
     List<Ref> outputRefs = refList(config.get("output_layers"));
@@ -355,7 +360,7 @@ final class GraphBuilder {
           throw new ImportException("layer '" + f.kerasName + "' (" + f.kerasClass + "): return_attention_scores is not supported");
         }
         return;
-      case "initial_state": case "constants": case "mask":
+      case "initial_state": case "constants":
         if (!v.isAbsent()) {
           throw new ImportException("layer '" + f.kerasName + "' (" + f.kerasClass + "): the call argument " + key
               + " is not supported");
@@ -408,8 +413,9 @@ final class GraphBuilder {
         if (entry.size() > 3 && entry.get(3).isObject()) {
           for (String key : entry.get(3).keys()) {
             JsonValue v = entry.get(3).get(key);
-            if (isKeras2Ref(v)) out.tensorKwargs.put(key, ref(v));
-            else out.kwargs.put(key, v);
+            if (isKeras2Ref(v) && isMaskArgument(key)) out.masks.put(key, List.of(ref(v)));
+            else if (isKeras2Ref(v)) out.tensorKwargs.put(key, ref(v));
+            else if (!isMaskArgument(key)) out.kwargs.put(key, v);
           }
         }
       }
@@ -421,6 +427,10 @@ final class GraphBuilder {
       for (String key : kwargs.keys()) {
         List<Ref> tensors = new ArrayList<>();
         collectKeras3(kwargs.get(key), tensors);
+        if (isMaskArgument(key)) {
+          if (!tensors.isEmpty()) out.masks.put(key, tensors);
+          continue;
+        }
         if (tensors.size() > 1) {
           throw new ImportException("layer '" + layer + "': the call argument " + key + " holds " + tensors.size()
               + " tensors, which is not supported");
@@ -430,6 +440,28 @@ final class GraphBuilder {
       }
     }
     return out;
+  }
+
+  /** Keras' mask arguments ({@code mask}, and {@code query_mask} ... of a layer with several tensor arguments). */
+  private static boolean isMaskArgument(String key) {
+    return key.equals("mask") || (key.endsWith("_mask") && !key.equals("attention_mask") && !key.equals("use_causal_mask"));
+  }
+
+  /**
+   * Keras 3 records in a call's keyword arguments the masks it passed itself (each input's own mask): Kiln passes the
+   * same masks on its own, so those are dropped. A mask from elsewhere (another layer's output) is refused.
+   */
+  private static void checkMasks(String layer, CallArgs call, Set<String> layers) throws ImportException {
+    for (Map.Entry<String, List<Ref>> e : call.masks.entrySet()) {
+      for (Ref m : e.getValue()) {
+        boolean ownMask = !layers.contains(m.layer);
+        for (Ref input : call.all()) ownMask |= input.layer.equals(m.layer) && input.node == m.node;
+        if (!ownMask) {
+          throw new ImportException("layer '" + layer + "': the call argument " + e.getKey() + " is the tensor of layer '"
+              + m.layer + "', not its input's own mask; explicit masks are not supported");
+        }
+      }
+    }
   }
 
   /** {@code [layer name, node index, tensor index]} as Keras 2 writes a tensor among a call's keyword arguments. */
