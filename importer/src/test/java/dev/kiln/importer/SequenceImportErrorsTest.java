@@ -72,20 +72,20 @@ class SequenceImportErrorsTest {
 
   @Test
   void explicitMaskArgument() throws Exception {
-    assertRefused("seq_lstm_state", "rnn", null, "layer 'rnn': the call argument mask is the tensor of layer 'masking',"
-        + " not its input's own mask; explicit masks are not supported", l -> {
-          List<Object> entry = list(list(list(l.get("inbound_nodes")).get(0)).get(0));
-          entry.set(3, KerasFileWriter.parse("{\"mask\": [\"masking\", 0, 0]}"));
-        });
+    assertCallArgumentRefused("{\"mask\": [\"masking\", 0, 0]}", "layer 'rnn': the call argument mask is the tensor of"
+        + " layer 'masking', not its input's own mask; explicit masks are not supported");
   }
 
   @Test
   void initialStateArgument() throws Exception {
-    assertRefused("seq_lstm_state", "rnn", null, "layer 'rnn' (SimpleRNN): the call argument initial_state is a tensor;"
-        + " explicit masks, initial states and constants are not supported", l -> {
-          List<Object> entry = list(list(list(l.get("inbound_nodes")).get(0)).get(0));
-          entry.set(3, KerasFileWriter.parse("{\"initial_state\": [\"lstm\", 0, 1]}"));
-        });
+    assertCallArgumentRefused("{\"initial_state\": [\"lstm\", 0, 1]}", "layer 'rnn' (SimpleRNN): the call argument"
+        + " initial_state is a tensor; explicit masks, initial states and constants are not supported");
+  }
+
+  /** The SimpleRNN of seq_lstm_state called with these keyword arguments (Keras 2 form). */
+  private void assertCallArgumentRefused(String kwargs, String message) throws Exception {
+    assertRefused("seq_lstm_state", "rnn", null, message,
+        l -> list(list(list(l.get("inbound_nodes")).get(0)).get(0)).set(3, KerasFileWriter.parse(kwargs)));
   }
 
   @Test
