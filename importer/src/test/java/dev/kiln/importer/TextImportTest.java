@@ -129,6 +129,9 @@ class TextImportTest {
     assertRefused(withOption("vocabulary", List.of("the", "cat", "the")), "layer 'text_vectorization'"
         + " (TextVectorization): TextVectorization: the vocabulary has the token \"the\" twice, at index 2 and 4");
     assertRefused(textVectorization(null), "vocabulary is missing: neither the config nor the file holds one");
+    assertRefused(withOption("vocabulary", List.of("the", "two\nlines")), "layer 'text_vectorization'"
+        + " (TextVectorization): token \"two\\u000alines\" at index 3 holds a line break: it cannot be written to a"
+        + " vocabulary file of one token per line");
     Map<String, Object> lookup = new LinkedHashMap<>();
     lookup.put("name", "string_lookup");
     lookup.put("invert", true);
