@@ -3,6 +3,7 @@ package dev.kiln.bench;
 import dev.kiln.Activation;
 import dev.kiln.kernels.JavaKernels;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import dev.kiln.vector.VectorKernels;
 import java.util.Arrays;
 import java.util.Locale;
@@ -70,15 +71,15 @@ public final class CnnKernelProbe {
     try {
       Random r = new Random(1);
       float[] x = random(n * 28 * 28, r);
-      float[] k1 = ks.packConvKernel(random(9 * 16, r), 3, 3, 1, 16, 1);
+      PackedWeights k1 = ks.packConvKernel(random(9 * 16, r), 3, 3, 1, 16, 1);
       float[] b1 = random(16, r);
       float[] y1 = new float[n * 26 * 26 * 16];
       float[] p1 = new float[n * 13 * 13 * 16];
-      float[] k2 = ks.packConvKernel(random(144 * 32, r), 3, 3, 16, 32, 1);
+      PackedWeights k2 = ks.packConvKernel(random(144 * 32, r), 3, 3, 16, 32, 1);
       float[] b2 = random(32, r);
       float[] y2 = new float[n * 11 * 11 * 32];
       float[] p2 = new float[n * 5 * 5 * 32];
-      float[] wd = ks.packDenseWeights(random(800 * 10, r), 800, 10);
+      PackedWeights wd = ks.packDenseWeights(random(800 * 10, r), 800, 10);
       float[] bd = random(10, r);
       float[] out = new float[n * 10];
       int reps = Math.max(20, 2000 / n);

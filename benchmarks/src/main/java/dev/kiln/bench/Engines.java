@@ -23,14 +23,16 @@ public final class Engines {
   private Engines() {}
 
   /** Every engine name, in table order. */
-  public static final List<String> ALL =
-      List.of("kiln", "kiln-into", "kiln-vector", "kiln-eager", "tf-1t", "tf", "ort-1t", "ort");
+  public static final List<String> ALL = List.of("kiln", "kiln-into-1t", "kiln-into", "kiln-vector-1t", "kiln-vector",
+      "kiln-eager", "tf-1t", "tf", "ort-1t", "ort");
 
   public static String describe(String engine) {
     switch (engine) {
       case "kiln": return "Kiln compiled `call`";
-      case "kiln-into": return "Kiln compiled `callInto` (preallocated output)";
-      case "kiln-vector": return "Kiln compiled `callInto` with kiln-runtime-vector's Vector API kernels";
+      case "kiln-into-1t": return "Kiln compiled `callInto` (preallocated output), 1 thread";
+      case "kiln-into": return "Kiln compiled `callInto` (preallocated output), default threads";
+      case "kiln-vector-1t": return "Kiln compiled `callInto` with kiln-runtime-vector's Vector API kernels, 1 thread";
+      case "kiln-vector": return "Kiln compiled `callInto` with kiln-runtime-vector's Vector API kernels, default threads";
       case "kiln-eager": return "Kiln eager model";
       case "tf-1t": return "TF Java 1.1.0, 1 thread";
       case "tf": return "TF Java 1.1.0, default threads";
@@ -44,7 +46,11 @@ public final class Engines {
     Weights w = spec.weights();
     switch (engine) {
       case "kiln": return spec.kilnCall(w, batch);
+      case "kiln-into-1t": return spec.kilnCallInto(w, batch, dev.kiln.SessionOptions.defaults().intraOpThreads(1));
       case "kiln-into": return spec.kilnCallInto(w, batch);
+      case "kiln-vector-1t":
+        return spec.kilnCallInto(w, batch,
+            dev.kiln.SessionOptions.defaults().intraOpThreads(1).kernels(dev.kiln.vector.VectorKernels.FACTORY));
       case "kiln-vector":
         return spec.kilnCallInto(w, batch, dev.kiln.SessionOptions.defaults().kernels(dev.kiln.vector.VectorKernels.FACTORY));
       case "kiln-eager": return spec.kilnEager(w, batch);

@@ -3,6 +3,7 @@ package dev.kiln.bench;
 import dev.kiln.Activation;
 import dev.kiln.kernels.Gemm;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import dev.kiln.vector.VectorKernels;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,9 @@ public class GemmBench {
   public String impl;
 
   int m, k, n;
-  float[] a, b, packed, vectorPacked, c;
+  float[] a, b, c;
+  Gemm.Packed packed;
+  PackedWeights vectorPacked;
   /** kiln-runtime-vector's kernels on one thread, as a session with {@code intraOpThreads(1)} has them. */
   final KernelSet vector = VectorKernels.FACTORY.create(1);
   FMatrixRMaj ea, eb, ec;

@@ -23,7 +23,8 @@ public class ModelBench {
   @Param({"mlp-1", "mlp-64", "cnn-1", "cnn-64", "mnv2-1", "mnv2-8"})
   public String config;
 
-  @Param({"kiln", "kiln-into", "kiln-vector", "kiln-eager", "tf-1t", "tf", "ort-1t", "ort"})
+  @Param({"kiln", "kiln-into-1t", "kiln-into", "kiln-vector-1t", "kiln-vector", "kiln-eager", "tf-1t", "tf", "ort-1t",
+      "ort"})
   public String engine;
 
   private Engine e;

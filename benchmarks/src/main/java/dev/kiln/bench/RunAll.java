@@ -127,28 +127,51 @@ public final class RunAll {
     throw new IllegalArgumentException(option + " expects a whole number of at least 1, got " + v);
   }
 
+  /**
+   * Warm-up iterations of 1 s. Five, not three: on a loaded 2-vCPU machine C2 falls behind, and after 4–5 s of calls
+   * some JVMs still ran Vector API kernels as C1 code (megabytes allocated per MobileNetV2 call, 2–5x slower; see
+   * ThreadsProbe and benchmarks/README.md).
+   */
+  private static final int WARM_UP_ITERATIONS = 5;
+
   static ChainedOptionsBuilder base(boolean quick) {
     return new OptionsBuilder().forks(forks).jvmArgsAppend("--add-modules", "jdk.incubator.vector")
-        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
+        .warmupIterations(quick ? 1 : WARM_UP_ITERATIONS).warmupTime(TimeValue.seconds(1))
         .measurementIterations(quick ? 2 : 5).measurementTime(TimeValue.seconds(1))
         .shouldFailOnError(false);
   }
 
   static String machine() {
-    String cpu = "?";
+    String cpu = "?", isa = "neither AVX2 nor AVX-512";
     try {
       for (String l : Files.readAllLines(new File("/proc/cpuinfo").toPath())) {
-        if (l.startsWith("model name")) {
-          cpu = l.substring(l.indexOf(':') + 1).trim();
+        if (l.startsWith("model name") && cpu.equals("?")) cpu = l.substring(l.indexOf(':') + 1).trim();
+        if (l.startsWith("flags")) {
+          isa = l.contains(" avx512f") ? "AVX-512" : l.contains(" avx2") ? "AVX2" : isa;
           break;
         }
       }
     } catch (Exception ignored) {
       // not Linux
     }
-    return String.format(Locale.ROOT, "%s, %d vCPU, %s, JDK %s (%s)", cpu, Runtime.getRuntime().availableProcessors(),
-        System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"),
-        System.getProperty("java.vm.name"));
+    return String.format(Locale.ROOT, "%s (**%s**), %d vCPU, %s, JDK %s (%s), %s", cpu, isa,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+        System.getProperty("java.version"), System.getProperty("java.vm.name"), vectorWidth());
+  }
+
+  /** The width of kiln-runtime-vector's vectors in this JVM (its toString names the lanes). */
+  private static String vectorWidth() {
+    try {
+      dev.kiln.kernels.KernelSet ks = dev.kiln.vector.VectorKernels.FACTORY.create(1);
+      String s = ks.toString();
+      ks.close();
+      int at = s.indexOf("lanes=");
+      int bits = 32 * Integer.parseInt(s.substring(at + 6, s.indexOf('}', at)));
+      return "Vector API kernels at " + bits + " bits"
+          + (System.getProperty("kiln.vector.bits") == null ? " (the default)" : " (-Dkiln.vector.bits)");
+    } catch (LinkageError e) {
+      return "no Vector API (run with --add-modules jdk.incubator.vector)";
+    }
   }
 
   /** Per-iteration primary scores of a result. */
@@ -175,10 +198,11 @@ public final class RunAll {
     }
     StringBuilder sb = new StringBuilder();
     sb.append("### Inference, µs per run (input tensor made and output read inside the run)\n\n");
+    sb.append("Machine: ").append(machine()).append(".\n\n");
     sb.append(String.format(Locale.ROOT, "JMH 1.37, %s, %s; median and min–max of the measurement iterations%s; "
         + "ratio = median / Kiln compiled `call` median (above 1 = slower than Kiln); bytes/run = `gc.alloc.rate.norm`.%n%n",
         forks == 1 ? "1 fork" : forks + " forks", quick ? "1 × 1 s warm-up, 2 × 1 s measured (--quick)"
-            : "3 × 1 s warm-up, 5 × 1 s measured", forks == 1 ? "" : " of all forks"));
+            : WARM_UP_ITERATIONS + " × 1 s warm-up, 5 × 1 s measured", forks == 1 ? "" : " of all forks"));
     sb.append("| model | batch | engine | median µs | min–max µs | ratio to Kiln | bytes/run |\n");
     sb.append("|---|---:|---|---:|---:|---:|---:|\n");
     for (String c : configs) {
@@ -244,6 +268,7 @@ public final class RunAll {
       }
     }
     StringBuilder sb = new StringBuilder("### GEMM, GFLOPS, one thread (C[M,N] = A[M,K] B[K,N])\n\n");
+    sb.append("Machine: ").append(machine()).append(".\n\n");
     sb.append("`kiln-matmul` = `Gemm.matmul` (B as given), `kiln-dense` = `Gemm.dense` (B packed once, linear), "
         + "`kiln-vector-dense` = kiln-runtime-vector's `dense` on one thread (B packed once by it), `ejml` = `CommonOps_FDRM.mult`; median and min–max of the iterations; ratio = GFLOPS / Kiln `matmul` GFLOPS.\n\n");
     sb.append(openBlas.gflops != null
@@ -254,7 +279,7 @@ public final class RunAll {
     double[] peak = FmaPeak.measure(9);
     sb.append(String.format(Locale.ROOT, "The VM's speed at the time: a Java loop of twelve independent %d-bit FMA "
         + "chains with no memory access (`FmaPeak`, measured right after) ran %.1f GFLOPS (%.1f–%.1f). Native code "
-        + "goes further: a C loop of ten chains measured 91–100 on this VM, about 32 flops per cycle.%n%n", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+        + "goes further.%n%n", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
         peak[peak.length / 2], peak[0], peak[peak.length - 1]));
     sb.append("| M×K×N | kernel | median GFLOPS | min–max | ratio to Kiln matmul |\n|---|---|---:|---:|---:|\n");
     for (Map.Entry<String, Map<String, double[]>> e : gflops.entrySet()) {
@@ -271,6 +296,7 @@ public final class RunAll {
 
   static String coldTable(Map<String, double[]> ms, int runs) {
     StringBuilder sb = new StringBuilder("### Cold start: new JVM to the first MLP result (batch 1)\n\n");
+    sb.append("Machine: ").append(machine()).append(".\n\n");
     sb.append("Separate processes started with `ProcessBuilder` (same classpath), timed to the child's result line; each "
         + "child builds its engine from the seeded weights; " + runs + " runs per engine, interleaved, after one "
         + "uncounted run each; ratio = median / Kiln median.\n\n");

@@ -1,7 +1,9 @@
 package dev.kiln.conformance;
 
 import dev.kiln.Graph;
+import dev.kiln.SessionOptions;
 import dev.kiln.Tensor;
+import dev.kiln.vector.VectorKernels;
 import dev.kiln.Weights;
 import dev.kiln.example.vision.KilnMobileNetV2;
 import dev.kiln.example.vision.KilnResNet;
@@ -300,6 +302,10 @@ class WholeModelConformanceTest {
   static final List<String> MOBILENET_FETCHED = List.of("blocks/3/Pad", "blocks/5/project/Conv2D", "blocks/5/Add", "headBn/BatchNorm");
   static final List<String> RESNET_FETCHED = List.of("poolPad/Pad", "pool/MaxPool", "blocks/2/conv/Conv2D", "blocks/3/expandBn/BatchNorm", "blocks/3/Add");
 
+  /** The generated code on kiln-runtime-vector's kernels too (their fused paths: depthwise + pointwise, Winograd). */
+  static final SessionOptions VECTOR_TWO_THREADS =
+      SessionOptions.defaults().kernels(VectorKernels.FACTORY).intraOpThreads(2);
+
   @Test
   void mobileNetV2() {
     Graph g = KilnMobileNetV2.graph();
@@ -308,12 +314,14 @@ class WholeModelConformanceTest {
     Weights weights = Weights.of(w);
     MobileNetV2 eager = new MobileNetV2();
     KilnMobileNetV2.loadInto(eager, weights);
-    try (KilnMobileNetV2 session = KilnMobileNetV2.open(weights)) {
+    try (KilnMobileNetV2 session = KilnMobileNetV2.open(weights);
+        KilnMobileNetV2 vector = KilnMobileNetV2.open(weights, VECTOR_TWO_THREADS)) {
       for (int batch : BATCHES) {
         Tensor x = image(r, batch, 224);
         List<Tensor> ref = tfReference(w, x, WholeModelConformanceTest::mobileNetV2, MOBILENET_FETCHED);
         checkSane("MobileNetV2", ref.get(0));
         compareProbabilities("MobileNetV2", batch, "compiled", session.call(x), ref.get(0));
+        compareProbabilities("MobileNetV2", batch, "compiled, vector kernels", vector.call(x), ref.get(0));
         compareProbabilities("MobileNetV2", batch, "eager", eager.call(x), ref.get(0));
         fetchAll("MobileNetV2", session, x, MOBILENET_FETCHED, ref);
       }
@@ -328,12 +336,14 @@ class WholeModelConformanceTest {
     Weights weights = Weights.of(w);
     ResNet eager = new ResNet();
     KilnResNet.loadInto(eager, weights);
-    try (KilnResNet session = KilnResNet.open(weights)) {
+    try (KilnResNet session = KilnResNet.open(weights);
+        KilnResNet vector = KilnResNet.open(weights, VECTOR_TWO_THREADS)) {
       for (int batch : BATCHES) {
         Tensor x = image(r, batch, 64);
         List<Tensor> ref = tfReference(w, x, WholeModelConformanceTest::resNet, RESNET_FETCHED);
         checkSane("ResNet", ref.get(0));
         compareProbabilities("ResNet", batch, "compiled", session.call(x), ref.get(0));
+        compareProbabilities("ResNet", batch, "compiled, vector kernels", vector.call(x), ref.get(0));
         compareProbabilities("ResNet", batch, "eager", eager.call(x), ref.get(0));
         fetchAll("ResNet", session, x, RESNET_FETCHED, ref);
       }

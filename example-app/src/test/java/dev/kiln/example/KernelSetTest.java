@@ -7,6 +7,7 @@ import dev.kiln.SessionOptions;
 import dev.kiln.Tensor;
 import dev.kiln.kernels.JavaKernels;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -27,21 +28,21 @@ class KernelSetTest {
 
     @Override public String name() { return "counting"; }
 
-    @Override public float[] packDenseWeights(float[] b, int k, int n) {
+    @Override public PackedWeights packDenseWeights(float[] b, int k, int n) {
       packs.incrementAndGet();
       return java.packDenseWeights(b, k, n);
     }
 
-    @Override public void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c) {
+    @Override public void dense(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act, float[] c) {
       denseCalls.incrementAndGet();
       java.dense(a, m, k, packedB, n, bias, act, c);
     }
 
-    @Override public float[] packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
+    @Override public PackedWeights packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
       return java.packConvKernel(kernel, kh, kw, cPerGroup, f, groups);
     }
 
-    @Override public void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int strideH,
+    @Override public void conv2d(float[] in, int n, int h, int w, int c, PackedWeights packed, int kh, int kw, int f, int strideH,
         int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
         float[] residual, Activation act, float[] out) {
       java.conv2d(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,

@@ -93,7 +93,7 @@ class FoldingTest {
     }
     String code = models.compilation.generatedSourceFile("com.example.KilnShared").orElseThrow().getCharContent(true).toString();
     // One packed copy of the shared kernel; the Conv1D kernel is packed from its weight, not copied per call.
-    assertThat(code.split("private final float\\[\\] sharedKernelPacked;", -1)).hasLength(2);
+    assertThat(code.split("private final PackedWeights sharedKernelPacked;", -1)).hasLength(2);
     assertThat(code).doesNotContain("OpKernels");
   }
 }

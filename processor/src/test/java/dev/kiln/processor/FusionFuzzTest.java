@@ -33,7 +33,8 @@ class FusionFuzzTest {
   private static final int PER_COMPILATION = 60;
 
   static final String[] PRODUCERS = {
-    "dense2", "dense3", "conv1d", "conv2d", "grouped", "depthwise", "separable", "transposed", "maxpool", "avgpool"};
+    "dense2", "dense3", "conv1d", "conv2d", "grouped", "depthwise", "separable", "transposed", "maxpool", "avgpool",
+    "dwpw"};
   private static final String[] ACTIVATIONS = {
     "LINEAR", "RELU", "RELU6", "SIGMOID", "TANH", "GELU", "GELU_APPROXIMATE", "SILU", "HARD_SIGMOID", "HARD_SILU", "ELU",
     "LEAKY_RELU", "SOFTPLUS", "SOFTSIGN", "EXPONENTIAL"};
@@ -176,6 +177,17 @@ class FusionFuzzTest {
           layer = field("DepthwiseConv2D", "new DepthwiseConv2D(" + (1 + 2 * r.nextInt(2)) + ").padding(Padding.SAME)"
               + layerAct + bias);
           break;
+        case "dwpw": {
+          // MobileNet's pair: a depthwise convolution with its own batch norm and activation, read by a 1x1 convolution
+          String dw = field("DepthwiseConv2D", "new DepthwiseConv2D(3).padding(Padding.SAME)"
+              + (r.nextBoolean() ? ".strides(2)" : "") + (r.nextBoolean() ? ".useBias(false)" : ""));
+          String mid = dw + ".apply(" + in + ")";
+          if (r.nextBoolean()) mid = field("BatchNormalization", "new BatchNormalization()") + ".apply(" + mid + ")";
+          if (r.nextBoolean()) mid = "Ops.relu6(" + mid + ")";
+          in = emit(mid);
+          layer = field("Conv2D", "new Conv2D(" + channels + ", 1)" + layerAct + bias);
+          break;
+        }
         case "separable":
           layer = field("SeparableConv2D", "new SeparableConv2D(" + channels + ", 3).padding(Padding.SAME)" + layerAct
               + bias);

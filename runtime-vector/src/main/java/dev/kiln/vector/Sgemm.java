@@ -1,6 +1,7 @@
 package dev.kiln.vector;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.LE;
 import static jdk.incubator.vector.VectorOperators.MAX;
 
@@ -26,11 +27,13 @@ final class Sgemm {
   private Sgemm() {}
 
   /**
-   * The species of every kernel: 256 bits where the machine has them (AVX2, and AVX-512 through AVX-512VL), else the
-   * machine's preferred one. 512 bits is opt-in ({@code -Dkiln.vector.bits=512}): on an AVX-512 machine the 512-bit
-   * kernels box vectors and allocate on every call under JDK 17 ({@code AllocationTest} shows it), so they are not the
-   * default until that test passes there. The property ({@code 128}, {@code 256} or {@code 512}) also lets the tests run
-   * the 512-bit code paths on an AVX2 machine (emulated, slowly).
+   * The species of every kernel, and the only one they use: a second vector class in the JVM makes the receiver
+   * profiles inside {@code FloatVector} bimorphic, and C2 then boxes the vectors of every kernel. 256 bits where the
+   * machine has them (AVX2, and AVX-512 through AVX-512VL), else the machine's preferred one. 512 bits is opt-in
+   * ({@code -Dkiln.vector.bits=512}): allocation-free on AVX-512 ({@code AllocationTest}), but on the AVX-512 machine
+   * measured (Zen 4, whose 512-bit units are two 256-bit halves) no faster as a whole (see the module README). The
+   * property ({@code 128}, {@code 256} or {@code 512}) also lets the tests run the 512-bit code paths on an AVX2
+   * machine (emulated, slowly).
    */
   static final VectorSpecies<Float> S = species(Integer.getInteger("kiln.vector.bits", 0));
 
@@ -171,6 +174,14 @@ final class Sgemm {
       return blocked;
     }
 
+    private float[] dwTile = new float[0];
+
+    /** A tile of depthwise results, multiplied while it is in L1 ({@link VDepthwisePointwise}). */
+    float[] dwTile(int n) {
+      if (dwTile.length < n) dwTile = new float[n];
+      return dwTile;
+    }
+
     private float[] padded = new float[0];
 
     /** A convolution's padded input ({@link VConv#pad}). */
@@ -201,6 +212,14 @@ final class Sgemm {
    */
   static void dense(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
       float[] c, int part, int parts) {
+    dense(a, m, k, packed, n, bias, residual, act, c, 0, part, parts);
+  }
+
+  /**
+   * {@link #dense} into {@code c} and from {@code residual} from index {@code cOff}: {@code c[cOff + i*n + j]}.
+   */
+  static void dense(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
+      float[] c, int cOff, int part, int parts) {
     int np = panels(n);
     Scratch s = SCRATCH.get();
     if (m == 1) {
@@ -209,15 +228,15 @@ final class Sgemm {
       if (tOff >= 0) {
         int j0 = q0 * NR, j1 = Math.min(n, q1 * NR);
         if (j0 >= j1) return;
-        dotColumns(a, k, packed, tOff, j0, j1, c);
-        epilogue(c, j0, n, 1, j1 - j0, bias, j0, residual, act, s);
+        dotColumns(a, k, packed, tOff, j0, j1, c, cOff);
+        epilogue(c, cOff + j0, n, 1, j1 - j0, bias, j0, residual, act, s);
         return;
       }
       for (int q = q0; q < q1; q++) {
         int j0 = q * NR;
         int w = Math.min(NR, n - j0);
-        gemv(a, 0, k, packed, q * k * NR, c, j0, w, s.tile);
-        epilogue(c, j0, n, 1, w, bias, j0, residual, act, s);
+        gemv(a, 0, k, packed, q * k * NR, c, cOff + j0, w, s.tile);
+        epilogue(c, cOff + j0, n, 1, w, bias, j0, residual, act, s);
       }
       return;
     }
@@ -235,11 +254,11 @@ final class Sgemm {
     int i0 = r0 * MR, i1 = Math.min(m, r1 * MR);
     if (k == 0) {
       for (int i = i0; i < i1; i++) {
-        for (int j = q0 * NR; j < Math.min(n, q1 * NR); j++) c[i * n + j] = 0f;
+        for (int j = q0 * NR; j < Math.min(n, q1 * NR); j++) c[cOff + i * n + j] = 0f;
       }
       for (int q = q0; q < q1; q++) {
         int j0 = q * NR;
-        epilogue(c, i0 * n + j0, n, i1 - i0, Math.min(NR, n - j0), bias, j0, residual, act, s);
+        epilogue(c, cOff + i0 * n + j0, n, i1 - i0, Math.min(NR, n - j0), bias, j0, residual, act, s);
       }
       return;
     }
@@ -253,9 +272,9 @@ final class Sgemm {
       int wholeEnd = Math.min(q1, n / NR); // panels [q0, wholeEnd) are whole
       if (wholeEnd < q1 && rows > DR) { // a partial panel runs whole, all its rows in a scratch tile
         int j0 = wholeEnd * NR;
-        partialPanel(a, base, rows, koff, k, packed, wholeEnd * k * NR, bias, j0,
-            fused && act == Activation.RELU, c, i0 * n + j0, n, n - j0, s);
-        if (!fused) epilogue(c, i0 * n + j0, n, rows, n - j0, null, 0, residual, act, s);
+        partialPanel(a, base, rows, koff, k, packed, wholeEnd * k * NR, bias, j0, fused ? lo(act) : NO_RELU,
+            fused ? hi(act) : NO_CLAMP, c, cOff + i0 * n + j0, n, n - j0, s);
+        if (!fused) epilogue(c, cOff + i0 * n + j0, n, rows, n - j0, null, 0, residual, act, s);
         q1 = wholeEnd;
       }
       for (int k0 = 0; k0 < k; k0 += KC) {
@@ -265,8 +284,8 @@ final class Sgemm {
           int j0 = q * NR;
           int w = Math.min(NR, n - j0);
           blockDirect(a, base, rows, 0, koff, k0, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0,
-              last && fused && act == Activation.RELU, c, i0 * n + j0, n, w, s);
-          if (last && !fused) epilogue(c, i0 * n + j0, n, rows, w, null, 0, residual, act, s);
+              last && fused ? lo(act) : NO_RELU, last && fused ? hi(act) : NO_CLAMP, c, cOff + i0 * n + j0, n, w, s);
+          if (last && !fused) epilogue(c, cOff + i0 * n + j0, n, rows, w, null, 0, residual, act, s);
         }
       }
       return;
@@ -275,15 +294,15 @@ final class Sgemm {
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       boolean last = k0 + kc == k;
-      boolean relu = last && fused && act == Activation.RELU;
+      float lo = last && fused ? lo(act) : NO_RELU, hi = last && fused ? hi(act) : NO_CLAMP;
       for (int i = i0; i < i1; i += MR) {
         int rows = Math.min(MR, i1 - i);
         packA(a, i * k + k0, k, rows, kc, ap, 0);
         for (int q = q0; q < q1; q++) { // the packed block is reused by every panel
           int j0 = q * NR;
           int w = Math.min(NR, n - j0);
-          block(ap, 0, rows, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0, relu, c, i * n + j0, n, w, s);
-          if (last && !fused) epilogue(c, i * n + j0, n, rows, w, null, 0, residual, act, s);
+          block(ap, 0, rows, packed, q * k * NR + k0 * NR, kc, k0 > 0, bias, j0, lo, hi, c, cOff + i * n + j0, n, w, s);
+          if (last && !fused) epilogue(c, cOff + i * n + j0, n, rows, w, null, 0, residual, act, s);
         }
       }
     }
@@ -297,15 +316,15 @@ final class Sgemm {
    * columns.
    */
   private static void partialPanel(float[] a, int[] base, int rows, int[] koff, int k, float[] b, int bOff,
-      float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
+      float[] bias, int biasOff, float lo, float hi, float[] c, int cOff, int ldc, int w, Scratch s) {
     int padded = (rows + DR - 1) / DR * DR; // base is readable that far
     float[] t = s.partial(padded * NR);
     float[] start = tileFrom(c, cOff, ldc, 0, w, false, bias, biasOff, s); // the bias padded to NR, or zeros
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
-      float lo = relu && k0 + kc == k ? 0f : NO_RELU;
-      direct6(a, base, 0, padded, 0, koff, k0, b, bOff + k0 * NR, kc, k0 > 0 ? t : start, 0, k0 > 0 ? NR : 0, lo,
-          t, 0, NR);
+      boolean last = k0 + kc == k;
+      direct6(a, base, 0, padded, 0, koff, k0, b, bOff + k0 * NR, kc, k0 > 0 ? t : start, 0, k0 > 0 ? NR : 0,
+          last ? lo : NO_RELU, last ? hi : NO_CLAMP, t, 0, NR);
     }
     tileStore(t, rows, w, c, cOff, ldc);
   }
@@ -365,28 +384,27 @@ final class Sgemm {
    * {@code ap[apOff + g * MR * kc]} (the last group zero-padded to MR rows), the packed B block at {@code b[bOff]}, C
    * row {@code r} at {@code c[cOff + r * ldc]}, only {@code w <= NR} columns written. Without {@code acc} the tile
    * starts from {@code bias[biasOff + j]} (nullable: zeros), so the first k block adds the bias for free;
-   * {@code relu} applies max(x, 0) as the tile is stored (for the last k block). Fusing both into the micro-kernel
+   * the kernels store {@code min(max(x, lo), hi)} (a fused RELU or RELU6 for the last k block). Fusing both into the micro-kernel
    * saves a pass over C, which costs as much as the multiply-adds when k is small (a 3x3x1 conv: k = 9). Only the
    * MR-row kernel runs: a partial group or panel goes through the scratch tile (a rarely called smaller kernel would
    * stay in C1 long after warm-up, and C1 allocates every vector).
    */
   static void block(float[] ap, int apOff, int rows, float[] b, int bOff, int kc, boolean acc, float[] bias,
-      int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
+      int biasOff, float lo, float hi, float[] c, int cOff, int ldc, int w, Scratch s) {
     // initial C row r: from[fOff + r * fld] (the bias row repeats: fld = 0)
     float[] from = acc ? c : bias != null ? bias : ZEROS;
     int fOff = acc ? cOff : bias != null ? biasOff : 0;
     int fld = acc ? ldc : 0;
-    float lo = relu ? 0f : NO_RELU;
     int r = 0;
     if (w == NR) {
       for (; r + MR <= rows; r += MR) {
-        kernel(ap, apOff + r * kc, b, bOff, kc, from, fOff + r * fld, fld, lo, c, cOff + r * ldc, ldc);
+        kernel(ap, apOff + r * kc, b, bOff, kc, from, fOff + r * fld, fld, lo, hi, c, cOff + r * ldc, ldc);
       }
     }
     for (; r < rows; r += MR) {
       int rr = Math.min(MR, rows - r), o = cOff + r * ldc;
       float[] t = tileFrom(c, o, ldc, rr, w, acc, bias, biasOff, s);
-      kernel(ap, apOff + r * kc, b, bOff, kc, t, 0, acc ? NR : 0, lo, s.tile, 0, NR);
+      kernel(ap, apOff + r * kc, b, bOff, kc, t, 0, acc ? NR : 0, lo, hi, s.tile, 0, NR);
       tileStore(s.tile, rr, w, c, o, ldc);
     }
   }
@@ -397,18 +415,17 @@ final class Sgemm {
    * rows of whole panels are stored directly, the rest through the scratch tile.
    */
   static void blockDirect(float[] a, int[] base, int rows, int off, int[] koff, int k0, float[] b, int bOff, int kc,
-      boolean acc, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
-    float lo = relu ? 0f : NO_RELU;
+      boolean acc, float[] bias, int biasOff, float lo, float hi, float[] c, int cOff, int ldc, int w, Scratch s) {
     int full = w == NR ? rows / DR * DR : 0;
     if (full > 0) {
       float[] from = acc ? c : bias != null ? bias : ZEROS;
       int fOff = acc ? cOff : bias != null ? biasOff : 0;
-      direct6(a, base, 0, full, off, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, c, cOff, ldc);
+      direct6(a, base, 0, full, off, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, hi, c, cOff, ldc);
     }
     for (int r = full; r < rows; r += DR) {
       int rr = Math.min(DR, rows - r), o = cOff + r * ldc;
       float[] from = tileFrom(c, o, ldc, rr, w, acc, bias, biasOff, s);
-      direct6(a, base, r, r + DR, off, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, s.tile, 0, NR);
+      direct6(a, base, r, r + DR, off, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, hi, s.tile, 0, NR);
       tileStore(s.tile, rr, w, c, o, ldc);
     }
   }
@@ -444,23 +461,22 @@ final class Sgemm {
    * through the scratch tile, reading up to five positions past the segment: the caller keeps those inside the array.
    */
   static void blockRow(float[] in, int base, int step, int xs, int[] koff, int k0, float[] b, int bOff, int kc,
-      boolean acc, float[] bias, int biasOff, boolean relu, float[] c, int cOff, int ldc, int w, Scratch s) {
-    float lo = relu ? 0f : NO_RELU;
+      boolean acc, float[] bias, int biasOff, float lo, float hi, float[] c, int cOff, int ldc, int w, Scratch s) {
     int full = w == NR ? xs / DR : 0;
     if (full > 0) {
       float[] from = acc ? c : bias != null ? bias : ZEROS;
       int fOff = acc ? cOff : bias != null ? biasOff : 0;
-      directRow(in, base, step, full, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, c, cOff, ldc);
+      directRow(in, base, step, full, koff, k0, b, bOff, kc, from, fOff, acc ? ldc : 0, lo, hi, c, cOff, ldc);
     }
     if (!acc && full > 0 && full * DR < xs) { // the last partial group, overlapping the one before it
       directRow(in, base + (xs - DR) * step, step, 1, koff, k0, b, bOff, kc, bias != null ? bias : ZEROS,
-          bias != null ? biasOff : 0, 0, lo, c, cOff + (xs - DR) * ldc, ldc);
+          bias != null ? biasOff : 0, 0, lo, hi, c, cOff + (xs - DR) * ldc, ldc);
       return;
     }
     for (int r = full * DR; r < xs; r += DR) {
       int rr = Math.min(DR, xs - r), o = cOff + r * ldc;
       float[] from = tileFrom(c, o, ldc, rr, w, acc, bias, biasOff, s);
-      directRow(in, base + r * step, step, 1, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, s.tile, 0, NR);
+      directRow(in, base + r * step, step, 1, koff, k0, b, bOff, kc, from, 0, acc ? NR : 0, lo, hi, s.tile, 0, NR);
       tileStore(s.tile, rr, w, c, o, ldc);
     }
   }
@@ -470,12 +486,12 @@ final class Sgemm {
 
   /** {@link #directRow6} or {@link #directBlock6}, by the (constant) distance of consecutive positions. */
   private static void directRow(float[] in, int base, int step, int groups, int[] koff, int k0, float[] b, int bOff,
-      int kc, float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+      int kc, float[] from, int fOff, int fld, float lo, float hi, float[] c, int cOff, int ldc) {
     if (step == 1) {
-      directRow6(in, base, groups, koff, k0, b, bOff, kc, from, fOff, fld, lo, c, cOff, ldc);
+      directRow6(in, base, groups, koff, k0, b, bOff, kc, from, fOff, fld, lo, hi, c, cOff, ldc);
     } else if (step == BLOCK) {
       for (int g = 0; g < groups; g++) { // a loop in the kernel, around its k loop, costs it 8-10% (C2 on JDK 17)
-        directBlock6(in, base + g * DR * BLOCK, koff, k0, b, bOff, kc, from, fOff + g * DR * fld, fld, lo, c,
+        directBlock6(in, base + g * DR * BLOCK, koff, k0, b, bOff, kc, from, fOff + g * DR * fld, fld, lo, hi, c,
             cOff + g * DR * ldc, ldc);
       }
     } else {
@@ -491,7 +507,7 @@ final class Sgemm {
    * {@link #direct6}, six indexes per k, gets 28-47. (With more channels see {@link #directBlock6}.)
    */
   static void directRow6(float[] in, int base, int groups, int[] koff, int k0, float[] b, int bOff, int kc,
-      float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+      float[] from, int fOff, int fld, float lo, float hi, float[] c, int cOff, int ldc) {
     for (int g = 0; g < groups; g++) {
       int o0 = cOff + g * DR * ldc, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
       int f0 = fOff + g * DR * fld, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
@@ -526,18 +542,30 @@ final class Sgemm {
         c50 = x.fma(b0, c50);
         c51 = x.fma(b1, c51);
       }
-      c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-      c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-      c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-      c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-      c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-      c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-      c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-      c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-      c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
-      c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
-      c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
-      c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
+      c00 = c00.blend(lo, c00.compare(LE, lo));
+      c00.blend(hi, c00.compare(GE, hi)).intoArray(c, o0);
+      c01 = c01.blend(lo, c01.compare(LE, lo));
+      c01.blend(hi, c01.compare(GE, hi)).intoArray(c, o0 + VL);
+      c10 = c10.blend(lo, c10.compare(LE, lo));
+      c10.blend(hi, c10.compare(GE, hi)).intoArray(c, o1);
+      c11 = c11.blend(lo, c11.compare(LE, lo));
+      c11.blend(hi, c11.compare(GE, hi)).intoArray(c, o1 + VL);
+      c20 = c20.blend(lo, c20.compare(LE, lo));
+      c20.blend(hi, c20.compare(GE, hi)).intoArray(c, o2);
+      c21 = c21.blend(lo, c21.compare(LE, lo));
+      c21.blend(hi, c21.compare(GE, hi)).intoArray(c, o2 + VL);
+      c30 = c30.blend(lo, c30.compare(LE, lo));
+      c30.blend(hi, c30.compare(GE, hi)).intoArray(c, o3);
+      c31 = c31.blend(lo, c31.compare(LE, lo));
+      c31.blend(hi, c31.compare(GE, hi)).intoArray(c, o3 + VL);
+      c40 = c40.blend(lo, c40.compare(LE, lo));
+      c40.blend(hi, c40.compare(GE, hi)).intoArray(c, o4);
+      c41 = c41.blend(lo, c41.compare(LE, lo));
+      c41.blend(hi, c41.compare(GE, hi)).intoArray(c, o4 + VL);
+      c50 = c50.blend(lo, c50.compare(LE, lo));
+      c50.blend(hi, c50.compare(GE, hi)).intoArray(c, o5);
+      c51 = c51.blend(lo, c51.compare(LE, lo));
+      c51.blend(hi, c51.compare(GE, hi)).intoArray(c, o5 + VL);
     }
   }
   /**
@@ -652,7 +680,7 @@ final class Sgemm {
    * (six indexes per k) gets 45-68 and the same loop with loop-invariant, non-constant offsets 38-52.
    */
   static void directBlock6(float[] in, int base, int[] koff, int k0, float[] b, int bOff, int kc, float[] from,
-      int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+      int fOff, int fld, float lo, float hi, float[] c, int cOff, int ldc) {
     int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
     int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
     FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
@@ -685,18 +713,30 @@ final class Sgemm {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
-    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
-    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
-    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
-    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
+    c00 = c00.blend(lo, c00.compare(LE, lo));
+    c00.blend(hi, c00.compare(GE, hi)).intoArray(c, o0);
+    c01 = c01.blend(lo, c01.compare(LE, lo));
+    c01.blend(hi, c01.compare(GE, hi)).intoArray(c, o0 + VL);
+    c10 = c10.blend(lo, c10.compare(LE, lo));
+    c10.blend(hi, c10.compare(GE, hi)).intoArray(c, o1);
+    c11 = c11.blend(lo, c11.compare(LE, lo));
+    c11.blend(hi, c11.compare(GE, hi)).intoArray(c, o1 + VL);
+    c20 = c20.blend(lo, c20.compare(LE, lo));
+    c20.blend(hi, c20.compare(GE, hi)).intoArray(c, o2);
+    c21 = c21.blend(lo, c21.compare(LE, lo));
+    c21.blend(hi, c21.compare(GE, hi)).intoArray(c, o2 + VL);
+    c30 = c30.blend(lo, c30.compare(LE, lo));
+    c30.blend(hi, c30.compare(GE, hi)).intoArray(c, o3);
+    c31 = c31.blend(lo, c31.compare(LE, lo));
+    c31.blend(hi, c31.compare(GE, hi)).intoArray(c, o3 + VL);
+    c40 = c40.blend(lo, c40.compare(LE, lo));
+    c40.blend(hi, c40.compare(GE, hi)).intoArray(c, o4);
+    c41 = c41.blend(lo, c41.compare(LE, lo));
+    c41.blend(hi, c41.compare(GE, hi)).intoArray(c, o4 + VL);
+    c50 = c50.blend(lo, c50.compare(LE, lo));
+    c50.blend(hi, c50.compare(GE, hi)).intoArray(c, o5);
+    c51 = c51.blend(lo, c51.compare(LE, lo));
+    c51.blend(hi, c51.compare(GE, hi)).intoArray(c, o5 + VL);
   }
 
   /**
@@ -711,7 +751,7 @@ final class Sgemm {
    * about 1.5x faster than the same loop reading {@code a[rowStart + p]} directly (C2's code for that is slow).
    */
   static void direct6(float[] in, int[] base, int r0, int r1, int off, int[] koff, int k0, float[] b, int bOff,
-      int kc, float[] from, int fOff, int fld, float lo, float[] c, int cOff, int ldc) {
+      int kc, float[] from, int fOff, int fld, float lo, float hi, float[] c, int cOff, int ldc) {
     for (int r = r0; r < r1; r += DR) {
       int o0 = cOff + (r - r0) * ldc, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
       int f0 = fOff + (r - r0) * fld, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
@@ -747,27 +787,40 @@ final class Sgemm {
         c50 = x.fma(b0, c50);
         c51 = x.fma(b1, c51);
       }
-      c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-      c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-      c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-      c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-      c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-      c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-      c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-      c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-      c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
-      c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
-      c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
-      c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
+      c00 = c00.blend(lo, c00.compare(LE, lo));
+      c00.blend(hi, c00.compare(GE, hi)).intoArray(c, o0);
+      c01 = c01.blend(lo, c01.compare(LE, lo));
+      c01.blend(hi, c01.compare(GE, hi)).intoArray(c, o0 + VL);
+      c10 = c10.blend(lo, c10.compare(LE, lo));
+      c10.blend(hi, c10.compare(GE, hi)).intoArray(c, o1);
+      c11 = c11.blend(lo, c11.compare(LE, lo));
+      c11.blend(hi, c11.compare(GE, hi)).intoArray(c, o1 + VL);
+      c20 = c20.blend(lo, c20.compare(LE, lo));
+      c20.blend(hi, c20.compare(GE, hi)).intoArray(c, o2);
+      c21 = c21.blend(lo, c21.compare(LE, lo));
+      c21.blend(hi, c21.compare(GE, hi)).intoArray(c, o2 + VL);
+      c30 = c30.blend(lo, c30.compare(LE, lo));
+      c30.blend(hi, c30.compare(GE, hi)).intoArray(c, o3);
+      c31 = c31.blend(lo, c31.compare(LE, lo));
+      c31.blend(hi, c31.compare(GE, hi)).intoArray(c, o3 + VL);
+      c40 = c40.blend(lo, c40.compare(LE, lo));
+      c40.blend(hi, c40.compare(GE, hi)).intoArray(c, o4);
+      c41 = c41.blend(lo, c41.compare(LE, lo));
+      c41.blend(hi, c41.compare(GE, hi)).intoArray(c, o4 + VL);
+      c50 = c50.blend(lo, c50.compare(LE, lo));
+      c50.blend(hi, c50.compare(GE, hi)).intoArray(c, o5);
+      c51 = c51.blend(lo, c51.compare(LE, lo));
+      c51.blend(hi, c51.compare(GE, hi)).intoArray(c, o5 + VL);
     }
   }
 
   /**
-   * Whether {@link #block} does all the epilogue itself: no residual, and LINEAR or RELU ({@code relu}). Otherwise
+   * Whether {@link #block} does all the epilogue itself: no residual, and LINEAR, RELU or RELU6 ({@link #lo},
+   * {@link #hi}). Otherwise
    * {@link #epilogue} adds the residual and applies {@code act} after the last k block.
    */
   static boolean fusesAct(Activation act, float[] residual) {
-    return residual == null && (act == Activation.LINEAR || act == Activation.RELU);
+    return residual == null && (act == Activation.LINEAR || act == Activation.RELU || act == Activation.RELU6);
   }
 
   // ---- micro-kernels -----------------------------------------------------------------------------------
@@ -786,19 +839,35 @@ final class Sgemm {
    */
   static final float NO_RELU = Float.NEGATIVE_INFINITY;
 
+  /**
+   * The kernels then store {@code min(.., hi)}: {@code hi} = 6 is the upper half of a fused RELU6, {@code +infinity}
+   * changes nothing ({@code x >= hi ? hi : x}, NaN stays).
+   */
+  static final float NO_CLAMP = Float.POSITIVE_INFINITY;
+
+  /** The {@code lo} the kernels store for a fused activation ({@link #fusesAct}): 0 for RELU and RELU6. */
+  static float lo(Activation act) {
+    return act == Activation.RELU || act == Activation.RELU6 ? 0f : NO_RELU;
+  }
+
+  /** The {@code hi} the kernels store for a fused activation: 6 for RELU6. */
+  static float hi(Activation act) {
+    return act == Activation.RELU6 ? 6f : NO_CLAMP;
+  }
+
   /** The MR-row micro-kernel on packed A ({@link #block}). */
   private static void kernel(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, int fld,
-      float lo, float[] c, int cOff, int ldc) {
+      float lo, float hi, float[] c, int cOff, int ldc) {
     if (MR == 8) {
-      kernel8(a, aOff, b, bOff, kc, from, fOff, fld, lo, c, cOff, ldc);
+      kernel8(a, aOff, b, bOff, kc, from, fOff, fld, lo, hi, c, cOff, ldc);
     } else {
-      kernel6(a, aOff, b, bOff, kc, from, fOff, fld, lo, c, cOff, ldc);
+      kernel6(a, aOff, b, bOff, kc, from, fOff, fld, lo, hi, c, cOff, ldc);
     }
   }
 
   /** The 8-row micro-kernel: A packed, value (p, r) at {@code a[aOff + p * 8 + r]}; see {@link #block}. */
   static void kernel8(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, int fld,
-      float lo, float[] c, int cOff, int ldc) {
+      float lo, float hi, float[] c, int cOff, int ldc) {
     int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc,
         o7 = o6 + ldc;
     int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld, f6 = f5 + fld,
@@ -839,22 +908,38 @@ final class Sgemm {
       c70 = x.fma(b0, c70);
       c71 = x.fma(b1, c71);
     }
-    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
-    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
-    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
-    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
-    c60.blend(lo, c60.compare(LE, lo)).intoArray(c, o6);
-    c61.blend(lo, c61.compare(LE, lo)).intoArray(c, o6 + VL);
-    c70.blend(lo, c70.compare(LE, lo)).intoArray(c, o7);
-    c71.blend(lo, c71.compare(LE, lo)).intoArray(c, o7 + VL);
+    c00 = c00.blend(lo, c00.compare(LE, lo));
+    c00.blend(hi, c00.compare(GE, hi)).intoArray(c, o0);
+    c01 = c01.blend(lo, c01.compare(LE, lo));
+    c01.blend(hi, c01.compare(GE, hi)).intoArray(c, o0 + VL);
+    c10 = c10.blend(lo, c10.compare(LE, lo));
+    c10.blend(hi, c10.compare(GE, hi)).intoArray(c, o1);
+    c11 = c11.blend(lo, c11.compare(LE, lo));
+    c11.blend(hi, c11.compare(GE, hi)).intoArray(c, o1 + VL);
+    c20 = c20.blend(lo, c20.compare(LE, lo));
+    c20.blend(hi, c20.compare(GE, hi)).intoArray(c, o2);
+    c21 = c21.blend(lo, c21.compare(LE, lo));
+    c21.blend(hi, c21.compare(GE, hi)).intoArray(c, o2 + VL);
+    c30 = c30.blend(lo, c30.compare(LE, lo));
+    c30.blend(hi, c30.compare(GE, hi)).intoArray(c, o3);
+    c31 = c31.blend(lo, c31.compare(LE, lo));
+    c31.blend(hi, c31.compare(GE, hi)).intoArray(c, o3 + VL);
+    c40 = c40.blend(lo, c40.compare(LE, lo));
+    c40.blend(hi, c40.compare(GE, hi)).intoArray(c, o4);
+    c41 = c41.blend(lo, c41.compare(LE, lo));
+    c41.blend(hi, c41.compare(GE, hi)).intoArray(c, o4 + VL);
+    c50 = c50.blend(lo, c50.compare(LE, lo));
+    c50.blend(hi, c50.compare(GE, hi)).intoArray(c, o5);
+    c51 = c51.blend(lo, c51.compare(LE, lo));
+    c51.blend(hi, c51.compare(GE, hi)).intoArray(c, o5 + VL);
+    c60 = c60.blend(lo, c60.compare(LE, lo));
+    c60.blend(hi, c60.compare(GE, hi)).intoArray(c, o6);
+    c61 = c61.blend(lo, c61.compare(LE, lo));
+    c61.blend(hi, c61.compare(GE, hi)).intoArray(c, o6 + VL);
+    c70 = c70.blend(lo, c70.compare(LE, lo));
+    c70.blend(hi, c70.compare(GE, hi)).intoArray(c, o7);
+    c71 = c71.blend(lo, c71.compare(LE, lo));
+    c71.blend(hi, c71.compare(GE, hi)).intoArray(c, o7 + VL);
   }
 
   /**
@@ -865,7 +950,7 @@ final class Sgemm {
    * (JDK 17, AVX2, in-JVM A/B): 512^3 13% faster, 64x784x128 15%, the kernel alone in L1 70-75 against 48-56 GFLOPS.
    */
   static void kernel6(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, int fld,
-      float lo, float[] c, int cOff, int ldc) {
+      float lo, float hi, float[] c, int cOff, int ldc) {
     int o0 = cOff, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
     int f0 = fOff, f1 = f0 + fld, f2 = f1 + fld, f3 = f2 + fld, f4 = f3 + fld, f5 = f4 + fld;
     FloatVector c00 = FloatVector.fromArray(S, from, f0), c01 = FloatVector.fromArray(S, from, f0 + VL);
@@ -896,18 +981,30 @@ final class Sgemm {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
-    c00.blend(lo, c00.compare(LE, lo)).intoArray(c, o0);
-    c01.blend(lo, c01.compare(LE, lo)).intoArray(c, o0 + VL);
-    c10.blend(lo, c10.compare(LE, lo)).intoArray(c, o1);
-    c11.blend(lo, c11.compare(LE, lo)).intoArray(c, o1 + VL);
-    c20.blend(lo, c20.compare(LE, lo)).intoArray(c, o2);
-    c21.blend(lo, c21.compare(LE, lo)).intoArray(c, o2 + VL);
-    c30.blend(lo, c30.compare(LE, lo)).intoArray(c, o3);
-    c31.blend(lo, c31.compare(LE, lo)).intoArray(c, o3 + VL);
-    c40.blend(lo, c40.compare(LE, lo)).intoArray(c, o4);
-    c41.blend(lo, c41.compare(LE, lo)).intoArray(c, o4 + VL);
-    c50.blend(lo, c50.compare(LE, lo)).intoArray(c, o5);
-    c51.blend(lo, c51.compare(LE, lo)).intoArray(c, o5 + VL);
+    c00 = c00.blend(lo, c00.compare(LE, lo));
+    c00.blend(hi, c00.compare(GE, hi)).intoArray(c, o0);
+    c01 = c01.blend(lo, c01.compare(LE, lo));
+    c01.blend(hi, c01.compare(GE, hi)).intoArray(c, o0 + VL);
+    c10 = c10.blend(lo, c10.compare(LE, lo));
+    c10.blend(hi, c10.compare(GE, hi)).intoArray(c, o1);
+    c11 = c11.blend(lo, c11.compare(LE, lo));
+    c11.blend(hi, c11.compare(GE, hi)).intoArray(c, o1 + VL);
+    c20 = c20.blend(lo, c20.compare(LE, lo));
+    c20.blend(hi, c20.compare(GE, hi)).intoArray(c, o2);
+    c21 = c21.blend(lo, c21.compare(LE, lo));
+    c21.blend(hi, c21.compare(GE, hi)).intoArray(c, o2 + VL);
+    c30 = c30.blend(lo, c30.compare(LE, lo));
+    c30.blend(hi, c30.compare(GE, hi)).intoArray(c, o3);
+    c31 = c31.blend(lo, c31.compare(LE, lo));
+    c31.blend(hi, c31.compare(GE, hi)).intoArray(c, o3 + VL);
+    c40 = c40.blend(lo, c40.compare(LE, lo));
+    c40.blend(hi, c40.compare(GE, hi)).intoArray(c, o4);
+    c41 = c41.blend(lo, c41.compare(LE, lo));
+    c41.blend(hi, c41.compare(GE, hi)).intoArray(c, o4 + VL);
+    c50 = c50.blend(lo, c50.compare(LE, lo));
+    c50.blend(hi, c50.compare(GE, hi)).intoArray(c, o5);
+    c51 = c51.blend(lo, c51.compare(LE, lo));
+    c51.blend(hi, c51.compare(GE, hi)).intoArray(c, o5 + VL);
   }
 
   /**
@@ -958,7 +1055,7 @@ final class Sgemm {
    * chains (1.125 loads per FMA, against 1.5 for the panel GEMV's loads and broadcasts), lanes summed at the end.
    * A/B in one JVM at 1x784x128: 12-15% faster as a bare kernel, 4-7% through {@code dense} with bias and RELU. {@code j1 - j0} must be a multiple of 8.
    */
-  static void dotColumns(float[] a, int k, float[] bt, int tOff, int j0, int j1, float[] c) {
+  static void dotColumns(float[] a, int k, float[] bt, int tOff, int j0, int j1, float[] c, int cOff) {
     int kv = S.loopBound(k);
     int j = j0;
     for (; j + 8 <= j1; j += 8) {
@@ -993,14 +1090,14 @@ final class Sgemm {
         t6 = Math.fma(x, bt[r6 + p], t6);
         t7 = Math.fma(x, bt[r7 + p], t7);
       }
-      c[j] = t0;
-      c[j + 1] = t1;
-      c[j + 2] = t2;
-      c[j + 3] = t3;
-      c[j + 4] = t4;
-      c[j + 5] = t5;
-      c[j + 6] = t6;
-      c[j + 7] = t7;
+      c[cOff + j] = t0;
+      c[cOff + j + 1] = t1;
+      c[cOff + j + 2] = t2;
+      c[cOff + j + 3] = t3;
+      c[cOff + j + 4] = t4;
+      c[cOff + j + 5] = t5;
+      c[cOff + j + 6] = t6;
+      c[cOff + j + 7] = t7;
     }
   }
 

@@ -129,14 +129,14 @@ final class VConv {
     Sgemm.Scratch s = Sgemm.SCRATCH.get();
     int[] koff = tapOffsets(w, 1, kh, kw, 1, dh, 1, s.ints(0, kk));
     boolean fused = Sgemm.fusesAct(act, residual);
-    boolean relu = fused && act == Activation.RELU;
+    float lo = fused ? Sgemm.lo(act) : Sgemm.NO_RELU, hi = fused ? Sgemm.hi(act) : Sgemm.NO_CLAMP;
     for (int p = pStart; p < pEnd; p += ow) {
       int row = p / ow; // over batch and rows
       int img = row / oh;
       int base = (img * h + (row - img * oh) * sh) * w;
       for (int j0 = fFrom; j0 < fTo; j0 += NR) {
         int cOff = (p - outBase) * f + j0;
-        Sgemm.blockRow(in, base, 1, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, relu, out, cOff, f, NR, s);
+        Sgemm.blockRow(in, base, 1, ow, koff, 0, packed, j0 * kk, kk, false, bias, j0, lo, hi, out, cOff, f, NR, s);
         if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
       }
     }
@@ -177,7 +177,7 @@ final class VConv {
       }
     }
     boolean fused = Sgemm.fusesAct(act, residual);
-    boolean relu = fused && act == Activation.RELU;
+    float lo = fused ? Sgemm.lo(act) : Sgemm.NO_RELU, hi = fused ? Sgemm.hi(act) : Sgemm.NO_CLAMP;
     // output rows per copy: the copy stays about BLOCKED_FLOATS (a large image's rows would leave the caches)
     int span = (kh - 1) * dh + 1;
     int perCopy = Math.max(1, (BLOCKED_FLOATS / rowStride - span) / sh + 1);
@@ -198,7 +198,7 @@ final class VConv {
             int kc = Math.min(kb, kk - k0);
             boolean last = k0 + kc == kk;
             Sgemm.blockRow(blk, base, bl, ow, koff, k0, packed, j0 * kk + k0 * NR, kc, k0 > 0, bias, j0,
-                last && relu, out, cOff, f, NR, s);
+                last ? lo : Sgemm.NO_RELU, last ? hi : Sgemm.NO_CLAMP, out, cOff, f, NR, s);
           }
           if (!fused) Sgemm.epilogue(out, cOff, f, ow, NR, null, 0, residual, act, s);
         }
@@ -210,9 +210,12 @@ final class VConv {
   /** Floats a channel-blocked copy of input rows aims at: 64 KB, within L2 next to the filters. */
   private static final int BLOCKED_FLOATS = 16384;
 
-  /** Whether a block of 8 floats moves as one 256-bit vector: where the machine's vectors are that wide or wider. */
-  private static final boolean BLOCK_VECTORS =
-      Sgemm.BLOCK == 8 && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+  /**
+   * Whether a block of 8 floats moves as one vector: with the 256-bit species only. Never through another species than
+   * {@link Sgemm#S}: a second vector class makes the receiver profiles inside {@code FloatVector} that the kernels
+   * rely on bimorphic, and then C2 boxes the vectors of every kernel (see runtime-vector/README.md, "Species").
+   */
+  private static final boolean BLOCK_VECTORS = Sgemm.BLOCK == Sgemm.VL;
 
   /**
    * {@code blk[((r * blocks + cb) * wp + x) * 8 + i] = in[img, iy0 + r, ix0 + x, 8cb + i]} for {@code r < rows},
@@ -238,7 +241,7 @@ final class VConv {
           if (ix < 0 || ix >= w) {
             for (int i = 0; i < bl; i++) blk[o + i] = 0f;
           } else if (n == bl && BLOCK_VECTORS) {
-            FloatVector.fromArray(FloatVector.SPECIES_256, in, (rowIn + ix) * c + c0).intoArray(blk, o);
+            FloatVector.fromArray(S, in, (rowIn + ix) * c + c0).intoArray(blk, o);
           } else { // a partial block, or a machine with narrower vectors
             int src = (rowIn + ix) * c + c0;
             for (int i = 0; i < bl; i++) blk[o + i] = i < n ? in[src + i] : 0f;
@@ -330,7 +333,7 @@ final class VConv {
     float[] at = s.packedA(tile * kb); // tile is a multiple of MR
     int qs = Sgemm.panels(fg);
     boolean fused = Sgemm.fusesAct(act, residual);
-    boolean relu = fused && act == Activation.RELU;
+    float lo = fused ? Sgemm.lo(act) : Sgemm.NO_RELU, hi = fused ? Sgemm.hi(act) : Sgemm.NO_CLAMP;
     boolean direct = direct(fg);
     int[] koff = direct ? tapOffsets(w, c, kh, kw, cg, dh, dw, s.ints(0, kk)) : null;
     int[] base = direct ? s.ints(1, tile + DR) : null;
@@ -361,14 +364,14 @@ final class VConv {
             int cOff = (p0 - outBase) * f + g * fg + j0;
             int bOff = g * gs + q * kk * NR + k0 * NR;
             int biasOff = g * fg + j0;
-            boolean storeRelu = last && relu;
-            // bias enters as the first k block's start values, RELU as the last one's store
+            float storeLo = last ? lo : Sgemm.NO_RELU, storeHi = last ? hi : Sgemm.NO_CLAMP;
+            // bias enters as the first k block's start values, RELU or RELU6 as the last one's store
             if (dRows > 0) {
-              Sgemm.blockDirect(in, base, dRows, g * cg, koff, k0, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu,
-                  out, cOff, f, wq, s);
+              Sgemm.blockDirect(in, base, dRows, g * cg, koff, k0, packed, bOff, kc, k0 > 0, bias, biasOff, storeLo,
+                  storeHi, out, cOff, f, wq, s);
             }
-            Sgemm.block(at, 0, aRows, packed, bOff, kc, k0 > 0, bias, biasOff, storeRelu, out, cOff + dRows * f, f,
-                wq, s);
+            Sgemm.block(at, 0, aRows, packed, bOff, kc, k0 > 0, bias, biasOff, storeLo, storeHi, out, cOff + dRows * f,
+                f, wq, s);
             if (last && !fused) Sgemm.epilogue(out, cOff, f, np, wq, null, 0, residual, act, s);
           }
         }
@@ -591,118 +594,12 @@ final class VConv {
 
   // ---- depthwise -----------------------------------------------------------------------------------------
 
-  /**
-   * Part {@code part} of a depthwise convolution with multiplier 1 (output rows split into ranges), vectorized over
-   * channels: four output columns at a time where every tap is inside the image horizontally, one at a time at the
-   * borders. {@code kernel [kh, kw, c]}. The valid taps of a row (or border pixel) are listed first as input and
-   * kernel offsets, so the accumulating loop is a single loop without branches (nested loops or a skipped tap make
-   * C2 box the accumulators).
-   */
+  /** Part {@code part} of a depthwise convolution with multiplier 1: output rows split into ranges, {@link VDepthwise}. */
   static void depthwise(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int sh, int sw,
       int dh, int dw, int pt, int pl, int oh, int ow, float[] bias, Activation act, float[] out, int part,
       int parts) {
     int rows = n * oh;
-    int u0 = Sgemm.split(rows, part, parts), u1 = Sgemm.split(rows, part + 1, parts);
-    // interior columns: 0 <= ox*sw - pl and ox*sw + (kw-1)*dw - pl < w
-    int lo = pl <= 0 ? 0 : Math.min(ow, (pl + sw - 1) / sw);
-    int hiEx = w - 1 - (kw - 1) * dw + pl; // ox*sw <= hiEx
-    int hi = hiEx < 0 ? 0 : Math.min(ow, hiEx / sw + 1);
-    if (hi < lo) hi = lo;
-    Sgemm.Scratch s = Sgemm.SCRATCH.get();
-    float[] b = bias != null ? bias : s.zeros(c);
-    int taps = kh * kw;
-    int[] rowIn = s.ints(0, taps), rowK = s.ints(1, taps), pxIn = s.ints(2, taps), pxK = s.ints(3, taps);
-    for (int u = u0; u < u1; u++) {
-      int img = u / oh;
-      int oy = u - img * oh;
-      int iyBase = oy * sh - pt;
-      int kyLo = 0, kyHi = kh; // valid taps: 0 <= iyBase + ky*dh < h
-      while (kyLo < kh && iyBase + kyLo * dh < 0) kyLo++;
-      while (kyHi > kyLo && iyBase + (kyHi - 1) * dh >= h) kyHi--;
-      // all kx: offsets relative to output column 0 (in index = rowIn[t] + ox*sw*c + ci)
-      int nt = 0;
-      for (int ky = kyLo; ky < kyHi; ky++) {
-        for (int kx = 0; kx < kw; kx++) {
-          rowIn[nt] = ((img * h + iyBase + ky * dh) * w + kx * dw - pl) * c;
-          rowK[nt++] = (ky * kw + kx) * c;
-        }
-      }
-      int ox = 0;
-      for (; ox < lo; ox++) {
-        int np = borderTaps(rowIn, rowK, nt, kw, dw, ox * sw - pl, w, c, pxIn, pxK);
-        pixel(in, c, pxIn, pxK, np, ox * sw * c, kernel, b, out, (u * ow + ox) * c);
-      }
-      for (; ox + 4 <= hi; ox += 4) quad(in, c, rowIn, rowK, nt, ox * sw * c, sw * c, kernel, b, out, (u * ow + ox) * c);
-      for (; ox < ow; ox++) {
-        int np = borderTaps(rowIn, rowK, nt, kw, dw, ox * sw - pl, w, c, pxIn, pxK);
-        pixel(in, c, pxIn, pxK, np, ox * sw * c, kernel, b, out, (u * ow + ox) * c);
-      }
-      if (act != Activation.LINEAR) Sgemm.activate(act, out, u * ow * c, ow * c, s);
-    }
-  }
-
-  /** The taps of the row list ({@code kw} per kernel row) whose column {@code ix0 + kx*dw} is inside the image. */
-  private static int borderTaps(int[] rowIn, int[] rowK, int nt, int kw, int dw, int ix0, int w, int c, int[] pxIn,
-      int[] pxK) {
-    int np = 0;
-    for (int t = 0; t < nt; t++) {
-      int ix = ix0 + (t % kw) * dw;
-      if (ix >= 0 && ix < w) {
-        pxIn[np] = rowIn[t];
-        pxK[np++] = rowK[t];
-      }
-    }
-    return np;
-  }
-
-  /** One output pixel over the listed taps; input index {@code tIn[t] + base + ci}. */
-  private static void pixel(float[] in, int c, int[] tIn, int[] tK, int nt, int base, float[] kernel, float[] bias,
-      float[] out, int o) {
-    int cv = S.loopBound(c);
-    int ci = 0;
-    for (; ci < cv; ci += VL) {
-      FloatVector acc = FloatVector.fromArray(S, bias, ci);
-      for (int t = 0; t < nt; t++) {
-        acc = FloatVector.fromArray(S, in, tIn[t] + base + ci).fma(FloatVector.fromArray(S, kernel, tK[t] + ci), acc);
-      }
-      acc.intoArray(out, o + ci);
-    }
-    for (; ci < c; ci++) {
-      float acc = bias[ci];
-      for (int t = 0; t < nt; t++) acc = Math.fma(in[tIn[t] + base + ci], kernel[tK[t] + ci], acc);
-      out[o + ci] = acc;
-    }
-  }
-
-  /** Four output pixels ({@code step} apart in the input) over the listed taps: four independent FMA chains. */
-  private static void quad(float[] in, int c, int[] tIn, int[] tK, int nt, int base, int step, float[] kernel,
-      float[] bias, float[] out, int o) {
-    int cv = S.loopBound(c);
-    int ci = 0;
-    for (; ci < cv; ci += VL) {
-      FloatVector a0 = FloatVector.fromArray(S, bias, ci);
-      FloatVector a1 = FloatVector.fromArray(S, bias, ci);
-      FloatVector a2 = FloatVector.fromArray(S, bias, ci);
-      FloatVector a3 = FloatVector.fromArray(S, bias, ci);
-      for (int t = 0; t < nt; t++) {
-        int i0 = tIn[t] + base + ci;
-        FloatVector kv = FloatVector.fromArray(S, kernel, tK[t] + ci);
-        a0 = FloatVector.fromArray(S, in, i0).fma(kv, a0);
-        a1 = FloatVector.fromArray(S, in, i0 + step).fma(kv, a1);
-        a2 = FloatVector.fromArray(S, in, i0 + 2 * step).fma(kv, a2);
-        a3 = FloatVector.fromArray(S, in, i0 + 3 * step).fma(kv, a3);
-      }
-      a0.intoArray(out, o + ci);
-      a1.intoArray(out, o + c + ci);
-      a2.intoArray(out, o + 2 * c + ci);
-      a3.intoArray(out, o + 3 * c + ci);
-    }
-    for (; ci < c; ci++) {
-      for (int i = 0; i < 4; i++) {
-        float acc = bias[ci];
-        for (int t = 0; t < nt; t++) acc = Math.fma(in[tIn[t] + base + i * step + ci], kernel[tK[t] + ci], acc);
-        out[o + i * c + ci] = acc;
-      }
-    }
+    VDepthwise.rows(in, h, w, c, kernel, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out,
+        Sgemm.split(rows, part, parts), Sgemm.split(rows, part + 1, parts));
   }
 }

@@ -3,9 +3,12 @@ package dev.kiln.vector;
 import dev.kiln.Activation;
 import dev.kiln.kernels.Conv;
 import dev.kiln.kernels.ConvCall;
+import dev.kiln.kernels.ConvPoolCall;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import dev.kiln.kernels.Pooling;
 import dev.kiln.kernels.Softmax;
+import dev.kiln.kernels.WorkerPool;
 
 /**
  * Kernels on the Vector API ({@code jdk.incubator.vector}, Java 17+; run with
@@ -56,6 +59,7 @@ public final class VectorKernels implements KernelSet {
   private final PoolingTask poolingTask = new PoolingTask();
   private final FusedBands fusedBands = new FusedBands();
   private final Winograd.PooledTask winogradTask = new Winograd.PooledTask();
+  private final VDepthwisePointwise dwPwTask = new VDepthwisePointwise();
   /**
    * The argument holders of calls that run on the calling thread only: per thread, as two threads may run one
    * session (the pool's holders belong to whoever acquired it).
@@ -63,11 +67,12 @@ public final class VectorKernels implements KernelSet {
   private final ThreadLocal<ConvTask> callerConv = ThreadLocal.withInitial(ConvTask::new);
   private final ThreadLocal<FusedBands> callerBands = ThreadLocal.withInitial(FusedBands::new);
   private final ThreadLocal<Winograd.PooledTask> callerWinograd = ThreadLocal.withInitial(Winograd.PooledTask::new);
+  private final ThreadLocal<VDepthwisePointwise> callerDwPw = ThreadLocal.withInitial(VDepthwisePointwise::new);
 
   private VectorKernels(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     this.threads = threads;
-    this.pool = threads > 1 ? new WorkerPool(threads, "kiln-vector") : null;
+    this.pool = threads > 1 ? WorkerPool.create(threads, "kiln-vector") : null;
   }
 
   /** How many threads this kernel set may use. */
@@ -113,19 +118,20 @@ public final class VectorKernels implements KernelSet {
   // ---- dense ---------------------------------------------------------------------------------------------
 
   @Override
-  public float[] packDenseWeights(float[] b, int k, int n) {
+  public PackedWeights packDenseWeights(float[] b, int k, int n) {
     if (b.length < k * n) {
       throw new IllegalArgumentException("VectorKernels.packDenseWeights: " + b.length + " values, expected " + k
           + "x" + n);
     }
-    return Sgemm.packDense(b, k, n);
+    return new VPacked(Sgemm.packDense(b, k, n), k, n);
   }
 
   @Override
-  public void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c) {
+  public void dense(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act, float[] c) {
+    float[] b = VPacked.of(packedB, k, n, "VectorKernels.dense");
     if (act == null) act = Activation.LINEAR;
     Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    gemm(a, m, k, packedB, n, bias, null, tileAct, c);
+    gemm(a, m, k, b, n, bias, null, tileAct, c);
     if (act == Activation.SOFTMAX) {
       for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
     }
@@ -182,14 +188,20 @@ public final class VectorKernels implements KernelSet {
   // ---- conv2d --------------------------------------------------------------------------------------------
 
   @Override
-  public float[] packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
-    return VConv.pack(kernel, kh, kw, cPerGroup, f, groups);
+  public PackedWeights packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
+    return new VPacked(VConv.pack(kernel, kh, kw, cPerGroup, f, groups), kh * kw * cPerGroup, f);
+  }
+
+  /** The packed floats of a convolution kernel, checked against the call's shape. */
+  private static float[] conv(PackedWeights packed, int kh, int kw, int c, int f, int groups, String op) {
+    return VPacked.of(packed, kh * kw * (groups > 0 ? c / groups : c), f, op);
   }
 
   @Override
-  public void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int strideH,
+  public void conv2d(float[] in, int n, int h, int w, int c, PackedWeights kernel, int kh, int kw, int f, int strideH,
       int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
       float[] residual, Activation act, float[] out) {
+    float[] packed = conv(kernel, kh, kw, c, f, groups, "VectorKernels.conv2d");
     if (act == null) act = Activation.LINEAR;
     if (act == Activation.SOFTMAX) throw new IllegalArgumentException("VectorKernels.conv2d: SOFTMAX cannot be fused");
     if (kh == 1 && kw == 1 && groups == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && oh == h
@@ -243,13 +255,14 @@ public final class VectorKernels implements KernelSet {
    * into {@code convOut}, then pool) where the band kernels do not apply: residual adds, channels below a vector.
    */
   @Override
-  public void conv2dMaxPool(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f,
+  public void conv2dMaxPool(float[] in, int n, int h, int w, int c, PackedWeights kernel, int kh, int kw, int f,
       int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
       float[] residual, Activation act, float[] convOut, int poolH, int poolW, int poolStrideH, int poolStrideW,
       int poolPadTop, int poolPadLeft, int poolOh, int poolOw, float[] out) {
+    float[] packed = conv(kernel, kh, kw, c, f, groups, "VectorKernels.conv2dMaxPool");
     if (act == null) act = Activation.LINEAR;
     if (residual != null || !VPool.takes(f) || act == Activation.SOFTMAX || padTop < 0 || padLeft < 0) {
-      KernelSet.super.conv2dMaxPool(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft,
+      KernelSet.super.conv2dMaxPool(in, n, h, w, c, kernel, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft,
           oh, ow, groups, bias, residual, act, convOut, poolH, poolW, poolStrideH, poolStrideW, poolPadTop,
           poolPadLeft, poolOh, poolOw, out);
       return;
@@ -290,27 +303,20 @@ public final class VectorKernels implements KernelSet {
    * 5 pooled rows of 32 filters: bands of one pooled row split 3:2 and copy two input rows per output row; two
    * panels split 1:1).
    */
-  private static final class FusedBands extends ConvCall implements WorkerPool.Task {
+  private static final class FusedBands extends ConvPoolCall implements WorkerPool.Task {
     /**
      * Floats of convolution output a band aims at: 16 KB, half of this machine's 32 KB L1, whose rest holds the
      * band's input, filters and pooled rows (a whole L1, 8192, was 8% slower for the small CNN's first block at
      * batch 1 on one thread; 2048 no faster).
      */
     private static final int BAND_FLOATS = 4096;
-    private int ph, pw, psh, psw, ppt, ppl, poh, pow, poolRows;
+    private int poolRows;
     /** Filter ranges per band: 1, or panels split between the threads. */
     private int fParts;
 
     /** The pooling; units are made small enough that {@code parts} threads get two or more each, where they can. */
     void pool(int ph, int pw, int psh, int psw, int ppt, int ppl, int poh, int pow, int parts) {
-      this.ph = ph;
-      this.pw = pw;
-      this.psh = psh;
-      this.psw = psw;
-      this.ppt = ppt;
-      this.ppl = ppl;
-      this.poh = poh;
-      this.pow = pow;
+      setPool(ph, pw, psh, psw, ppt, ppl, poh, pow);
       poolRows = Math.max(1, Math.min(poh, BAND_FLOATS / Math.max(1, ph * ow * f)));
       int panels = VConv.direct(f) ? f / Sgemm.NR : 1;
       fParts = 1;
@@ -399,6 +405,36 @@ public final class VectorKernels implements KernelSet {
       VConv.depthwise(in, n, h, w, c, kernel, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, bias, act,
           out, 0, 1);
     }
+  }
+
+  /**
+   * Fused tile by tile ({@link VDepthwisePointwise}) where the multiplier is 1 and no activation is SOFTMAX; else the
+   * two calls.
+   */
+  @Override
+  public void depthwisePointwise(float[] in, int n, int h, int w, int c, float[] dwKernel, int kh, int kw, int m,
+      int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] dwBias,
+      Activation dwAct, float[] dwOut, PackedWeights pwPacked, int f, float[] pwBias, float[] residual,
+      Activation pwAct, float[] out) {
+    float[] pw = conv(pwPacked, 1, 1, c * m, f, 1, "VectorKernels.depthwisePointwise");
+    if (dwAct == null) dwAct = Activation.LINEAR;
+    if (pwAct == null) pwAct = Activation.LINEAR;
+    if (m != 1 || dwAct == Activation.SOFTMAX || pwAct == Activation.SOFTMAX) {
+      KernelSet.super.depthwisePointwise(in, n, h, w, c, dwKernel, kh, kw, m, strideH, strideW, dilH, dilW, padTop,
+          padLeft, oh, ow, dwBias, dwAct, dwOut, pwPacked, f, pwBias, residual, pwAct, out);
+      return;
+    }
+    if (n <= 0 || oh <= 0 || ow <= 0 || f <= 0) return;
+    long positions = (long) n * oh * ow;
+    int units = (int) ((positions + Sgemm.MR - 1) / Sgemm.MR); // the smallest tiles
+    int parts = parts(positions * c * (kh * kw + f), units, MIN_CONV_MACS_PER_THREAD);
+    boolean split = parts > 1 && pool.tryAcquire();
+    VDepthwisePointwise t = split ? dwPwTask : callerDwPw.get();
+    t.set(in, n, h, w, c, dwKernel, kh, kw, c, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, c, dwBias, null,
+        dwAct, null);
+    t.pointwise(pw, f, pwBias, residual, pwAct, out);
+    t.tiles(split ? parts : 1);
+    runAndClear(t, split, parts, t.units());
   }
 
   // ---- pooling -------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import static jdk.incubator.vector.VectorOperators.SUB;
 
 import dev.kiln.Activation;
 import dev.kiln.kernels.ConvCall;
+import dev.kiln.kernels.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 
 /**

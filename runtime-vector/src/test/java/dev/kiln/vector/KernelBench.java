@@ -3,6 +3,7 @@ package dev.kiln.vector;
 import dev.kiln.Activation;
 import dev.kiln.kernels.JavaKernels;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
@@ -84,7 +85,7 @@ public final class KernelBench {
   private static double dense(KernelSet ks, int m, int k, int n, int samples) {
     Random r = new Random(1);
     float[] a = random(r, m * k);
-    float[] packed = ks.packDenseWeights(random(r, k * n), k, n);
+    PackedWeights packed = ks.packDenseWeights(random(r, k * n), k, n);
     float[] bias = random(r, n);
     float[] c = new float[m * n];
     Runnable op = () -> ks.dense(a, m, k, packed, n, bias, Activation.RELU, c);
@@ -95,7 +96,7 @@ public final class KernelBench {
     Random r = new Random(2);
     int h = 56, w = 56, c = 64, f = 64;
     float[] in = random(r, h * w * c);
-    float[] packed = ks.packConvKernel(random(r, 9 * c * f), 3, 3, c, f, 1);
+    PackedWeights packed = ks.packConvKernel(random(r, 9 * c * f), 3, 3, c, f, 1);
     float[] bias = random(r, f);
     float[] out = new float[h * w * f];
     Runnable op = () -> ks.conv2d(in, 1, h, w, c, packed, 3, 3, f, 1, 1, 1, 1, 1, 1, h, w, 1, bias, null,

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.kiln.Activation;
 import dev.kiln.kernels.JavaKernels;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -27,13 +28,12 @@ class VectorKernelsTest {
 
   @BeforeAll
   static void open() {
-    vector = new KernelSet[] {VectorKernels.FACTORY.create(1), VectorKernels.FACTORY.create(2),
-        VectorKernels.FACTORY.create(3)};
+    vector = TestKernelSets.open();
   }
 
   @AfterAll
   static void close() {
-    for (KernelSet k : vector) k.close();
+    TestKernelSets.close(vector);
   }
 
   private static float[] random(Random r, int n) {
@@ -99,7 +99,7 @@ class VectorKernelsTest {
     float[] expected = new float[m * n];
     JAVA.dense(a, m, k, JAVA.packDenseWeights(b, k, n), n, bias, act, expected);
     for (KernelSet v : vector) {
-      float[] packed = v.packDenseWeights(b, k, n);
+      PackedWeights packed = v.packDenseWeights(b, k, n);
       float[] c = new float[m * n + 3];
       Arrays.fill(c, Float.NaN);
       v.dense(a, m, k, packed, n, bias, act, c);
@@ -440,10 +440,29 @@ class VectorKernelsTest {
   }
 
   @Test
+  void weightsPackedByAnotherKernelSetOrForAnotherShapeAreRejected() {
+    KernelSet v = vector[0];
+    PackedWeights javaPacked = JAVA.packDenseWeights(new float[20 * 8], 20, 8);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> v.dense(new float[20], 1, 20, javaPacked, 8, null, null, new float[8]));
+    assertEquals("VectorKernels.dense: weights packed by the 'java' kernel set, expected weights packed by the "
+        + "'vector' kernel set that runs them", e.getMessage());
+    PackedWeights kernel = v.packConvKernel(new float[9 * 4 * 16], 3, 3, 4, 16, 1);
+    e = assertThrows(IllegalArgumentException.class, () -> v.conv2d(new float[5 * 5 * 8], 1, 5, 5, 8, kernel, 3, 3, 16,
+        1, 1, 1, 1, 0, 0, 3, 3, 1, null, null, null, new float[3 * 3 * 16]));
+    assertEquals("VectorKernels.conv2d: weights packed as 36x16, called with 72x16", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> JAVA.dense(new float[20], 1, 20, v.packDenseWeights(new float[20 * 8], 20, 8), 8, null, null,
+            new float[8]));
+    assertEquals("JavaKernels.dense: weights packed by the 'vector' kernel set, expected weights packed by the "
+        + "'java' kernel set that runs them", e.getMessage());
+  }
+
+  @Test
   void softmaxCannotBeFusedIntoConvolutions() {
     KernelSet v = vector[0];
     float[] in = new float[16];
-    float[] packed = v.packConvKernel(new float[4], 1, 1, 1, 4, 1);
+    PackedWeights packed = v.packConvKernel(new float[4], 1, 1, 1, 4, 1);
     assertThrows(IllegalArgumentException.class, () -> v.conv2d(in, 1, 2, 2, 1, packed, 1, 1, 4, 1, 1, 1, 1, 0, 0, 2,
         2, 1, null, null, Activation.SOFTMAX, new float[16]));
     assertThrows(IllegalArgumentException.class, () -> v.depthwise2d(in, 1, 2, 2, 4, new float[4], 1, 1, 1, 1, 1, 1, 1,
@@ -460,7 +479,7 @@ class VectorKernelsTest {
     float[] a = random(r, m * k), b = random(r, k * n);
     float[] expected = new float[m * n];
     JAVA.dense(a, m, k, JAVA.packDenseWeights(b, k, n), n, null, Activation.RELU, expected);
-    float[] packed = v.packDenseWeights(b, k, n);
+    PackedWeights packed = v.packDenseWeights(b, k, n);
     float[] c = new float[m * n];
     v.dense(a, m, k, packed, n, null, Activation.RELU, c);
     assertClose(expected, c, m * n, "before close");
@@ -481,7 +500,7 @@ class VectorKernelsTest {
       float[] a = random(r, m * k), b = random(r, k * n);
       float[] expected = new float[m * n];
       JAVA.dense(a, m, k, JAVA.packDenseWeights(b, k, n), n, null, null, expected);
-      float[] packed = v.packDenseWeights(b, k, n);
+      PackedWeights packed = v.packDenseWeights(b, k, n);
       Thread[] ts = new Thread[3];
       Throwable[] errors = new Throwable[ts.length];
       for (int t = 0; t < ts.length; t++) {
@@ -517,7 +536,8 @@ class VectorKernelsTest {
       Random r = new Random(6);
       float[] kernel = random(r, 144 * 32, fanIn(144));
       float[] bias = random(r, 32);
-      float[] packedJ = JAVA.packConvKernel(kernel, 3, 3, 16, 32, 1), packedV = v.packConvKernel(kernel, 3, 3, 16, 32, 1);
+      PackedWeights packedJ = JAVA.packConvKernel(kernel, 3, 3, 16, 32, 1);
+      PackedWeights packedV = v.packConvKernel(kernel, 3, 3, 16, 32, 1);
       // wider vectors than the machine's are emulated, slowly
       int iterations = Sgemm.VL > jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() ? 10 : 300;
       Thread[] ts = new Thread[3];

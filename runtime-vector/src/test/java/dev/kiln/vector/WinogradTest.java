@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kiln.Activation;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -24,13 +25,12 @@ class WinogradTest {
 
   @BeforeAll
   static void open() {
-    kernels = new KernelSet[] {VectorKernels.FACTORY.create(1), VectorKernels.FACTORY.create(2),
-        VectorKernels.FACTORY.create(3)};
+    kernels = TestKernelSets.open();
   }
 
   @AfterAll
   static void close() {
-    for (KernelSet k : kernels) k.close();
+    TestKernelSets.close(kernels);
   }
 
   @Test
@@ -68,8 +68,8 @@ class WinogradTest {
       double[] expected = reference(x, n, h, w, c, kernel, f, pt, pl, oh, ow, bias, act, poh, pow);
       String what = Arrays.toString(k);
       for (KernelSet ks : kernels) {
-        float[] packed = ks.packConvKernel(kernel, 3, 3, c, f, 1);
-        assertTrue(Winograd.applies(packed, 3, 3, c, f, 1, 1, 1, 1, pt, pl, oh, ow, 1, act, 2, 2, 2, 2, 0, 0, poh,
+        PackedWeights packed = ks.packConvKernel(kernel, 3, 3, c, f, 1);
+        assertTrue(Winograd.applies(((VPacked) packed).data, 3, 3, c, f, 1, 1, 1, 1, pt, pl, oh, ow, 1, act, 2, 2, 2, 2, 0, 0, poh,
             pow), "Winograd does not take " + what);
         int len = n * poh * pow * f;
         float[] out = new float[len + 1];
@@ -82,17 +82,21 @@ class WinogradTest {
     }
   }
 
+  private static float[] data(PackedWeights packed) {
+    return ((VPacked) packed).data;
+  }
+
   /** The packing carries transformed weights for 3x3, one group, whole vectors of channels and filters only. */
   @Test
   void packingCarriesTransformedWeightsOnlyWhereTheyApply() {
     KernelSet ks = kernels[0];
     int vl = Sgemm.VL;
-    assertTrue(Winograd.offset(ks.packConvKernel(new float[9 * vl * vl], 3, 3, vl, vl, 1), 3, 3, vl, vl, 1) > 0);
-    assertEquals(-1, Winograd.offset(ks.packConvKernel(new float[9 * 3 * vl], 3, 3, 3, vl, 1), 3, 3, 3, vl, 1));
-    assertEquals(-1, Winograd.offset(ks.packConvKernel(new float[9 * vl * 5], 3, 3, vl, 5, 1), 3, 3, vl, 5, 1));
-    assertEquals(-1, Winograd.offset(ks.packConvKernel(new float[25 * vl * vl], 5, 5, vl, vl, 1), 5, 5, vl, vl, 1));
+    assertTrue(Winograd.offset(data(ks.packConvKernel(new float[9 * vl * vl], 3, 3, vl, vl, 1)), 3, 3, vl, vl, 1) > 0);
+    assertEquals(-1, Winograd.offset(data(ks.packConvKernel(new float[9 * 3 * vl], 3, 3, 3, vl, 1)), 3, 3, 3, vl, 1));
+    assertEquals(-1, Winograd.offset(data(ks.packConvKernel(new float[9 * vl * 5], 3, 3, vl, 5, 1)), 3, 3, vl, 5, 1));
+    assertEquals(-1, Winograd.offset(data(ks.packConvKernel(new float[25 * vl * vl], 5, 5, vl, vl, 1)), 5, 5, vl, vl, 1));
     assertEquals(-1,
-        Winograd.offset(ks.packConvKernel(new float[9 * vl * 2 * vl], 3, 3, vl, 2 * vl, 2), 3, 3, vl, 2 * vl, 2));
+        Winograd.offset(data(ks.packConvKernel(new float[9 * vl * 2 * vl], 3, 3, vl, 2 * vl, 2)), 3, 3, vl, 2 * vl, 2));
   }
 
   /** Convolution, bias and activation per output in double, then the 2x2 stride-2 maximum (NaN wins, as Math.max). */

@@ -76,25 +76,57 @@ public final class Conv {
   }
 
   /**
-   * Packs a Keras kernel {@code [kh, kw, cPerGroup, f]} once (at session open) for {@link #conv2d}. Layout:
-   * output-channel-major {@code W[f][k]}, {@code k = (ky * kw + kx) * cPerGroup + ci} (groups are contiguous
-   * ranges of {@code f}); for 1x1 kernels with one group it is preceded by {@link Gemm#packWeights} of the
-   * {@code [c, f]} matrix. Allocates.
+   * A kernel packed by {@link #packKernel}: output-channel-major {@code W[f][k]},
+   * {@code k = (ky * kw + kx) * cPerGroup + ci} (groups are contiguous ranges of {@code f}), and for 1x1 kernels with
+   * one group also {@link Gemm#packWeights} of the {@code [c, f]} matrix.
    */
-  public static float[] packKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
+  public static final class Packed extends PackedWeights {
+    final float[] w;
+    /** Null unless 1x1 with one group. */
+    final Gemm.Packed gemm;
+    final int kh, kw, cPerGroup, f, groups;
+
+    private Packed(float[] w, Gemm.Packed gemm, int kh, int kw, int cPerGroup, int f, int groups) {
+      super("java");
+      this.w = w;
+      this.gemm = gemm;
+      this.kh = kh;
+      this.kw = kw;
+      this.cPerGroup = cPerGroup;
+      this.f = f;
+      this.groups = groups;
+    }
+
+    /** Checks that {@code op} convolves with the kernel these weights were packed from. */
+    void check(int kh, int kw, int c, int f, int groups, String op) {
+      if (kh != this.kh || kw != this.kw || groups != this.groups || c / groups != cPerGroup || f != this.f) {
+        throw new IllegalArgumentException(op + ": kernel packed as " + this + ", called with " + kh + "x" + kw + "x"
+            + (groups > 0 ? c / groups : c) + "x" + f + " in " + groups + " group(s)");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return kh + "x" + kw + "x" + cPerGroup + "x" + f + " in " + groups + " group(s)";
+    }
+  }
+
+  /** Packs a Keras kernel {@code [kh, kw, cPerGroup, f]} once (at session open) for {@link #conv2d}. Allocates. */
+  public static Packed packKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
     int kk = kh * kw * cPerGroup;
     if (kernel.length < kk * f) {
       throw new IllegalArgumentException("Conv.packKernel: kernel has " + kernel.length + " values, expected "
           + kh + "x" + kw + "x" + cPerGroup + "x" + f + " = " + kk * f);
     }
-    boolean gemm = hasGemmLayout(kh, kw, groups);
-    int off = gemm ? kk * f : 0;
-    float[] packed = new float[off + kk * f];
-    if (gemm) System.arraycopy(Gemm.packWeights(kernel, kk, f), 0, packed, 0, kk * f);
-    for (int fo = 0; fo < f; fo++) {
-      for (int k = 0; k < kk; k++) packed[off + fo * kk + k] = kernel[k * f + fo];
+    if (groups < 1 || f % groups != 0) {
+      throw new IllegalArgumentException("Conv.packKernel: " + f + " filters in " + groups + " groups");
     }
-    return packed;
+    float[] w = new float[kk * f];
+    for (int fo = 0; fo < f; fo++) {
+      for (int k = 0; k < kk; k++) w[fo * kk + k] = kernel[k * f + fo];
+    }
+    Gemm.Packed gemm = hasGemmLayout(kh, kw, groups) ? Gemm.packWeights(kernel, kk, f) : null;
+    return new Packed(w, gemm, kh, kw, cPerGroup, f, groups);
   }
 
   // ---- conv2d ------------------------------------------------------------------------------------------
@@ -105,7 +137,7 @@ public final class Conv {
    * zero outside. {@code packed} comes from {@link #packKernel}; {@code bias} ({@code [f]}), {@code residual}
    * ({@code [n, oh, ow, f]}, added after the bias) and {@code act} (LINEAR when null; not SOFTMAX) are optional.
    */
-  public static void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f,
+  public static void conv2d(float[] in, int n, int h, int w, int c, Packed packed, int kh, int kw, int f,
       int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups,
       float[] bias, float[] residual, Activation act, float[] out) {
     conv2d(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
@@ -116,18 +148,17 @@ public final class Conv {
    * {@link #conv2d} with the tiles of output positions spread over {@code pool} (null: the calling thread only).
    * Every output element is computed by one thread in the same order, so results do not depend on the pool.
    */
-  public static void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f,
+  public static void conv2d(float[] in, int n, int h, int w, int c, Packed packed, int kh, int kw, int f,
       int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups,
       float[] bias, float[] residual, Activation act, float[] out, WorkerPool pool) {
+    packed.check(kh, kw, c, f, groups, "Conv.conv2d");
     if (act == null) act = Activation.LINEAR;
     if (act == Activation.SOFTMAX) throw new IllegalArgumentException("Conv.conv2d: SOFTMAX cannot be fused");
-    int kk = kh * kw * (c / groups);
-    boolean gemm = hasGemmLayout(kh, kw, groups);
-    if (gemm && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && oh == h && ow == w) {
+    if (hasGemmLayout(kh, kw, groups) && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && oh == h && ow == w) {
       int m = n * h * w;
       Activation gemmAct = residual == null ? act : Activation.LINEAR;
-      if (pool == null) Gemm.dense(in, m, c, packed, f, bias, gemmAct, out);
-      else Gemm.dense(in, m, c, packed, f, bias, gemmAct, out, pool);
+      if (pool == null) Gemm.dense(in, m, c, packed.gemm, f, bias, gemmAct, out);
+      else Gemm.dense(in, m, c, packed.gemm, f, bias, gemmAct, out, pool);
       if (residual != null) {
         int total = m * f;
         for (int i = 0; i < total; i++) out[i] += residual[i];
@@ -135,32 +166,38 @@ public final class Conv {
       }
       return;
     }
-    Job job = pool == null ? SCRATCH.get().job : pool.convJob();
-    synchronized (job) {
-      job.set(in, n, h, w, c, packed, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
-          residual, act, out);
-      job.prepare(gemm ? kk * f : 0);
-      try {
-        int units = job.units();
-        int tasks = pool == null ? 1 : Math.min(pool.threads(), units);
-        // below about 0.5 MFLOP per extra thread the hand-over costs more than it saves
-        if ((long) units * job.unitMacs() < 250_000L * tasks) tasks = 1;
-        job.tasks = tasks;
-        if (tasks == 1) job.run(0);
-        else pool.parallelFor(tasks, job);
-      } finally {
-        job.clear();
+    Job job = SCRATCH.get().job; // the caller's: workers only read it while the caller waits for them
+    job.set(in, n, h, w, c, packed.w, kh, kw, f, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, groups, bias,
+        residual, act, out);
+    job.prepare();
+    try {
+      int units = job.units();
+      int threads = pool == null ? 1 : Math.min(pool.threads(), units);
+      // below about 0.5 MFLOP per extra thread the hand-over costs more than it saves
+      if (threads > 1 && (long) units * job.unitMacs() >= 250_000L * threads && pool.tryAcquire()) {
+        try {
+          pool.run(job, Math.min(units, CHUNKS_PER_THREAD * threads), threads - 1);
+        } finally {
+          pool.release();
+        }
+      } else {
+        job.run(0, 1);
       }
+    } finally {
+      job.clear();
     }
   }
+
+  /** Chunks per thread of a split convolution: a thread that is late leaves its chunks to the others. */
+  static final int CHUNKS_PER_THREAD = 4;
 
   /**
    * Positions per tile of the wide path (see {@link Job}); rows of the scratch tiles are this long. */
   static final int WIDE_TILE = 256;
 
   /**
-   * One convolution call, as units of work (tiles of output positions) for {@link WorkerPool#parallelFor}. Reused
-   * per pool (so no allocation per call with a pool), guarded by its own monitor.
+   * One convolution call, as units of work (tiles of output positions) for a {@link WorkerPool}. One per calling
+   * thread, reused (no allocation per call).
    *
    * <p>Two ways to fill the B tile: stride 1, dilation 1 and one group take the <em>wide</em> path. The input is
    * first copied (once per call) to planar {@code [c][n][hp][wp]} with the padding as zeros; a tile is then a run
@@ -169,14 +206,13 @@ public final class Conv {
    * {@code arraycopy} from the planar copy. Other convolutions gather tiles of {@link #TILE} real positions.
    */
   static final class Job extends ConvCall implements WorkerPool.Task {
-    int wOff, tasks;
+
     boolean wide;
     int hp, wp, wideLen, tilesPerImage, tileLen;
     float[] planar;
 
     /** After {@link #set}: the packed kernel's offset, and the choice of path (copying the input if wide). */
-    void prepare(int wOff) {
-      this.wOff = wOff;
+    void prepare() {
       hp = Math.max(h + pt, (oh - 1) + kh - 1 + 1);
       wp = Math.max(w + pl, (ow - 1) + kw - 1 + 1);
       long planarLen = (long) c * n * hp * wp;
@@ -205,9 +241,9 @@ public final class Conv {
     }
 
     @Override
-    public void run(int task) {
+    public void run(int chunk, int chunks) {
       int units = units();
-      int u0 = (int) ((long) units * task / tasks), u1 = (int) ((long) units * (task + 1) / tasks);
+      int u0 = (int) ((long) units * chunk / chunks), u1 = (int) ((long) units * (chunk + 1) / chunks);
       if (wide) wideTiles(this, u0, u1);
       else tiles(this, u0, u1);
     }
@@ -271,7 +307,7 @@ public final class Conv {
             }
           }
         }
-        multiply(j.packed, j.wOff, kk, j.f, k0, k1, bt, ct, np);
+        multiply(j.packed, 0, kk, j.f, k0, k1, bt, ct, np);
       }
       // the runs of real output columns: q = oy * wp + ox with ox < ow
       int oy = q0 / j.wp, ox = q0 - oy * j.wp;
@@ -311,7 +347,7 @@ public final class Conv {
           int k1 = Math.min(kk, k0 + kBlock);
           gather(j.in, j.h, j.w, j.c, j.kw, cg, g * cg, j.sh, j.sw, j.dh, j.dw, j.pt, j.pl, j.oh, j.ow, p0, np, k0, k1,
               bt);
-          multiply(j.packed, j.wOff + g * fg * kk, kk, fg, k0, k1, bt, ct, np);
+          multiply(j.packed, g * fg * kk, kk, fg, k0, k1, bt, ct, np);
         }
         epilogue(ct, 0, np, j.f, g * fg, fg, p0, j.bias, j.residual, j.act, tmp, j.out, np, false);
       }
@@ -536,30 +572,33 @@ public final class Conv {
     }
     if (act == null) act = Activation.LINEAR;
     if (act == Activation.SOFTMAX) throw new IllegalArgumentException("Conv.depthwise2d: SOFTMAX cannot be fused");
-    DepthJob job = pool.depthJob();
-    synchronized (job) {
-      job.set(in, n, h, w, c, kernel, kh, kw, c, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, c, bias, null,
-          act, out);
-      job.tasks = Math.min(pool.threads(), n * oh);
-      try {
-        pool.parallelFor(job.tasks, job);
-      } finally {
-        job.clear();
-      }
+    DepthJob job = DEPTH_JOBS.get();
+    job.set(in, n, h, w, c, kernel, kh, kw, c, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, c, bias, null,
+        act, out);
+    try {
+      pool.parallelFor(Math.min(n * oh, CHUNKS_PER_THREAD * pool.threads()), job);
+    } finally {
+      job.clear();
     }
   }
 
+  /** The calling thread's depthwise task (the workers only read it while the caller waits for them). */
+  private static final ThreadLocal<DepthJob> DEPTH_JOBS = new ThreadLocal<DepthJob>() {
+    @Override
+    protected DepthJob initialValue() {
+      return new DepthJob();
+    }
+  };
+
   /**
    * One pooled depthwise call (multiplier 1), held as the grouped convolution it is (one group per channel, the
-   * kernel in {@code packed}): output rows split evenly over the tasks. Reused per pool.
+   * kernel in {@code packed}): output rows split evenly over the chunks. One per calling thread.
    */
   static final class DepthJob extends ConvCall implements WorkerPool.Task {
-    int tasks;
-
     @Override
-    public void run(int task) {
+    public void run(int chunk, int chunks) {
       int rows = n * oh;
-      int u0 = (int) ((long) rows * task / tasks), u1 = (int) ((long) rows * (task + 1) / tasks);
+      int u0 = (int) ((long) rows * chunk / chunks), u1 = (int) ((long) rows * (chunk + 1) / chunks);
       depthwiseM1(in, n, h, w, c, packed, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out, u0, u1);
     }
   }

@@ -1,8 +1,6 @@
 package dev.kiln.kernels;
 
 import dev.kiln.Activation;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Single-precision matrix multiplication, row-major, written for C2 auto-vectorization without {@code Math.fma}
@@ -19,12 +17,10 @@ import java.util.WeakHashMap;
  * 4x1 x2 loops) stay scalar on JDK 17 (C2 loop-size limit) although 2x4 vectorizes on JDK 25.
  *
  * <h2>Packed weights</h2>
- * {@link #packWeights} returns the weights in panel layout (panel {@code q} of width {@code w = panelWidth(k, n)}
- * at offset {@code q * w * k}, row-major {@code [k, nb]}), and registers the row arrays of that layout in a weak
- * identity cache keyed by the returned array, so that {@link #dense} finds them without copying (if it meets a
- * packed array that is not registered, e.g. one rebuilt from bytes, it splits it once). This keeps a second copy
- * of the weights in memory: the price of the row arrays C2 needs. {@link #matmul} (unpacked B) copies a block
- * of {@code kc} B rows of one panel into per-thread scratch rows, once per block for all rows of A.
+ * {@link #packWeights} returns a {@link Packed} handle holding the weights as the row arrays of the panel layout
+ * (panel {@code q} of width {@code panelWidth(k, n)}, one {@code float[]} per k-row), which {@link #dense} reads
+ * directly: nothing is looked up or copied per call. {@link #matmul} (unpacked B) copies a block of {@code kc} B rows
+ * of one panel into per-thread scratch rows, once per block for all rows of A.
  *
  * <h2>Blocking</h2>
  * Panels up to {@link #MAX_PANEL} columns (long inner loops); k-blocks of {@code kc} rows so that a block of B
@@ -126,19 +122,52 @@ public final class Gemm {
   }
 
   /**
-   * Packs a constant {@code [k, n]} weight once into the panel layout used by {@link #dense}. Allocates (and
-   * keeps the row arrays of the layout in a weak cache keyed by the returned array).
+   * A constant {@code [k, n]} weight packed by {@link #packWeights}: row {@code q * k + p} is k-row {@code p} of panel
+   * {@code q} (panels of {@link #panelWidth} columns).
    */
-  public static float[] packWeights(float[] b, int k, int n) {
-    float[] packed = new float[k * n];
-    int nbMax = panelWidth(k, n);
-    for (int j0 = 0; j0 < n; j0 += nbMax) {
-      int nb = Math.min(nbMax, n - j0);
-      int base = j0 * k;
-      for (int p = 0; p < k; p++) System.arraycopy(b, p * n + j0, packed, base + p * nb, nb);
+  public static final class Packed extends PackedWeights {
+    final float[][] rows;
+    final int k, n;
+
+    private Packed(float[][] rows, int k, int n) {
+      super("java");
+      this.rows = rows;
+      this.k = k;
+      this.n = n;
     }
-    rowsOf(packed, k, n);
-    return packed;
+
+    /** The rows, after checking that {@code op} multiplies a {@code [k, n]} weight. */
+    float[][] rows(int k, int n, String op) {
+      if (k != this.k || n != this.n) {
+        throw new IllegalArgumentException(op + ": weights packed as " + this.k + "x" + this.n + ", called with " + k
+            + "x" + n);
+      }
+      return rows;
+    }
+
+    @Override
+    public String toString() {
+      return "Gemm.Packed[" + k + "x" + n + "]";
+    }
+  }
+
+  /** Packs a constant {@code [k, n]} weight once, for {@link #dense}. Allocates (about the weight's size). */
+  public static Packed packWeights(float[] b, int k, int n) {
+    if (b.length < k * n) {
+      throw new IllegalArgumentException("Gemm.packWeights: " + b.length + " values, expected " + k + "x" + n);
+    }
+    int nbMax = panelWidth(k, n);
+    float[][] rows = new float[k * ((n + nbMax - 1) / nbMax)][];
+    int q = 0;
+    for (int j0 = 0; j0 < n; j0 += nbMax, q++) {
+      int nb = Math.min(nbMax, n - j0);
+      for (int p = 0; p < k; p++) {
+        float[] r = new float[nb];
+        System.arraycopy(b, p * n + j0, r, 0, nb);
+        rows[q * k + p] = r;
+      }
+    }
+    return new Packed(rows, k, n);
   }
 
   /**
@@ -146,68 +175,33 @@ public final class Gemm {
    * {@code bias} may be {@code null}; {@code act == null} means LINEAR; SOFTMAX is a row-wise softmax over the
    * {@code n} outputs. ELU and LEAKY_RELU use the Keras activation defaults (alpha 1 and 0.2).
    */
-  public static void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c) {
+  public static void dense(float[] a, int m, int k, Packed packedB, int n, float[] bias, Activation act, float[] c) {
+    float[][] rows = packedB.rows(k, n, "Gemm.dense");
     if (m <= 0 || n <= 0) return;
     if (act == null) act = Activation.LINEAR;
     Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    if (transposed(m, n)) computeTransposed(a, 0, 0, m, k, rowsOf(packedB, k, n), null, 0, n, bias, tileAct, c, 0);
-    else compute(a, 0, 0, m, k, rowsOf(packedB, k, n), null, 0, n, 0, n, bias, tileAct, c, 0);
+    if (transposed(m, n)) computeTransposed(a, 0, 0, m, k, rows, null, 0, n, bias, tileAct, c, 0);
+    else compute(a, 0, 0, m, k, rows, null, 0, n, 0, n, bias, tileAct, c, 0);
     if (act == Activation.SOFTMAX) {
       for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
     }
   }
 
-  /** As {@link #dense(float[], int, int, float[], int, float[], Activation, float[])}, spread over {@code pool}. */
-  public static void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c,
+  /** As {@link #dense(float[], int, int, Packed, int, float[], Activation, float[])}, spread over {@code pool}. */
+  public static void dense(float[] a, int m, int k, Packed packedB, int n, float[] bias, Activation act, float[] c,
       WorkerPool pool) {
     if (pool == null || pool.threads() == 1 || !worthSplitting(m, k, n)) {
       dense(a, m, k, packedB, n, bias, act, c);
       return;
     }
+    float[][] rows = packedB.rows(k, n, "Gemm.dense");
     if (m <= 0 || n <= 0) return;
     if (act == null) act = Activation.LINEAR;
     Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    parallel(pool, a, 0, m, k, rowsOf(packedB, k, n), null, 0, n, bias, tileAct, c, 0);
+    parallel(pool, a, 0, m, k, rows, null, 0, n, bias, tileAct, c, 0);
     if (act == Activation.SOFTMAX) {
       for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
     }
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Packed rows cache
-
-  private static final Map<float[], float[][]> ROWS = new WeakHashMap<float[], float[][]>();
-
-  /**
-   * Row arrays of a packed weight: {@code rows[q * k + p]} is k-row {@code p} of panel {@code q}. Arrays use
-   * identity hashCode/equals, so the weak map is an identity map.
-   */
-  static float[][] rowsOf(float[] packed, int k, int n) {
-    synchronized (ROWS) {
-      float[][] rows = ROWS.get(packed);
-      if (rows != null && rows.length == rowCount(k, n)) return rows;
-    }
-    int nbMax = panelWidth(k, n);
-    float[][] rows = new float[rowCount(k, n)][];
-    int q = 0;
-    for (int j0 = 0; j0 < n; j0 += nbMax, q++) {
-      int nb = Math.min(nbMax, n - j0);
-      int base = j0 * k;
-      for (int p = 0; p < k; p++) {
-        float[] r = new float[nb];
-        System.arraycopy(packed, base + p * nb, r, 0, nb);
-        rows[q * k + p] = r;
-      }
-    }
-    synchronized (ROWS) {
-      ROWS.put(packed, rows);
-    }
-    return rows;
-  }
-
-  private static int rowCount(int k, int n) {
-    int nbMax = panelWidth(k, n);
-    return k * ((n + nbMax - 1) / nbMax);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -257,7 +251,7 @@ public final class Gemm {
 
   /**
    * Rows {@code [i0, i1)} and columns {@code [jFrom, jTo)} of {@code C = act(A B + bias)}. B is either packed
-   * ({@code packed} rows, see {@link #rowsOf}) or row-major {@code b[bOff + p * n + j]}. A is
+   * ({@code packed} rows, see {@link Packed}) or row-major {@code b[bOff + p * n + j]}. A is
    * {@code a[aOff + i * k + p]}, C is {@code c[cOff + i * n + j]}.
    */
   static void compute(float[] a, int aOff, int i0, int i1, int k, float[][] packed, float[] b, int bOff, int n,
@@ -652,59 +646,75 @@ public final class Gemm {
     return 2.0 * m * k * n >= parallelMinFlops && (m >= 4 || n >= 32);
   }
 
-  /** The arguments of one parallel call, reused (one per pool, guarded by the pool's monitor). */
-  private static final class Split implements WorkerPool.Task {
+  /** Chunks per thread of a split GEMM: late threads leave theirs to the others; each chunk streams B once. */
+  private static final int CHUNKS_PER_THREAD = 4;
+
+  /**
+   * The arguments of one parallel call, reused: one per calling thread (the workers only read it while the caller
+   * waits for them).
+   */
+  static final class Split implements WorkerPool.Task {
     float[] a, b, c, bias;
     float[][] packed;
-    int aOff, bOff, cOff, m, k, n, tasks;
+    int aOff, bOff, cOff, m, k, n;
     boolean byRows, transposed;
     Activation act;
 
     @Override
-    public void run(int t) {
+    public void run(int chunk, int chunks) {
       if (byRows) {
         // row triples spread evenly; boundaries on multiples of 3 keep the grouping (and the sums) of one thread
         int groups = (m + 2) / 3;
-        int g0 = (int) ((long) groups * t / tasks), g1 = (int) ((long) groups * (t + 1) / tasks);
+        int g0 = (int) ((long) groups * chunk / chunks), g1 = (int) ((long) groups * (chunk + 1) / chunks);
         int i0 = 3 * g0, i1 = Math.min(m, 3 * g1);
         if (i0 < i1 && transposed) computeTransposed(a, aOff, i0, i1, k, packed, b, bOff, n, bias, act, c, cOff);
         else if (i0 < i1) compute(a, aOff, i0, i1, k, packed, b, bOff, n, 0, n, bias, act, c, cOff);
       } else {
         int groups = (n + 15) / 16;
-        int g0 = (int) ((long) groups * t / tasks), g1 = (int) ((long) groups * (t + 1) / tasks);
+        int g0 = (int) ((long) groups * chunk / chunks), g1 = (int) ((long) groups * (chunk + 1) / chunks);
         int j0 = 16 * g0, j1 = Math.min(n, 16 * g1);
         if (j0 < j1) compute(a, aOff, 0, m, k, packed, b, bOff, n, j0, j1, bias, act, c, cOff);
       }
     }
   }
 
+  private static final ThreadLocal<Split> SPLITS = new ThreadLocal<Split>() {
+    @Override
+    protected Split initialValue() {
+      return new Split();
+    }
+  };
+
   private static void parallel(WorkerPool pool, float[] a, int aOff, int m, int k, float[][] packed, float[] b,
       int bOff, int n, float[] bias, Activation act, float[] c, int cOff) {
-    synchronized (pool) {
-      Split s = (Split) pool.gemmState;
-      if (s == null) pool.gemmState = s = new Split();
-      int threads = pool.threads();
-      s.a = a;
-      s.aOff = aOff;
-      s.m = m;
-      s.k = k;
-      s.packed = packed;
-      s.b = b;
-      s.bOff = bOff;
-      s.n = n;
-      s.bias = bias;
-      s.act = act;
-      s.c = c;
-      s.cOff = cOff;
-      s.transposed = transposed(m, n);
-      s.byRows = s.transposed || m >= 8 * threads;
-      s.tasks = s.byRows ? Math.min(threads, (m + 2) / 3) : Math.min(threads, (n + 15) / 16);
-      try {
-        pool.parallelFor(s.tasks, s);
-      } finally {
-        s.a = s.b = s.c = s.bias = null;
-        s.packed = null;
-      }
+    if (!pool.tryAcquire()) { // another thread runs a task on the pool: this one computes alone
+      if (transposed(m, n)) computeTransposed(a, aOff, 0, m, k, packed, b, bOff, n, bias, act, c, cOff);
+      else compute(a, aOff, 0, m, k, packed, b, bOff, n, 0, n, bias, act, c, cOff);
+      return;
+    }
+    Split s = SPLITS.get();
+    int threads = pool.threads();
+    s.a = a;
+    s.aOff = aOff;
+    s.m = m;
+    s.k = k;
+    s.packed = packed;
+    s.b = b;
+    s.bOff = bOff;
+    s.n = n;
+    s.bias = bias;
+    s.act = act;
+    s.c = c;
+    s.cOff = cOff;
+    s.transposed = transposed(m, n);
+    s.byRows = s.transposed || m >= 8 * threads;
+    int groups = s.byRows ? (m + 2) / 3 : (n + 15) / 16;
+    try {
+      pool.run(s, Math.min(groups, CHUNKS_PER_THREAD * threads), threads - 1);
+    } finally {
+      s.a = s.b = s.c = s.bias = null;
+      s.packed = null;
+      pool.release();
     }
   }
 }

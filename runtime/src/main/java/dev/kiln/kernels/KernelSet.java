@@ -6,8 +6,9 @@ import dev.kiln.Activation;
  * The heavy kernels a compiled session calls on its hot path (GEMM, convolutions and pooling), behind an interface so
  * that a session can run faster implementations — the Vector API kernels of {@code kiln-runtime-vector}, say —
  * chosen through {@link dev.kiln.SessionOptions#kernels(Factory)}, without reflection or service loading. One
- * instance belongs to one session (it may own worker threads) and is closed with it. Packed weights are only
- * valid for the kernel set that packed them.
+ * instance belongs to one session (it may own worker threads: a {@link WorkerPool}) and is closed with it.
+ * Constant weights are packed once, when the session opens, into {@link PackedWeights}: opaque handles, valid only
+ * for the kernel set that packed them.
  *
  * <p>Implementations must compute what {@link Gemm} and {@link Conv} document, to within float rounding.
  */
@@ -22,17 +23,17 @@ public interface KernelSet {
   String name();
 
   /** Packs a constant {@code [k, n]} weight for {@link #dense}, once, when the session opens. */
-  float[] packDenseWeights(float[] b, int k, int n);
+  PackedWeights packDenseWeights(float[] b, int k, int n);
 
-  /** {@code c = act(a · B + bias)}, as {@link Gemm#dense}. */
-  void dense(float[] a, int m, int k, float[] packedB, int n, float[] bias, Activation act, float[] c);
+  /** {@code c = act(a · B + bias)}, as {@link Gemm#dense}; {@code packedB} from {@link #packDenseWeights}. */
+  void dense(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act, float[] c);
 
-  /** Packs a constant convolution kernel for {@link #conv2d}, as {@link Conv#packKernel}. */
-  float[] packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups);
+  /** Packs a constant convolution kernel ({@code [kh, kw, cPerGroup, f]}) for {@link #conv2d}. */
+  PackedWeights packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups);
 
-  /** A fused convolution, as {@link Conv#conv2d}. */
-  void conv2d(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f, int strideH, int strideW,
-      int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias, float[] residual,
+  /** A fused convolution, as {@link Conv#conv2d}; {@code packed} from {@link #packConvKernel}. */
+  void conv2d(float[] in, int n, int h, int w, int c, PackedWeights packed, int kh, int kw, int f, int strideH,
+      int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias, float[] residual,
       Activation act, float[] out);
 
   /**
@@ -42,7 +43,7 @@ public interface KernelSet {
    * the convolution a band of rows at a time and pool each band while it is in cache, leaving {@code convOut}
    * unspecified; {@code out} must equal what the default computes, to within the convolution's float rounding.
    */
-  default void conv2dMaxPool(float[] in, int n, int h, int w, int c, float[] packed, int kh, int kw, int f,
+  default void conv2dMaxPool(float[] in, int n, int h, int w, int c, PackedWeights packed, int kh, int kw, int f,
       int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, int groups, float[] bias,
       float[] residual, Activation act, float[] convOut, int poolH, int poolW, int poolStrideH, int poolStrideW,
       int poolPadTop, int poolPadLeft, int poolOh, int poolOw, float[] out) {
@@ -56,6 +57,25 @@ public interface KernelSet {
   void depthwise2d(float[] in, int n, int h, int w, int c, float[] kernel, int kh, int kw, int m, int strideH,
       int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] bias, Activation act,
       float[] out);
+
+  /**
+   * A depthwise convolution whose result only a 1x1 convolution reads (MobileNet's depthwise convolution and
+   * projection, Keras' {@code SeparableConv2D}): {@link #depthwise2d} of {@code in} ({@code [n, h, w, c]}, multiplier
+   * {@code m}, its bias and activation) into {@code dwOut} (room for its {@code [n, oh, ow, c*m]} result), then
+   * {@link #conv2d} of that with the packed 1x1 kernel {@code pwPacked} ({@code c*m} to {@code f} channels, stride 1,
+   * no padding, one group; its bias, residual and activation) into {@code out} ({@code [n, oh, ow, f]}). The default
+   * does exactly that. A kernel set may instead compute the depthwise result a tile of positions at a time and
+   * multiply each tile while it is in cache, leaving {@code dwOut} unspecified; {@code out} must equal what the default
+   * computes, to within float rounding.
+   */
+  default void depthwisePointwise(float[] in, int n, int h, int w, int c, float[] dwKernel, int kh, int kw, int m,
+      int strideH, int strideW, int dilH, int dilW, int padTop, int padLeft, int oh, int ow, float[] dwBias,
+      Activation dwAct, float[] dwOut, PackedWeights pwPacked, int f, float[] pwBias, float[] residual,
+      Activation pwAct, float[] out) {
+    depthwise2d(in, n, h, w, c, dwKernel, kh, kw, m, strideH, strideW, dilH, dilW, padTop, padLeft, oh, ow, dwBias,
+        dwAct, dwOut);
+    conv2d(dwOut, n, oh, ow, c * m, pwPacked, 1, 1, f, 1, 1, 1, 1, 0, 0, oh, ow, 1, pwBias, residual, pwAct, out);
+  }
 
   /**
    * Max ({@code max}) or average pooling, as {@link Pooling#maxPool2d} and {@link Pooling#avgPool2d}. The default

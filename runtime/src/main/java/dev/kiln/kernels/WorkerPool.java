@@ -1,170 +1,196 @@
 package dev.kiln.kernels;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool for intra-op parallelism: {@code threads - 1} daemon worker threads created once, plus the calling
- * thread, which always takes part. {@link #parallelFor} allocates nothing: the caller passes a reusable
- * {@link Task}. Idle workers spin briefly (a few tens of microseconds, so that back-to-back layers hand over
- * cheaply) and then park, so an idle pool costs no CPU (KERNELS.md: long spinning stalls other work).
+ * The intra-op thread pool of both kernel sets: {@code threads - 1} daemon workers created once, plus the calling
+ * thread, which always takes part. A task is cut into chunks that every participating thread claims one at a time
+ * from a shared ticket: a worker that is late (parked, or not scheduled on a loaded machine) simply finds no chunk
+ * left, so the caller never waits for a thread that has not started, only for chunks already being computed. No
+ * allocation and no thread start per call (the caller passes a reusable {@link Task}). Idle workers spin for
+ * {@link #SPIN_NANOS} after their last chunk, so that back-to-back layers hand over without a wake-up, then park:
+ * long spinning stalls other work on a machine with few cores (KERNELS.md).
  *
- * <p>Calls from several threads on one pool are serialised (the pool runs one job at a time). Java 8 API only.
+ * <p>One task at a time. A caller first {@link #tryAcquire}s the pool, or calls {@link #parallelFor}, which does; a
+ * concurrent second caller (two threads running the same session) fails to acquire it and runs its op on its own
+ * thread instead of waiting. Java 8 API only (the core runtime runs on Android).
  */
 public final class WorkerPool implements AutoCloseable {
-
-  /** One unit of a parallel loop; must be safe to run concurrently for different indices. */
+  /** A task cut into {@code chunks} independent chunks; must be safe to run concurrently for different chunks. */
   public interface Task {
-    void run(int index);
+    void run(int chunk, int chunks);
   }
 
-  /** Volatile reads a waiting worker makes before it parks (about 20-50 us). */
-  private static final int SPIN = 1 << 14;
-  /** Volatile reads the caller makes waiting for stragglers before it parks. */
-  private static final int CALLER_SPIN = 1 << 16;
-  private static final int BLOCKED = Integer.MAX_VALUE;
+  /** How long an idle worker spins before it parks. */
+  static final long SPIN_NANOS = 50_000;
+  /** How long the caller spins waiting for chunks in progress before it parks (in short slices). */
+  private static final long CALLER_SPIN_NANOS = 200_000;
+  /** The chunk index of a closed generation: no chunk can be claimed. */
+  private static final int CLOSED = Integer.MAX_VALUE;
 
   private final Thread[] workers;
-  private final AtomicIntegerArray parked;
-  /** (generation << 32) | next index to claim; index BLOCKED while a job is being set up. */
-  private final AtomicLong ctl = new AtomicLong(BLOCKED);
-  private final AtomicInteger pending = new AtomicInteger();
-  private volatile int generation;
-  private volatile boolean closed;
+  private final AtomicBoolean[] parked;
+  /**
+   * {@code generation << 32 | next unclaimed chunk}. A task closes the old generation ({@link #CLOSED}) before it
+   * publishes {@link #task} and {@link #chunks}, then opens the new one at chunk 0; a claim reads task and chunks
+   * before its compare-and-set, whose success proves they belong to the generation claimed. (Without the closing, a
+   * worker late from the previous task could claim a chunk of this one with the new task but the old ticket, run it
+   * twice, and leave the caller waiting forever.)
+   */
+  private final AtomicLong ticket = new AtomicLong(CLOSED);
+  /** The last generation opened, which idle workers watch. */
+  private volatile long opened;
   private volatile Task task;
-  private volatile int count;
+  private volatile int chunks;
+  private final AtomicInteger done = new AtomicInteger();
   private volatile Thread waiter;
-  private volatile Throwable error;
-  /** Reusable per-pool state of {@link Gemm}'s parallel overloads (guarded by this pool's monitor). */
-  Object gemmState;
-  /** Reusable per-pool job of {@link Conv}'s pooled overloads (guarded by its own monitor). */
-  private Conv.Job convJob;
+  private volatile boolean waiterParked;
+  private volatile boolean closed;
+  private volatile Throwable failure;
+  private final AtomicBoolean busy = new AtomicBoolean();
 
-  private Conv.DepthJob depthJob;
-  private JavaKernels.PoolingJob poolingJob;
-
-  synchronized JavaKernels.PoolingJob poolingJob() {
-    if (poolingJob == null) poolingJob = new JavaKernels.PoolingJob();
-    return poolingJob;
-  }
-
-  synchronized Conv.DepthJob depthJob() {
-    if (depthJob == null) depthJob = new Conv.DepthJob();
-    return depthJob;
-  }
-
-  synchronized Conv.Job convJob() {
-    if (convJob == null) convJob = new Conv.Job();
-    return convJob;
-  }
-
-  private WorkerPool(int threads) {
-    if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
+  private WorkerPool(int threads, String name) {
+    if (threads < 1) throw new IllegalArgumentException("WorkerPool: threads must be at least 1, got " + threads);
     workers = new Thread[threads - 1];
-    parked = new AtomicIntegerArray(Math.max(1, threads - 1));
+    parked = new AtomicBoolean[workers.length];
     for (int i = 0; i < workers.length; i++) {
-      final int id = i;
+      final int index = i;
+      parked[i] = new AtomicBoolean();
       Thread t = new Thread(new Runnable() {
         @Override
         public void run() {
-          workerLoop(id);
+          work(index);
         }
-      }, "kiln-worker-" + i);
+      }, name + "-" + (i + 1));
       t.setDaemon(true);
       workers[i] = t;
     }
     for (Thread t : workers) t.start();
   }
 
-  /** A pool running up to {@code threads} tasks at once: {@code threads - 1} workers plus the caller. */
+  /** A pool of {@code threads} threads, the caller included: {@code threads - 1} workers, {@code kiln-worker-N}. */
   public static WorkerPool create(int threads) {
-    return new WorkerPool(threads);
+    return new WorkerPool(threads, "kiln-worker");
   }
 
-  /** Total parallelism (workers plus the calling thread). */
+  /** As {@link #create(int)}, the workers named {@code name-1}, {@code name-2}, ... */
+  public static WorkerPool create(int threads, String name) {
+    return new WorkerPool(threads, name);
+  }
+
+  /** Threads a task can use, the caller included. */
   public int threads() {
     return workers.length + 1;
   }
 
+  /** Claims the pool for one {@link #run}; false when it is closed, has no workers, or another thread runs a task. */
+  public boolean tryAcquire() {
+    return workers.length > 0 && !closed && busy.compareAndSet(false, true);
+  }
+
+  /** Releases the pool {@link #tryAcquire} claimed. */
+  public void release() {
+    busy.set(false);
+  }
+
   /**
-   * Runs {@code body.run(i)} for every {@code i} in {@code [0, tasks)}, spread over the workers and the calling
-   * thread, and returns when all have finished. The first exception thrown by a task is rethrown here.
+   * Runs chunks {@code [0, chunks)} of {@code t} on the caller and the workers: with the pool acquired, else (closed,
+   * no workers, a single chunk, or another thread's task running) all on the calling thread, in order.
    */
-  public synchronized void parallelFor(int tasks, Task body) {
-    if (tasks <= 0) return;
-    if (workers.length == 0 || tasks == 1 || closed) {
-      for (int i = 0; i < tasks; i++) body.run(i);
+  public void parallelFor(int chunks, Task t) {
+    if (chunks <= 0) return;
+    if (chunks == 1 || !tryAcquire()) {
+      for (int i = 0; i < chunks; i++) t.run(i, chunks);
       return;
     }
-    long gen = (ctl.get() >>> 32) + 1;
-    ctl.set((gen << 32) | BLOCKED); // a late worker from the previous job can no longer claim anything
-    task = body;
-    count = tasks;
-    error = null;
-    waiter = Thread.currentThread();
-    pending.set(tasks);
-    ctl.set(gen << 32); // open
-    generation = (int) gen;
-    for (int i = 0; i < workers.length; i++) {
-      if (parked.get(i) != 0) LockSupport.unpark(workers[i]);
+    try {
+      run(t, chunks, workers.length);
+    } finally {
+      release();
     }
-    work();
+  }
+
+  /**
+   * Runs the {@code chunks} chunks of {@code t} on the caller and up to {@code helpers} workers; the caller must hold
+   * the pool ({@link #tryAcquire}). Returns when every chunk is done; rethrows the first failure.
+   */
+  public void run(Task t, int chunks, int helpers) {
+    long gen = (ticket.get() >>> 32) + 1;
+    ticket.set(gen << 32 | CLOSED); // closed first: see ticket
+    task = t;
+    this.chunks = chunks;
+    done.set(0);
+    waiter = Thread.currentThread();
+    ticket.set(gen << 32);
+    opened = gen;
+    for (int i = 0; i < Math.min(helpers, workers.length); i++) {
+      if (parked[i].get()) LockSupport.unpark(workers[i]);
+    }
+    claim(gen);
+    long start = System.nanoTime();
     int spins = 0;
-    while (pending.get() != 0) {
-      if (++spins > CALLER_SPIN) LockSupport.park(this);
+    while (done.get() != chunks) {
+      if ((++spins & 63) == 0 && System.nanoTime() - start >= CALLER_SPIN_NANOS) {
+        waiterParked = true;
+        if (done.get() != chunks) LockSupport.parkNanos(this, 50_000);
+        waiterParked = false;
+      }
     }
     task = null;
-    Throwable e = error;
-    if (e != null) {
-      error = null;
-      if (e instanceof RuntimeException) throw (RuntimeException) e;
-      if (e instanceof Error) throw (Error) e;
-      throw new RuntimeException(e);
-    }
+    Throwable e = failure;
+    failure = null;
+    if (e instanceof RuntimeException) throw (RuntimeException) e;
+    if (e instanceof Error) throw (Error) e;
+    if (e != null) throw new IllegalStateException(e);
   }
 
-  /** Claims and runs indices of the current job until none are left. */
-  private void work() {
-    for (;;) {
-      long v = ctl.get();
-      int idx = (int) v;
-      Task t = task;
-      int n = count;
-      if (idx >= n || t == null) return;
-      if (!ctl.compareAndSet(v, v + 1)) continue;
-      // ctl was unchanged since before task and count were read, so they belong to this job
-      try {
-        t.run(idx);
-      } catch (Throwable e) {
-        if (error == null) error = e;
-      }
-      if (pending.decrementAndGet() == 0) LockSupport.unpark(waiter);
-    }
-  }
-
-  private void workerLoop(int id) {
-    int seen = generation;
+  /** Claims and runs chunks of generation {@code gen} until none is left. */
+  private void claim(long gen) {
     while (true) {
-      int spins = 0;
-      int g;
-      while ((g = generation) == seen && !closed) {
-        if (++spins < SPIN) continue;
-        parked.set(id, 1);
-        if (generation == seen && !closed) LockSupport.park(this);
-        parked.set(id, 0);
-        spins = 0;
+      long cur = ticket.get();
+      if ((cur >>> 32) != gen) return;
+      int i = (int) cur;
+      Task t = task;
+      int n = chunks;
+      if (i >= n) return; // all claimed, or closed
+      if (!ticket.compareAndSet(cur, cur + 1)) continue;
+      // the ticket did not change since t and n were read, so they are this generation's
+      try {
+        t.run(i, n);
+      } catch (Throwable e) {
+        if (failure == null) failure = e;
       }
-      if (closed) return;
-      seen = g;
-      work();
+      if (done.incrementAndGet() == n && waiterParked) LockSupport.unpark(waiter);
     }
   }
 
-  /** Stops the workers (they exit once idle). Later {@link #parallelFor} calls run on the caller only. */
+  private void work(int index) {
+    long seen = 0; // the generation at construction: a worker may start after the first task was published
+    AtomicBoolean myParked = parked[index];
+    while (true) {
+      long gen;
+      long start = System.nanoTime();
+      int spins = 0;
+      while ((gen = opened) == seen) {
+        if (closed) return;
+        if ((++spins & 63) == 0 && System.nanoTime() - start >= SPIN_NANOS) {
+          myParked.set(true);
+          if (opened == seen && !closed) LockSupport.park(this);
+          myParked.set(false);
+        }
+      }
+      seen = gen;
+      claim(gen);
+    }
+  }
+
+  /** Stops the workers (they exit once idle); idempotent. Later tasks run on the calling thread. */
   @Override
   public void close() {
+    if (closed) return;
     closed = true;
     for (Thread t : workers) LockSupport.unpark(t);
   }

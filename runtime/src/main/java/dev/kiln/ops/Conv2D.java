@@ -110,7 +110,7 @@ public final class Conv2D extends Op {
     int[] xs = inShapes[0];
     int[] ks = inShapes[1];
     Window.Geometry g = geometry(Dim.of(xs), Dim.of(ks));
-    float[] packed = Conv.packKernel((float[]) in[1], ks[0], ks[1], ks[2], ks[3], groups);
+    Conv.Packed packed = Conv.packKernel((float[]) in[1], ks[0], ks[1], ks[2], ks[3], groups);
     Conv.conv2d((float[]) in[0], xs[0], xs[1], xs[2], xs[3], packed, ks[0], ks[1], ks[3], strides[0], strides[1],
         dilations[0], dilations[1], g.padTop(), g.padLeft(), g.outHeight(), g.outWidth(), groups, null, null, null,
         (float[]) out[0]);

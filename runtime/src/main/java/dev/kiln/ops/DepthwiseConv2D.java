@@ -10,10 +10,10 @@ import dev.kiln.kernels.Conv;
 /**
  * {@code tf.nn.depthwise_conv2d}: x {@code [N, H, W, C]}, kernel {@code [kh, kw, C, M]}, output {@code C * M}
  * channels, channel {@code c * M + m}. Its kernel applies bias, a folded batch normalization and an activation, and
- * pads its input itself; it has no residual input.
+ * pads its input itself, and can feed a following 1x1 convolution tile by tile; it has no residual input.
  */
 public final class DepthwiseConv2D extends Op {
-  private static final Epilogue EPILOGUE = Epilogue.biasNormActivation().withInputPadding();
+  private static final Epilogue EPILOGUE = Epilogue.biasNormActivation().withInputPadding().withPointwise();
 
   private final int[] strides;
   private final int[] dilations;

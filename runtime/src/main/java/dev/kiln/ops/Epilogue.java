@@ -13,7 +13,8 @@ import java.util.Set;
  */
 public final class Epilogue {
   /** No epilogue: the op is not a producer. */
-  public static final Epilogue NONE = new Epilogue(false, false, false, EnumSet.noneOf(Activation.class), false, false);
+  public static final Epilogue NONE =
+      new Epilogue(false, false, false, EnumSet.noneOf(Activation.class), false, false, false);
 
   private final boolean bias;
   private final boolean batchNorm;
@@ -21,46 +22,56 @@ public final class Epilogue {
   private final Set<Activation> activations;
   private final boolean inputPadding;
   private final boolean maxPooling;
+  private final boolean pointwise;
 
   private Epilogue(boolean bias, boolean batchNorm, boolean residual, Set<Activation> activations,
-      boolean inputPadding, boolean maxPooling) {
+      boolean inputPadding, boolean maxPooling, boolean pointwise) {
     this.bias = bias;
     this.batchNorm = batchNorm;
     this.residual = residual;
     this.activations = Collections.unmodifiableSet(activations);
     this.inputPadding = inputPadding;
     this.maxPooling = maxPooling;
+    this.pointwise = pointwise;
   }
 
   /** Bias, batch normalization and every activation but SOFTMAX (the common part of the producers). */
   public static Epilogue biasNormActivation() {
     Set<Activation> acts = EnumSet.allOf(Activation.class);
     acts.remove(Activation.SOFTMAX);
-    return new Epilogue(true, true, false, acts, false, false);
+    return new Epilogue(true, true, false, acts, false, false, false);
   }
 
   public Epilogue withResidual() {
-    return new Epilogue(bias, batchNorm, true, EnumSet.copyOf(activations), inputPadding, maxPooling);
+    return new Epilogue(bias, batchNorm, true, EnumSet.copyOf(activations), inputPadding, maxPooling, pointwise);
   }
 
   public Epilogue withoutBatchNorm() {
-    return new Epilogue(bias, false, residual, EnumSet.copyOf(activations), inputPadding, maxPooling);
+    return new Epilogue(bias, false, residual, EnumSet.copyOf(activations), inputPadding, maxPooling, pointwise);
   }
 
   public Epilogue withActivation(Activation a) {
     Set<Activation> acts = EnumSet.copyOf(activations);
     acts.add(a);
-    return new Epilogue(bias, batchNorm, residual, acts, inputPadding, maxPooling);
+    return new Epilogue(bias, batchNorm, residual, acts, inputPadding, maxPooling, pointwise);
   }
 
   /** The kernel pads its input with zeros itself: a zero Pad of the spatial axes that only feeds it folds in. */
   public Epilogue withInputPadding() {
-    return new Epilogue(bias, batchNorm, residual, EnumSet.copyOf(activations), true, maxPooling);
+    return new Epilogue(bias, batchNorm, residual, EnumSet.copyOf(activations), true, maxPooling, pointwise);
   }
 
   /** A max pooling that alone reads the result can be computed by the kernel while the result is in cache. */
   public Epilogue withMaxPooling() {
-    return new Epilogue(bias, batchNorm, residual, EnumSet.copyOf(activations), inputPadding, true);
+    return new Epilogue(bias, batchNorm, residual, EnumSet.copyOf(activations), inputPadding, true, pointwise);
+  }
+
+  /**
+   * A 1x1 convolution (stride 1, one group) that alone reads the result can be computed by the kernel tile by tile
+   * while the result is in cache ({@code KernelSet.depthwisePointwise}).
+   */
+  public Epilogue withPointwise() {
+    return new Epilogue(bias, batchNorm, residual, EnumSet.copyOf(activations), inputPadding, maxPooling, true);
   }
 
   public boolean bias() {
@@ -85,5 +96,9 @@ public final class Epilogue {
 
   public boolean maxPooling() {
     return maxPooling;
+  }
+
+  public boolean pointwise() {
+    return pointwise;
   }
 }

@@ -3,6 +3,7 @@ package dev.kiln.session;
 import dev.kiln.Activation;
 import dev.kiln.kernels.Conv;
 import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
 
 /**
  * The geometry of one convolution of a generated session, built once per class with named parts so that its kernel
@@ -69,15 +70,15 @@ public final class ConvSpec {
   }
 
   /** {@link KernelSet#conv2d}: {@code out = act(conv(in, packed) + bias + residual)}. */
-  public void conv2d(KernelSet kernels, float[] in, int batch, float[] packed, float[] bias, float[] residual,
+  public void conv2d(KernelSet kernels, float[] in, int batch, PackedWeights packed, float[] bias, float[] residual,
       Activation act, float[] out) {
     kernels.conv2d(in, batch, h, w, c, packed, kh, kw, filters, strideH, strideW, dilationH, dilationW, padTop,
         padLeft, outH, outW, groups, bias, residual, act, out);
   }
 
   /** {@link KernelSet#conv2dMaxPool}: the convolution pooled by {@code pool}; {@code convOut} is room for its result. */
-  public void conv2dMaxPool(KernelSet kernels, float[] in, int batch, float[] packed, float[] bias, float[] residual,
-      Activation act, float[] convOut, PoolSpec pool, float[] out) {
+  public void conv2dMaxPool(KernelSet kernels, float[] in, int batch, PackedWeights packed, float[] bias,
+      float[] residual, Activation act, float[] convOut, PoolSpec pool, float[] out) {
     kernels.conv2dMaxPool(in, batch, h, w, c, packed, kh, kw, filters, strideH, strideW, dilationH, dilationW, padTop,
         padLeft, outH, outW, groups, bias, residual, act, convOut, pool.kh, pool.kw, pool.strideH, pool.strideW,
         pool.padTop, pool.padLeft, pool.outH, pool.outW, out);
@@ -88,6 +89,17 @@ public final class ConvSpec {
       float[] out) {
     kernels.depthwise2d(in, batch, h, w, c, kernel, kh, kw, filters, strideH, strideW, dilationH, dilationW, padTop,
         padLeft, outH, outW, bias, act, out);
+  }
+
+  /**
+   * {@link KernelSet#depthwisePointwise}: this depthwise convolution ({@link #filters} the depth multiplier) and the 1x1
+   * convolution of {@code f} filters reading it, computed tile by tile; {@code dwOut} is room for the depthwise result.
+   */
+  public void depthwisePointwise(KernelSet kernels, float[] in, int batch, float[] dwKernel, float[] dwBias,
+      Activation dwAct, float[] dwOut, PackedWeights pwPacked, int f, float[] pwBias, float[] residual,
+      Activation pwAct, float[] out) {
+    kernels.depthwisePointwise(in, batch, h, w, c, dwKernel, kh, kw, filters, strideH, strideW, dilationH, dilationW,
+        padTop, padLeft, outH, outW, dwBias, dwAct, dwOut, pwPacked, f, pwBias, residual, pwAct, out);
   }
 
   /** {@link Conv#conv2dTranspose}: kernel {@code [kh, kw, filters, c]}; {@link #padding} is the top/left crop. */

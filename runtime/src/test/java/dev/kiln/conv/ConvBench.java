@@ -22,7 +22,7 @@ public final class ConvBench {
     float[] x = Ref.random(r, hw * hw * c);
     float[] ker = Ref.random(r, k * k * c * f);
     float[] bias = Ref.random(r, f);
-    float[] packed = Conv.packKernel(ker, k, k, c, f, 1);
+    Conv.Packed packed = Conv.packKernel(ker, k, k, c, f, 1);
     int o = (hw + s - 1) / s;
     int pad = Math.max((o - 1) * s + k - hw, 0) / 2;
     float[] out = new float[o * o * f];

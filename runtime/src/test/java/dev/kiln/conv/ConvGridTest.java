@@ -77,7 +77,7 @@ class ConvGridTest {
           int[] py = same ? ConvShapes.samePadding(h, kh, s, 1) : new int[] {0, 0, ConvShapes.validOut(h, kh, s, 1)};
           int[] px = same ? ConvShapes.samePadding(w, kw, s, 1) : new int[] {0, 0, ConvShapes.validOut(w, kw, s, 1)};
           float[] out = new float[want.length];
-          float[] packed = Conv.packKernel(ker, kh, kw, c / g, f, g);
+          Conv.Packed packed = Conv.packKernel(ker, kh, kw, c / g, f, g);
           Conv.conv2d(x, n, h, w, c, packed, kh, kw, f, s, s, 1, 1, py[0], px[0], py[2], px[2], g, bias, res, act, out);
           Ref.assertClose(java.util.Arrays.toString(q) + same + act, out, want);
           // no bias / residual: plain convolution again (scratch reuse)

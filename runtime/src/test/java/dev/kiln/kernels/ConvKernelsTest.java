@@ -42,6 +42,39 @@ class ConvKernelsTest {
     }
   }
 
+  /**
+   * JavaKernels' convolution + max pooling over a batch runs image by image (on one or two threads): the same values,
+   * bit for bit, as convolving the whole batch and pooling it.
+   */
+  @Test
+  void batchedConvolutionAndPoolingEqualsTheTwoSteps() {
+    Random rnd = new Random(9);
+    // the digits CNN's two blocks, a batch of 7 (odd: chunks of unequal image counts), then a 3x3 pooling at stride 2
+    int[][] cases = {{7, 28, 28, 1, 8, 1, 28, 2, 2}, {7, 14, 14, 8, 16, 0, 12, 2, 2}, {5, 11, 9, 3, 6, 1, 11, 3, 2}};
+    for (int threads = 1; threads <= 2; threads++) {
+      KernelSet kernels = JavaKernels.FACTORY.create(threads);
+      try {
+        for (int[] k : cases) {
+          int n = k[0], h = k[1], w = k[2], c = k[3], f = k[4], pad = k[5], oh = k[6], ow = oh + w - h;
+          int win = k[7], stride = k[8], poh = (oh - win) / stride + 1, pow = (ow - win) / stride + 1;
+          float[] x = random(rnd, n * h * w * c), bias = random(rnd, f);
+          PackedWeights packed = kernels.packConvKernel(random(rnd, 9 * c * f), 3, 3, c, f, 1);
+          float[] conv = new float[n * oh * ow * f], expected = new float[n * poh * pow * f];
+          Conv.conv2d(x, n, h, w, c, (Conv.Packed) packed, 3, 3, f, 1, 1, 1, 1, pad, pad, oh, ow, 1, bias, null,
+              Activation.RELU, conv);
+          Pooling.pool2dRows(true, conv, n, oh, ow, f, win, win, stride, stride, 0, 0, poh, pow, expected, 0, n * poh);
+          float[] got = new float[expected.length];
+          kernels.conv2dMaxPool(x, n, h, w, c, packed, 3, 3, f, 1, 1, 1, 1, pad, pad, oh, ow, 1, bias, null,
+              Activation.RELU, new float[conv.length], win, win, stride, stride, 0, 0, poh, pow, got);
+          assertWithMessage("%s threads, case %s", threads, java.util.Arrays.toString(k)).that(got)
+              .isEqualTo(expected);
+        }
+      } finally {
+        kernels.close();
+      }
+    }
+  }
+
   @Test
   void pooledConvolutionIsBitIdenticalToOneThread() {
     Random rnd = new Random(8);
@@ -51,7 +84,7 @@ class ConvKernelsTest {
         int n = k[0], h = k[1], w = k[2], c = k[3], kh = k[4], kw = k[5], f = k[6], groups = k[15];
         int oh = out(h, kh, k[7], k[9], k[11], k[13]), ow = out(w, kw, k[8], k[10], k[12], k[14]);
         float[] x = random(rnd, n * h * w * c);
-        float[] packed = Conv.packKernel(random(rnd, kh * kw * (c / groups) * f), kh, kw, c / groups, f, groups);
+        Conv.Packed packed = Conv.packKernel(random(rnd, kh * kw * (c / groups) * f), kh, kw, c / groups, f, groups);
         float[] bias = random(rnd, f);
         float[] one = new float[n * oh * ow * f];
         float[] two = new float[one.length];
@@ -66,7 +99,7 @@ class ConvKernelsTest {
       // a batch big enough to be split over both threads
       int n = 16;
       float[] x = random(rnd, n * 28 * 28);
-      float[] packed = Conv.packKernel(random(rnd, 9 * 16), 3, 3, 1, 16, 1);
+      Conv.Packed packed = Conv.packKernel(random(rnd, 9 * 16), 3, 3, 1, 16, 1);
       float[] one = new float[n * 26 * 26 * 16];
       float[] two = new float[one.length];
       Conv.conv2d(x, n, 28, 28, 1, packed, 3, 3, 16, 1, 1, 1, 1, 0, 0, 26, 26, 1, null, null, null, one);

@@ -48,7 +48,7 @@ public final class GemmBench {
       for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
       for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
       final float[] c = new float[m * n];
-      final float[] packed = Gemm.packWeights(b, k, n);
+      final Gemm.Packed packed = Gemm.packWeights(b, k, n);
       String shape = m + "x" + k + "x" + n;
       String only = args.length > 3 ? args[3] : "";
       if (!only.equals("dense")) time("matmul      " + shape, m, k, n, samples, () -> Gemm.matmul(a, b, c, m, k, n));

@@ -76,17 +76,21 @@ class GemmPathsTest {
   }
 
   @Test
-  void denseOnPackedArrayNotSeenBeforeRebuildsRows() {
-    Random r = new Random(8);
-    int m = 3, k = 300, n = 700;
-    float[] a = random(r, m * k);
-    float[] b = random(r, k * n);
-    float[] packed = Gemm.packWeights(b, k, n);
-    float[] copy = packed.clone(); // e.g. packed weights loaded from bytes: not in the row cache
-    float[] c1 = new float[m * n], c2 = new float[m * n];
-    Gemm.dense(a, m, k, packed, n, null, null, c1);
-    Gemm.dense(a, m, k, copy, n, null, null, c2);
-    assertThat(c2).isEqualTo(c1);
+  void denseRejectsWeightsPackedForAnotherShapeOrKernelSet() {
+    Gemm.Packed packed = Gemm.packWeights(new float[300 * 70], 300, 70);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Gemm.dense(new float[300], 1, 300, packed, 71, null, null, new float[71]));
+    assertThat(e).hasMessageThat().isEqualTo("Gemm.dense: weights packed as 300x70, called with 300x71");
+    KernelSet java = JavaKernels.FACTORY.create(1);
+    PackedWeights foreign = new PackedWeights("vector") {};
+    e = assertThrows(IllegalArgumentException.class,
+        () -> java.dense(new float[300], 1, 300, foreign, 70, null, null, new float[70]));
+    assertThat(e).hasMessageThat().isEqualTo("JavaKernels.dense: weights packed by the 'vector' kernel set, expected "
+        + "weights packed by the 'java' kernel set that runs them");
+    e = assertThrows(IllegalArgumentException.class, () -> java.conv2d(new float[9], 1, 3, 3, 1, packed, 1, 1, 70, 1,
+        1, 1, 1, 0, 0, 3, 3, 1, null, null, null, new float[630]));
+    assertThat(e).hasMessageThat().isEqualTo("JavaKernels.conv2d: weights packed by the 'java' kernel set, expected "
+        + "weights packed by the 'java' kernel set that runs them");
   }
 
   @Test
@@ -126,7 +130,7 @@ class GemmPathsTest {
 
           float[] a0 = Arrays.copyOf(a, m * k);
           float[] b0 = Arrays.copyOf(b, k * n);
-          float[] packed = Gemm.packWeights(b0, k, n);
+          Gemm.Packed packed = Gemm.packWeights(b0, k, n);
           for (Activation act : new Activation[] {Activation.RELU, Activation.SOFTMAX, null}) {
             float[] wd = new float[m * n];
             float[] gd = new float[m * n];
@@ -140,46 +144,6 @@ class GemmPathsTest {
         Gemm.parallelMinFlops = minFlops;
       }
     }
-  }
-
-  @Test
-  void workerPoolRunsEveryIndexOnceAndRethrows() {
-    for (int threads = 1; threads <= 3; threads++) {
-      WorkerPool pool = WorkerPool.create(threads);
-      try {
-        assertThat(pool.threads()).isEqualTo(threads);
-        final AtomicIntegerArray hits = new AtomicIntegerArray(1000);
-        WorkerPool.Task count = i -> hits.incrementAndGet(i);
-        for (int round = 0; round < 200; round++) {
-          int tasks = 1 + (round * 37) % 1000;
-          pool.parallelFor(tasks, count);
-        }
-        int[] want = new int[1000];
-        for (int round = 0; round < 200; round++) {
-          for (int i = 0; i < 1 + (round * 37) % 1000; i++) want[i]++;
-        }
-        for (int i = 0; i < 1000; i++) assertThat(hits.get(i)).isEqualTo(want[i]);
-        pool.parallelFor(0, count);
-
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(8, i -> {
-          if (i == 5) throw new IllegalStateException("task " + i);
-        }));
-        assertThat(e).hasMessageThat().isEqualTo("task 5");
-        // still usable after a failure
-        pool.parallelFor(10, count);
-      } finally {
-        pool.close();
-      }
-    }
-  }
-
-  @Test
-  void closedPoolRunsOnCaller() {
-    WorkerPool pool = WorkerPool.create(2);
-    pool.close();
-    final int[] sum = new int[1];
-    pool.parallelFor(4, i -> sum[0] += i);
-    assertThat(sum[0]).isEqualTo(6);
   }
 
   /**

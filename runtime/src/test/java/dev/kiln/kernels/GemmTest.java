@@ -126,8 +126,13 @@ class GemmTest {
     int k = 300, n = 1100;
     float[] b = new float[k * n];
     for (int i = 0; i < b.length; i++) b[i] = i;
-    float[] p = Gemm.packWeights(b, k, n);
-    float[] sortedP = p.clone();
+    Gemm.Packed p = Gemm.packWeights(b, k, n);
+    float[] sortedP = new float[k * n];
+    int at = 0;
+    for (float[] row : p.rows) {
+      System.arraycopy(row, 0, sortedP, at, row.length);
+      at += row.length;
+    }
     java.util.Arrays.sort(sortedP);
     assertThat(sortedP).isEqualTo(b);
   }

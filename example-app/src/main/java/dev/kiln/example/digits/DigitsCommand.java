@@ -18,6 +18,10 @@ public final class DigitsCommand {
   public static final String WEIGHTS = "/digits.safetensors";
   /** Digits per session call. */
   public static final int BATCH = 100;
+  /** Digits classified one at a time per timed round. */
+  static final int SINGLES = 200;
+  /** Untimed rounds before the timed ones. */
+  static final int WARM_UP_ROUNDS = 3;
 
   /** What the command computed. */
   public static final class Result {
@@ -34,7 +38,7 @@ public final class DigitsCommand {
     public final double maxProbabilityDiff;
     /** Milliseconds per digit in batches of {@link #BATCH} (median of the timed runs over all digits). */
     public final double millisPerDigitBatched;
-    /** Milliseconds per digit classified one at a time (median). */
+    /** Milliseconds per digit classified one at a time (median of the timed runs of {@link #SINGLES} digits). */
     public final double millisPerDigitSingle;
 
     Result(Tensor probabilities, int[] predicted, int[][] confusion, int correct, int count, int agreeWithTfjs,
@@ -83,21 +87,25 @@ public final class DigitsCommand {
       images[b] = test.images(from, to);
       outs[b] = Tensor.zeros(to - from, k);
     }
+    // Both ways are warmed up first (C2 compiles each path's kernels), then timed in alternating rounds, so that a
+    // busy machine's slow minutes fall on both alike: per digit, all batches, then the first SINGLES digits one by one.
+    int singles = Math.min(n, SINGLES);
+    Tensor[] oneByOne = new Tensor[singles];
+    for (int i = 0; i < singles; i++) oneByOne[i] = test.images(i, i + 1);
+    Tensor one = Tensor.zeros(1, k);
     double[] batched = new double[Math.max(1, repeats)];
-    double[] single = new double[Math.min(n, 200)];
+    double[] single = new double[batched.length];
     try (KilnDigitsNet session = KilnDigitsNet.open(weights)) {
-      for (int b = 0; b < batches; b++) session.callInto(images[b], outs[b]); // sizes the workspaces
-      for (int r = 0; r < batched.length; r++) {
+      for (int r = -WARM_UP_ROUNDS; r < batched.length; r++) {
         long t0 = System.nanoTime();
         for (int b = 0; b < batches; b++) session.callInto(images[b], outs[b]);
-        batched[r] = (System.nanoTime() - t0) / 1e6 / n;
-      }
-      Tensor one = Tensor.zeros(1, k);
-      for (int i = 0; i < single.length; i++) {
-        Tensor image = test.images(i, i + 1);
-        long t0 = System.nanoTime();
-        session.callInto(image, one);
-        single[i] = (System.nanoTime() - t0) / 1e6;
+        long t1 = System.nanoTime();
+        for (int i = 0; i < singles; i++) session.callInto(oneByOne[i], one);
+        long t2 = System.nanoTime();
+        if (r >= 0) {
+          batched[r] = (t1 - t0) / 1e6 / n;
+          single[r] = (t2 - t1) / 1e6 / singles;
+        }
       }
     }
     float[] p = new float[n * k];
@@ -143,8 +151,9 @@ public final class DigitsCommand {
     }
     out.println(String.format(Locale.ROOT, "predictions equal to TF.js's: %d/%d", agree, n));
     out.println(String.format(Locale.ROOT, "largest probability difference from TF.js: %.3e", maxDiff));
-    out.println(String.format(Locale.ROOT, "time per digit: %.4f ms in batches of %d (median of %d), %.4f ms one at a time"
-        + " (median of %d)", perDigitBatched, BATCH, batched.length, perDigitSingle, single.length));
+    out.println(String.format(Locale.ROOT, "time per digit: %.4f ms in batches of %d, %.4f ms one at a time (medians of %d"
+        + " alternating rounds after %d warm-up rounds)", perDigitBatched, BATCH, perDigitSingle, batched.length,
+        WARM_UP_ROUNDS));
     return new Result(probs, predicted, confusion, correct, n, agree, maxDiff, perDigitBatched, perDigitSingle);
   }
 }

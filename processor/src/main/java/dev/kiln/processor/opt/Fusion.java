@@ -8,6 +8,7 @@ import dev.kiln.graph.NodeDef;
 import dev.kiln.ops.BatchNorm;
 import dev.kiln.ops.BiasAdd;
 import dev.kiln.ops.BinaryOp;
+import dev.kiln.ops.Conv2D;
 import dev.kiln.ops.Epilogue;
 import dev.kiln.ops.MatMul;
 import dev.kiln.ops.Op;
@@ -68,7 +69,7 @@ public final class Fusion {
           continue;
         case PRODUCER:
           if (producesWithConstantKernel(n)) {
-            steps.add(producer(n, foldedPads.get(n.name())));
+            steps.add(producer(n, foldedPads.get(n.name()), n, false));
             continue;
           }
           break;
@@ -114,7 +115,11 @@ public final class Fusion {
     return folded;
   }
 
-  private Schedule.Producer producer(NodeDef n, NodeDef pad) {
+  /**
+   * {@code anchor}: the node where the step runs, before which a residual must be computed; {@code chained}: the
+   * producer is fed by another in cache, and chains nothing further itself.
+   */
+  private Schedule.Producer producer(NodeDef n, NodeDef pad, NodeDef anchor, boolean chained) {
     List<NodeDef> nodes = new ArrayList<>();
     int[] extra = new int[4];
     String input = n.input(0);
@@ -127,18 +132,30 @@ public final class Fusion {
     nodes.add(n);
     done.add(n.name());
     Epilogue caps = n.op().epilogue();
-    Schedule.Epilogue epilogue = epilogue(n, caps, nodes);
+    Schedule.Epilogue epilogue = epilogue(n, caps, nodes, anchor);
     NodeDef pool = null;
-    if (caps.maxPooling()) {
-      NodeDef last = nodes.get(nodes.size() - 1);
-      NodeDef next = soleReader(last);
-      if (next != null && next.op() instanceof Pool2D && ((Pool2D) next.op()).isMax()) {
-        pool = next;
-        nodes.add(next);
-        done.add(next.name());
-      }
+    Schedule.Producer fed = null;
+    NodeDef last = nodes.get(nodes.size() - 1);
+    NodeDef next = soleReader(last);
+    if (chained) {
+      next = null;
+    } else if (caps.maxPooling() && next != null && next.op() instanceof Pool2D && ((Pool2D) next.op()).isMax()) {
+      pool = next;
+      nodes.add(next);
+      done.add(next.name());
+    } else if (caps.pointwise() && next != null && isPointwise(next) && reads(next, 0, last)) {
+      fed = producer(next, null, anchor, true);
     }
-    return new Schedule.Producer(nodes, n, input, extra, epilogue, pool);
+    return new Schedule.Producer(nodes, n, input, extra, epilogue, pool, fed);
+  }
+
+  /** A 1x1 convolution of stride 1 and one group, with a constant kernel: what a depthwise kernel can feed in cache. */
+  private boolean isPointwise(NodeDef n) {
+    if (!(n.op() instanceof Conv2D) || !producesWithConstantKernel(n)) return false;
+    Conv2D c = (Conv2D) n.op();
+    Dim[] k = shapeOf(n.input(1));
+    int[] strides = c.strides();
+    return k[0].equals(Dim.ONE) && k[1].equals(Dim.ONE) && strides[0] == 1 && strides[1] == 1 && c.groups() == 1;
   }
 
   /**
@@ -146,7 +163,7 @@ public final class Fusion {
    * reader of the value before it: a BiasAdd of a weight, a BatchNorm on the last axis whose statistics are weights,
    * a residual Add of a tensor computed before the producer (either operand order), and an activation.
    */
-  private Schedule.Epilogue epilogue(NodeDef producer, Epilogue caps, List<NodeDef> nodes) {
+  private Schedule.Epilogue epilogue(NodeDef producer, Epilogue caps, List<NodeDef> nodes, NodeDef anchor) {
     String bias = null;
     NodeDef bn = null;
     String residual = null;
@@ -169,7 +186,7 @@ public final class Fusion {
       String other = next.input(0).equals(self) ? next.input(1) : next.input(1).equals(self) ? next.input(0) : null;
       if (other != null && !other.equals(self) && Arrays.equals(shapeOf(other), next.outputDims(0))
           && Arrays.equals(next.outputDims(0), last.outputDims(0)) && dtypeOf(other) == DType.FLOAT32
-          && computedBefore(other, producer)) {
+          && computedBefore(other, anchor)) {
         residual = other;
         last = absorb(next, nodes);
         next = soleReader(last);

@@ -85,7 +85,9 @@ public final class Schedule {
    * {@code Conv2D}, {@code DepthwiseConv2dNative}, {@code Conv2DTranspose}) and its epilogue; the zero padding of a
    * {@code Pad} that only fed it ({@code extraPad}: top, bottom, left, right); and a max pooling that alone reads
    * its result ({@link #pool}), which makes the step's output the pooled tensor and the producer's result,
-   * {@link #producerOutput}, a temporary.
+   * {@link #producerOutput}, a temporary. A producer whose kernel can feed another while its result is in cache (a
+   * depthwise convolution and the 1x1 convolution reading it) holds that one as {@link #next}; the step's output is
+   * then the next one's, and this one's result a temporary.
    */
   public static final class Producer extends Step {
     public final NodeDef producer;
@@ -94,25 +96,40 @@ public final class Schedule {
     public final int[] extraPad;
     public final Epilogue epilogue;
     public final NodeDef pool;
+    /** The producer computed from this one's result while it is in cache, or null. */
+    public final Producer next;
 
-    Producer(List<NodeDef> nodes, NodeDef producer, String input, int[] extraPad, Epilogue epilogue, NodeDef pool) {
-      super(nodes);
+    Producer(List<NodeDef> nodes, NodeDef producer, String input, int[] extraPad, Epilogue epilogue, NodeDef pool,
+        Producer next) {
+      super(concat(nodes, next));
       this.producer = producer;
       this.input = input;
       this.kernel = producer.input(1);
       this.extraPad = extraPad.clone();
       this.epilogue = epilogue;
       this.pool = pool;
+      this.next = next;
     }
 
-    /** The producer's result after its epilogue: the step's output, or the pooling's input. */
+    private static List<NodeDef> concat(List<NodeDef> nodes, Producer next) {
+      if (next == null) return nodes;
+      List<NodeDef> all = new ArrayList<>(nodes);
+      all.addAll(next.nodes);
+      return all;
+    }
+
+    /** The producer's result after its epilogue: the step's output, the pooling's input or the next one's input. */
     public String producerOutput() {
+      if (next != null) return next.input;
       return pool == null ? output() : pool.input(0);
     }
 
     @Override
     public List<String> temporaries() {
-      return pool == null ? List.of() : List.of(pool.input(0));
+      List<String> t = new ArrayList<>();
+      if (pool != null || next != null) t.add(producerOutput());
+      if (next != null) t.addAll(next.temporaries());
+      return t;
     }
 
     @Override
@@ -121,6 +138,11 @@ public final class Schedule {
       r.add(input);
       r.add(kernel);
       epilogue.addReads(r);
+      if (next != null) {
+        for (String t : next.reads()) {
+          if (!t.equals(producerOutput())) r.add(t);
+        }
+      }
       return r;
     }
   }

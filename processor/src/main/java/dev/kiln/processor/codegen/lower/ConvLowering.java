@@ -36,13 +36,7 @@ final class ConvLowering implements Lowering<Schedule.Producer> {
     String spec = spec(cx, p, in, k[0].value(), k[1].value(), filters, strides, dilations, g.padTop() + p.extraPad[0],
         g.padLeft() + p.extraPad[2], g.outHeight(), g.outWidth(), op.groups());
     EpilogueWeights weights = EpilogueWeights.of(p, filters, cx);
-    String variable = Fusion.weightVariable(cx.graph, p.kernel);
-    String packed = cx.prepared("conv:" + variable + "|" + Dims.toString(k) + "|" + weights.foldKey,
-        EpilogueWeights.FLOATS, LoweringContext.javaName(variable) + "Packed",
-        CodeBlock.of("$L $L$L, packed for {@code kernels.conv2d} when the session opens.\n", variable, Dims.toString(k),
-            weights.foldKey.isEmpty() ? "" : " with " + weights.foldKey + " folded in"),
-        CodeBlock.of("kernels.packConvKernel($L, $L, $L, $L, $L, $L)", weights.kernelAtOpen, k[0], k[1], k[2], k[3],
-            op.groups()));
+    String packed = packed(cx, p, k, op.groups(), weights);
     CodeBlock common = CodeBlock.of("$L, $L, $L, $N, $L, $L, $L", cx.kernels(), cx.buffer(p.input), cx.dim(in[0]), packed,
         weights.bias, EpilogueWeights.residual(p, cx), EpilogueWeights.activation(p.epilogue.activation));
     if (p.pool == null) {
@@ -73,6 +67,17 @@ final class ConvLowering implements Lowering<Schedule.Producer> {
     EpilogueWeights weights = EpilogueWeights.of(p, k[2].value(), cx);
     code.addStatement("$N.conv2dTranspose($L, $L, $N, $L, $L, $L)", spec, cx.buffer(p.input), cx.dim(in[0]),
         cx.weightField(p.kernel), weights.bias, EpilogueWeights.activation(p.epilogue.activation), cx.buffer(p.output()));
+  }
+
+  /** The kernel of a convolution packed for the kernel set when the session opens (a BatchNorm folded in). */
+  static String packed(LoweringContext cx, Schedule.Producer p, Dim[] k, int groups, EpilogueWeights weights) {
+    String variable = Fusion.weightVariable(cx.graph, p.kernel);
+    return cx.prepared("conv:" + variable + "|" + Dims.toString(k) + "|" + weights.foldKey,
+        EpilogueWeights.PACKED, LoweringContext.javaName(variable) + "Packed",
+        CodeBlock.of("$L $L$L, packed for {@code kernels.conv2d} when the session opens.\n", variable, Dims.toString(k),
+            weights.foldKey.isEmpty() ? "" : " with " + weights.foldKey + " folded in"),
+        CodeBlock.of("kernels.packConvKernel($L, $L, $L, $L, $L, $L)", weights.kernelAtOpen, k[0], k[1], k[2], k[3],
+            groups));
   }
 
   /** The {@code ConvSpec} constant of a convolution, defaults left out so that what is unusual stands out. */

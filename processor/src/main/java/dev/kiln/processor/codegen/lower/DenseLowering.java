@@ -19,7 +19,7 @@ final class DenseLowering implements Lowering<Schedule.Producer> {
     int n = w[1].value();
     EpilogueWeights weights = EpilogueWeights.of(p, n, cx);
     String variable = Fusion.weightVariable(cx.graph, p.kernel);
-    String packed = cx.prepared("dense:" + variable + "|" + weights.foldKey, EpilogueWeights.FLOATS,
+    String packed = cx.prepared("dense:" + variable + "|" + weights.foldKey, EpilogueWeights.PACKED,
         LoweringContext.javaName(variable) + "Packed",
         CodeBlock.of("$L $L$L, packed for {@code kernels.dense} when the session opens.\n", variable, Dims.toString(w),
             weights.foldKey.isEmpty() ? "" : " with " + weights.foldKey + " folded in"),

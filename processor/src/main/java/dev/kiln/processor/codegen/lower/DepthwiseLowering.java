@@ -9,7 +9,8 @@ import dev.kiln.processor.opt.Schedule;
 /**
  * A depthwise convolution with bias, a folded BatchNorm and an activation:
  * {@code SPEC.depthwise2d(kernels, in, batch, kernel, bias, activation, out)}. Its kernel has no residual input, so
- * fusion leaves a following add to its own step.
+ * fusion leaves a following add to its own step; a 1x1 convolution that alone reads it joins it in one
+ * {@code depthwisePointwise} call.
  */
 final class DepthwiseLowering implements Lowering<Schedule.Producer> {
   @Override
@@ -30,7 +31,20 @@ final class DepthwiseLowering implements Lowering<Schedule.Producer> {
           CodeBlock.of("$L with $L folded in.\n", p.kernel, weights.foldKey), weights.kernelAtOpen);
       kernel = CodeBlock.of("$N", field);
     }
-    code.addStatement("$N.depthwise2d($L, $L, $L, $L, $L, $L, $L)", spec, cx.kernels(), cx.buffer(p.input),
-        cx.dim(in[0]), kernel, weights.bias, EpilogueWeights.activation(p.epilogue.activation), cx.buffer(p.output()));
+    if (p.next == null) {
+      code.addStatement("$N.depthwise2d($L, $L, $L, $L, $L, $L, $L)", spec, cx.kernels(), cx.buffer(p.input),
+          cx.dim(in[0]), kernel, weights.bias, EpilogueWeights.activation(p.epilogue.activation), cx.buffer(p.output()));
+      return;
+    }
+    // the 1x1 convolution reading the result runs tile by tile while the depthwise result is in cache
+    Schedule.Producer pw = p.next;
+    Dim[] pwKernel = cx.schedule.shape(pw.kernel);
+    int filters = pwKernel[3].value();
+    EpilogueWeights pwWeights = EpilogueWeights.of(pw, filters, cx);
+    String pwPacked = ConvLowering.packed(cx, pw, pwKernel, 1, pwWeights);
+    code.addStatement("$N.depthwisePointwise($L, $L, $L, $L, $L, $L,\n$L, $N, $L, $L, $L, $L, $L)", spec, cx.kernels(),
+        cx.buffer(p.input), cx.dim(in[0]), kernel, weights.bias, EpilogueWeights.activation(p.epilogue.activation),
+        cx.buffer(p.producerOutput()), pwPacked, filters, pwWeights.bias, EpilogueWeights.residual(pw, cx),
+        EpilogueWeights.activation(pw.epilogue.activation), cx.buffer(p.output()));
   }
 }

@@ -15,6 +15,8 @@ import dev.kiln.processor.opt.Schedule;
 final class EpilogueWeights {
   private static final ClassName NORMALIZATION = ClassName.get("dev.kiln.kernels", "Normalization");
   static final TypeName FLOATS = TypeName.get(float[].class);
+  /** A kernel set's own layout of packed weights, opaque to generated code. */
+  static final TypeName PACKED = ClassName.get("dev.kiln.kernels", "PackedWeights");
 
   /** The kernel's values at open time (an expression for the constructor). */
   final CodeBlock kernelAtOpen;
