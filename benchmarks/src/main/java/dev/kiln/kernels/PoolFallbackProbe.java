@@ -14,10 +14,10 @@ import java.util.Locale;
 
 /**
  * In-JVM A/B of {@link WorkerPool}'s fallback (the caller runs alone for a while once the workers were late): one vector
- * MobileNetV2 session (batch 1, two threads) in alternating rounds with the fallback on (its default pause) and off
- * (a pause of zero), and a one-thread session in the same rounds for reference. Per round: the median wall time and
- * how many calls ran on the caller alone (the workers used under a tenth of the caller's CPU time). In this package
- * because the pause is package-private.
+ * MobileNetV2 session (batch 1, two threads) in alternating rounds with the fallback as it is, with it judging on the
+ * count of late tasks alone (no {@link WorkerPool#lateNanos}), and off (a pause of zero), and a one-thread session in
+ * the same rounds for reference. Per round: the median wall time and how many calls ran on the caller alone (the
+ * workers used under a tenth of the caller's CPU time). In this package because the settings are package-private.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.kiln.kernels.PoolFallbackProbe [rounds] [calls]
@@ -30,7 +30,9 @@ public final class PoolFallbackProbe {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 8;
     int calls = args.length > 1 ? Integer.parseInt(args[1]) : 25;
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long pause = WorkerPool.serialNanos;
+    long pause = WorkerPool.serialNanos, lateTime = WorkerPool.lateNanos;
+    String[] names = {"2t fallback", "2t by count", "2t no fallback", "1t"};
+    int variants = names.length;
     MobileNetV2Spec spec = new MobileNetV2Spec();
     Tensor x = Tensor.wrap(Data.input(spec.sampleSize()), 1, 224, 224, 3), y = Tensor.wrap(new float[1000], 1, 1000);
     SessionOptions vector = SessionOptions.defaults().kernels(VectorKernels.FACTORY);
@@ -44,14 +46,15 @@ public final class PoolFallbackProbe {
         one.callInto(x, y);
         two.callInto(x, y);
       }
-      double[][] medians = new double[3][rounds];
+      double[][] medians = new double[variants][rounds];
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d:", r));
         // the order within a round alternates so that neither side always follows the other
-        for (int k = 0; k < 3; k++) {
-          int which = (r % 2 == 0) ? k : 2 - k;
-          WorkerPool.serialNanos = which == 1 ? 0 : pause;
-          KilnMobileNetV2 s = which == 2 ? one : two;
+        for (int k = 0; k < variants; k++) {
+          int which = (r % 2 == 0) ? k : variants - 1 - k;
+          WorkerPool.serialNanos = which == 2 ? 0 : pause;
+          WorkerPool.lateNanos = which == 1 ? 0 : lateTime;
+          KilnMobileNetV2 s = which == 3 ? one : two;
           settle(s, x, y, pause);
           double[] wall = new double[calls];
           int alone = 0;
@@ -63,15 +66,19 @@ public final class PoolFallbackProbe {
           }
           Arrays.sort(wall);
           medians[which][r] = wall[calls / 2];
-          line.append(String.format(Locale.ROOT, "  %s %.2f ms (%d/%d alone)",
-              which == 0 ? "2t fallback on" : which == 1 ? "2t fallback off" : "1t", wall[calls / 2], alone, calls));
+          line.append(String.format(Locale.ROOT, "  %s %.2f ms (%d/%d alone)", names[which], wall[calls / 2], alone,
+              calls));
         }
         System.out.println(line);
       }
       WorkerPool.serialNanos = pause;
-      for (int k = 0; k < 3; k++) Arrays.sort(medians[k]);
-      System.out.printf(Locale.ROOT, "median of round medians: 2t fallback on %.2f ms, 2t fallback off %.2f ms, 1t %.2f ms%n",
-          medians[0][rounds / 2], medians[1][rounds / 2], medians[2][rounds / 2]);
+      WorkerPool.lateNanos = lateTime;
+      StringBuilder summary = new StringBuilder("median of round medians:");
+      for (int k = 0; k < variants; k++) {
+        Arrays.sort(medians[k]);
+        summary.append(String.format(Locale.ROOT, " %s %.2f ms;", names[k], medians[k][rounds / 2]));
+      }
+      System.out.println(summary);
     }
   }
 

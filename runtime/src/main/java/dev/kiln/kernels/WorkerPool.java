@@ -23,9 +23,10 @@ import java.util.concurrent.locks.LockSupport;
  * other holds it, slower than the caller alone. The pool notices: while two threads run side by side, the workers finish
  * chunks while the caller runs one; when they take turns, the caller's chunks run with no worker finishing anything.
  * A task in which fewer than a quarter of the caller's chunks (at least {@link #JUDGED_CHUNKS}) saw a worker finish a
- * chunk had no worker beside the caller, and after {@link #LATE_TASKS} such tasks in a row {@link #tryAcquire}
- * declines for {@link #serialNanos} (the ops then run on the calling thread alone, and the idle workers park), after
- * which the pool tries its workers again.
+ * chunk had no worker beside the caller, and after at least {@link #LATE_TASKS} such tasks in a row that took
+ * {@link #lateNanos} together {@link #tryAcquire} declines for {@link #serialNanos} (the ops then run on the calling
+ * thread alone, and the idle workers park), after which the pool tries its workers again. The time keeps a worker
+ * that another process held for one scheduler time slice, on a machine with a core to spare, from costing the pause.
  */
 public final class WorkerPool implements AutoCloseable {
   /** A task cut into {@code chunks} independent chunks; must be safe to run concurrently for different chunks. */
@@ -45,6 +46,8 @@ public final class WorkerPool implements AutoCloseable {
   static final int JUDGED_CHUNKS = 4;
   /** How long the caller runs alone once workers were late; package-private and mutable for tests only. */
   static long serialNanos = 200_000_000L;
+  /** How long the late tasks in a row must have taken together; package-private and mutable for tests only. */
+  static long lateNanos = 10_000_000L;
 
   private final Thread[] workers;
   private final AtomicBoolean[] parked;
@@ -68,8 +71,9 @@ public final class WorkerPool implements AutoCloseable {
   private final AtomicBoolean busy = new AtomicBoolean();
   /** The caller's chunks in the current task, and those during which a worker finished one (the caller's only). */
   private int callerChunks, helped;
-  /** Consecutive judged tasks without a worker beside the caller (the acquiring caller's; one at a time). */
+  /** Consecutive judged tasks without a worker beside the caller, and their time (the acquiring caller's). */
   private int lateStreak;
+  private long lateStreakNanos;
   /** While {@link System#nanoTime} is before this, {@link #tryAcquire} declines; 0 when not in force. */
   private volatile long serialUntil;
 
@@ -157,6 +161,7 @@ public final class WorkerPool implements AutoCloseable {
     this.chunks = chunks;
     done.set(0);
     callerChunks = helped = 0;
+    long published = System.nanoTime();
     waiter = Thread.currentThread();
     ticket.set(gen << 32);
     opened = gen;
@@ -174,7 +179,7 @@ public final class WorkerPool implements AutoCloseable {
       }
     }
     task = null;
-    if (helpers > 0 && callerChunks >= JUDGED_CHUNKS) judge(4 * helped < callerChunks);
+    if (helpers > 0 && callerChunks >= JUDGED_CHUNKS) judge(4 * helped < callerChunks, published);
     Throwable e = failure;
     failure = null;
     if (e instanceof RuntimeException) throw (RuntimeException) e;
@@ -183,15 +188,21 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Counts a task whose workers were (not) late; {@link #LATE_TASKS} late ones in a row make the callers run alone for
-   * {@link #serialNanos}.
+   * Counts a task (published at {@code published}) whose workers were (not) late; {@link #LATE_TASKS} or more late ones
+   * in a row that took {@link #lateNanos} together make the callers run alone for {@link #serialNanos}.
    */
-  private void judge(boolean late) {
+  private void judge(boolean late, long published) {
     if (!late) {
       lateStreak = 0;
-    } else if (++lateStreak >= LATE_TASKS) {
+      lateStreakNanos = 0;
+      return;
+    }
+    long now = System.nanoTime();
+    lateStreakNanos += now - published;
+    if (++lateStreak >= LATE_TASKS && lateStreakNanos >= lateNanos) {
       lateStreak = 0;
-      serialUntil = System.nanoTime() + serialNanos;
+      lateStreakNanos = 0;
+      serialUntil = now + serialNanos;
     }
   }
 

@@ -88,13 +88,15 @@ class WorkerPoolTest {
 
   /**
    * Workers that see tasks but do not get to run (held here as a loaded machine holds them) leave every chunk to the
-   * caller; after {@link WorkerPool#LATE_TASKS} such tasks the pool declines, so that the caller runs alone without
-   * handing over, and after {@link WorkerPool#serialNanos} it tries its workers again, which then take chunks.
+   * caller; once at least {@link WorkerPool#LATE_TASKS} such tasks took {@link WorkerPool#lateNanos} the pool declines,
+   * so that the caller runs alone without handing over, and after {@link WorkerPool#serialNanos} it tries its workers
+   * again, which then take chunks.
    */
   @Test
   void workersThatDoNotRunMakeTheCallerRunAloneForAWhile() throws Exception {
-    long serial = WorkerPool.serialNanos;
+    long serial = WorkerPool.serialNanos, lateTime = WorkerPool.lateNanos;
     WorkerPool.serialNanos = 300_000_000L;
+    WorkerPool.lateNanos = 5_000_000L;
     try (WorkerPool pool = WorkerPool.create(2, "test-pool")) {
       Thread caller = Thread.currentThread();
       boolean[] workerRan = new boolean[1];
@@ -105,7 +107,8 @@ class WorkerPoolTest {
       };
       WorkerPool.holdWorkers = true;
       int late = 0;
-      for (long end = System.nanoTime() + 10_000_000_000L; pool.tryAcquire() && System.nanoTime() < end; late++) {
+      long start = System.nanoTime();
+      for (long end = start + 10_000_000_000L; pool.tryAcquire() && System.nanoTime() < end; late++) {
         try {
           pool.run(task, 8, 1);
         } finally {
@@ -113,7 +116,11 @@ class WorkerPoolTest {
         }
       }
       assertTrue(pool.runningAlone(), "the pool still hands tasks over after " + late + " tasks its worker missed");
-      assertEquals(WorkerPool.LATE_TASKS, late, "tasks before declining");
+      long lateFor = System.nanoTime() - start;
+      assertTrue(late >= WorkerPool.LATE_TASKS, "declined after " + late + " tasks");
+      assertTrue(lateFor >= WorkerPool.lateNanos, "declined after " + lateFor + " ns of late tasks");
+      // 8 chunks of 20 us on the caller: 160 us a task, so about 32 tasks make 5 ms; a loaded machine stretches them
+      assertTrue(late <= 5_000_000 / 160_000 + 1, "declined only after " + late + " tasks");
       assertFalse(workerRan[0], "a held worker ran a chunk");
       int[] ranOnCaller = new int[1];
       pool.parallelFor(8, (chunk, chunks) -> {
@@ -130,6 +137,7 @@ class WorkerPoolTest {
     } finally {
       WorkerPool.holdWorkers = false;
       WorkerPool.serialNanos = serial;
+      WorkerPool.lateNanos = lateTime;
     }
   }
 
