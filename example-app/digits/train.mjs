@@ -24,22 +24,13 @@
 //   n x 10 float32 TF.js probabilities
 
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import { registerFastConvGradients } from './fast-kernels.mjs';
+import { mulberry32, saveLayersModel } from '../training-support.mjs';
 
 const SEED = 20240611;
 
-// mulberry32: a small seeded generator for Math.random and the training order.
-function mulberry32(a) {
-  return function () {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 Math.random = mulberry32(SEED ^ 0x5eed);
 const order = mulberry32(SEED);
 
@@ -152,22 +143,7 @@ test.forEach((s, n) => { if (predicted[n] === s.label) correct++; });
 console.log(`held-back accuracy (TF.js): ${(correct / test.length).toFixed(4)} (${correct}/${test.length})`);
 
 // ---- write the model (TF.js layers format) ---------------------------------------------------------------
-mkdirSync('model', { recursive: true });
-await model.save(tf.io.withSaveHandler(async artifacts => {
-  const bin = Buffer.from(artifacts.weightData);
-  const modelJson = {
-    format: 'layers-model',
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    modelTopology: artifacts.modelTopology,
-    weightsManifest: [{ paths: ['digits.weights.bin'], weights: artifacts.weightSpecs }],
-  };
-  writeFileSync('model/model.json', JSON.stringify(modelJson, null, 1) + '\n');
-  writeFileSync('model/digits.weights.bin', bin);
-  console.log(`wrote model/model.json and model/digits.weights.bin (${bin.length} bytes, sha256 ` +
-    `${createHash('sha256').update(bin).digest('hex').slice(0, 16)}...)`);
-  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-}));
+await saveLayersModel(tf, model, 'digits.weights.bin');
 
 // ---- write the held-back digits ------------------------------------------------------------------------
 const n = test.length;

@@ -1,9 +1,25 @@
 package dev.kiln.bench;
 
 import dev.kiln.Weights;
-import dev.kiln.graph.Attrs;
+import dev.kiln.Padding;
+import dev.kiln.graph.Dim;
 import dev.kiln.graph.GraphDef;
 import dev.kiln.graph.NodeDef;
+import dev.kiln.ops.BatchNorm;
+import dev.kiln.ops.BiasAdd;
+import dev.kiln.ops.BinaryOp;
+import dev.kiln.ops.Conv2D;
+import dev.kiln.ops.DepthwiseConv2D;
+import dev.kiln.ops.MatMul;
+import dev.kiln.ops.Op;
+import dev.kiln.ops.Pad;
+import dev.kiln.ops.Pool2D;
+import dev.kiln.ops.Reduce;
+import dev.kiln.ops.Reshape;
+import dev.kiln.ops.Softmax;
+import dev.kiln.ops.Sources;
+import dev.kiln.ops.UnaryOp;
+import dev.kiln.ops.Window;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +35,8 @@ import org.tensorflow.types.TFloat32;
  * Writes a Kiln logical graph (one placeholder, one output; the op set of MobileNetV2-like networks) node by node
  * as TF ops and as ONNX nodes, with the given weights as constants. The MLP and the CNN are written by hand in their
  * specs; this is for MobileNetV2, whose 52 convolutions are not worth writing three times. What it checks is the
- * engines' kernels, not Kiln's tracing of the model (the graph comes from Kiln).
+ * engines' kernels, not Kiln's tracing of the model (the graph comes from Kiln). It reads the typed ops of the registry
+ * (attributes and window geometry as the compiler sees them), so its padding is the lowering's.
  */
 public final class GraphTranslator {
   private GraphTranslator() {}
@@ -29,52 +46,52 @@ public final class GraphTranslator {
   public static Operand<TFloat32> tf(Ops tf, Operand<TFloat32> x, GraphDef g, Weights w) {
     Map<String, Operand<TFloat32>> v = new HashMap<>();
     for (NodeDef n : g.nodes()) {
-      String out = n.name() + ":0";
-      Attrs a = n.attrs();
+      Op op = n.op();
       Operand<TFloat32> r;
-      switch (n.opType()) {
-        case "Placeholder": r = x; break;
-        case "Variable": r = ModelSpec.tfConst(tf, w, n.name()); break;
-        case "Conv2D": {
-          if (a.getInt("groups", 1) != 1) throw unsupported(n);
-          r = tf.nn.conv2d(in(v, n, 0), in(v, n, 1), strides4(a), a.getString("padding"));
-          break;
-        }
-        case "DepthwiseConv2dNative":
-          r = tf.nn.depthwiseConv2dNative(in(v, n, 0), in(v, n, 1), strides4(a), a.getString("padding"));
-          break;
-        case "BatchNorm": {
-          if (a.getInt("axis") != 3 || !a.getBoolean("scale") || !a.getBoolean("center")) throw unsupported(n);
-          // inputs: x, moving_mean, moving_variance, gamma, beta
-          r = tf.nn.fusedBatchNorm(in(v, n, 0), in(v, n, 3), in(v, n, 4), in(v, n, 1), in(v, n, 2),
-              FusedBatchNorm.epsilon(a.getFloat("epsilon")), FusedBatchNorm.isTraining(false)).y();
-          break;
-        }
-        case "Relu": r = tf.nn.relu(in(v, n, 0)); break;
-        case "Relu6": r = tf.nn.relu6(in(v, n, 0)); break;
-        case "Add": r = tf.math.add(in(v, n, 0), in(v, n, 1)); break;
-        case "Pad": {
-          int[] p = a.getInts("paddings");
-          int[][] pp = new int[p.length / 2][2];
-          for (int d = 0; d < pp.length; d++) pp[d] = new int[] {p[2 * d], p[2 * d + 1]};
-          r = tf.pad(in(v, n, 0), tf.constant(pp), tf.constant(a.getFloat("value", 0f)));
-          break;
-        }
-        case "Mean":
-          r = tf.math.mean(in(v, n, 0), tf.constant(a.getInts("axes")), Mean.keepDims(a.getBoolean("keep_dims", false)));
-          break;
-        case "MatMul": r = tf.linalg.matMul(in(v, n, 0), in(v, n, 1)); break;
-        case "BiasAdd": r = tf.nn.biasAdd(in(v, n, 0), in(v, n, 1)); break;
-        case "Softmax": {
-          if (a.getInt("axis", -1) != -1 && a.getInt("axis", -1) != n.outputShape(0).length - 1) throw unsupported(n);
-          r = tf.nn.softmax(in(v, n, 0));
-          break;
-        }
-        default: throw unsupported(n);
+      if (op instanceof Sources.Placeholder) {
+        r = x;
+      } else if (op instanceof Sources.Variable) {
+        r = ModelSpec.tfConst(tf, w, n.name());
+      } else if (op instanceof Conv2D c) {
+        if (c.groups() != 1) throw unsupported(n);
+        r = tf.nn.conv2d(in(v, n, 0), in(v, n, 1), strides4(c.strides(), c.dilations()), c.padding().name());
+      } else if (op instanceof DepthwiseConv2D c) {
+        r = tf.nn.depthwiseConv2dNative(in(v, n, 0), in(v, n, 1), strides4(c.strides(), c.dilations()),
+            c.padding().name());
+      } else if (op instanceof BatchNorm b) {
+        if (b.axis() != 3 || !b.scale() || !b.center()) throw unsupported(n);
+        // inputs: x, moving_mean, moving_variance, gamma, beta
+        r = tf.nn.fusedBatchNorm(in(v, n, 0), in(v, n, b.gammaInput()), in(v, n, b.betaInput()), in(v, n, 1),
+            in(v, n, 2), FusedBatchNorm.epsilon(b.epsilon()), FusedBatchNorm.isTraining(false)).y();
+      } else if (isUnary(op, UnaryOp.Fn.RELU)) {
+        r = tf.nn.relu(in(v, n, 0));
+      } else if (isUnary(op, UnaryOp.Fn.RELU6)) {
+        r = tf.nn.relu6(in(v, n, 0));
+      } else if (op instanceof BinaryOp b && b.fn() == BinaryOp.Fn.ADD) {
+        r = tf.math.add(in(v, n, 0), in(v, n, 1));
+      } else if (op instanceof Pad p) {
+        int[] pads = p.paddings();
+        int[][] pp = new int[pads.length / 2][2];
+        for (int d = 0; d < pp.length; d++) pp[d] = new int[] {pads[2 * d], pads[2 * d + 1]};
+        r = tf.pad(in(v, n, 0), tf.constant(pp), tf.constant(p.value()));
+      } else if (op instanceof Reduce m && m.fn() == Reduce.Fn.MEAN) {
+        r = tf.math.mean(in(v, n, 0), tf.constant(m.axes()), Mean.keepDims(m.keepDims()));
+      } else if (op instanceof MatMul m && m.isPlain()) {
+        r = tf.linalg.matMul(in(v, n, 0), in(v, n, 1));
+      } else if (op instanceof BiasAdd) {
+        r = tf.nn.biasAdd(in(v, n, 0), in(v, n, 1));
+      } else if (op instanceof Softmax s && s.axis() == n.outputShape(0).length - 1) {
+        r = tf.nn.softmax(in(v, n, 0));
+      } else {
+        throw unsupported(n);
       }
-      v.put(out, r);
+      v.put(n.name() + ":0", r);
     }
     return v.get(g.outputs().get(0));
+  }
+
+  private static boolean isUnary(Op op, UnaryOp.Fn fn) {
+    return op instanceof UnaryOp u && u.fn() == fn;
   }
 
   private static Operand<TFloat32> in(Map<String, Operand<TFloat32>> v, NodeDef n, int i) {
@@ -83,9 +100,7 @@ public final class GraphTranslator {
     return o;
   }
 
-  private static List<Long> strides4(Attrs a) {
-    int[] s = a.getInts("strides");
-    int[] d = a.getInts("dilations");
+  private static List<Long> strides4(int[] s, int[] d) {
     if (d[0] != 1 || d[1] != 1) throw new UnsupportedOperationException("dilated convolution");
     return List.of(1L, (long) s[0], (long) s[1], 1L);
   }
@@ -107,124 +122,97 @@ public final class GraphTranslator {
     for (int i = 1; i < os.length; i++) outSample[i - 1] = os[i];
     if (os.length == 4) throw new UnsupportedOperationException("4-D output");
     g.output("y", outSample);
-    Map<String, int[]> shapes = new HashMap<>();
-    for (NodeDef n : graph.nodes()) {
-      for (int i = 0; i < n.numOutputs(); i++) shapes.put(n.name() + ":" + i, n.outputShape(i));
-    }
     g.initializer("relu6/min", new float[] {0f});
     g.initializer("relu6/max", new float[] {6f});
     for (NodeDef n : graph.nodes()) {
       String out = n.name() + ":0";
-      Attrs a = n.attrs();
-      switch (n.opType()) {
-        case "Placeholder":
-          if (s.length == 4) g.node("Transpose", new String[] {"x"}, new String[] {out}, "perm", new long[] {0, 3, 1, 2});
-          else g.node("Identity", new String[] {"x"}, new String[] {out});
-          break;
-        case "Variable": break; // initializers are written where they are used, in the consumer's layout
-        case "Conv2D": {
-          String k = NodeDef.nodeOf(n.input(1));
-          ModelSpec.onnxConvKernel(g, w, k);
-          int[] ks = w.get(k).shape();
-          g.node("Conv", new String[] {n.input(0), k}, new String[] {out}, convAttrs(n, ks[0], ks[1], 1, shapes));
-          break;
+      Op op = n.op();
+      if (op instanceof Sources.Placeholder) {
+        if (s.length == 4) g.node("Transpose", new String[] {"x"}, new String[] {out}, "perm", new long[] {0, 3, 1, 2});
+        else g.node("Identity", new String[] {"x"}, new String[] {out});
+      } else if (op instanceof Sources.Variable) {
+        // initializers are written where they are used, in the consumer's layout
+      } else if (op instanceof Conv2D c) {
+        if (c.groups() != 1) throw unsupported(n);
+        String k = NodeDef.nodeOf(n.input(1));
+        ModelSpec.onnxConvKernel(g, w, k);
+        int[] ks = w.get(k).shape();
+        Window.Geometry geo = c.geometry(inputDims(graph, n, 0), inputDims(graph, n, 1));
+        g.node("Conv", new String[] {n.input(0), k}, new String[] {out}, convAttrs(geo, c.strides(), ks[0], ks[1], 1));
+      } else if (op instanceof DepthwiseConv2D c) {
+        String k = NodeDef.nodeOf(n.input(1));
+        int[] ks = w.get(k).shape(); // [kh, kw, C, mult]
+        int kh = ks[0], kw = ks[1], ch = ks[2], m = ks[3];
+        ModelSpec.onnxConvKernel(g, k, w.get(k).toFloatArray(), kh, kw, 1, ch * m);
+        Window.Geometry geo = c.geometry(inputDims(graph, n, 0), inputDims(graph, n, 1));
+        g.node("Conv", new String[] {n.input(0), k}, new String[] {out}, convAttrs(geo, c.strides(), kh, kw, ch));
+      } else if (op instanceof BatchNorm b) {
+        String[] ins = new String[5];
+        ins[0] = n.input(0);
+        int[] order = {b.gammaInput(), b.betaInput(), 1, 2}; // scale, B, mean, var
+        for (int i = 0; i < 4; i++) {
+          String var = NodeDef.nodeOf(n.input(order[i]));
+          g.initializer(var, w.get(var).toFloatArray(), w.get(var).shape()[0]);
+          ins[i + 1] = var;
         }
-        case "DepthwiseConv2dNative": {
-          String k = NodeDef.nodeOf(n.input(1));
-          int[] ks = w.get(k).shape(); // [kh, kw, C, mult]
-          int kh = ks[0], kw = ks[1], c = ks[2], m = ks[3];
-          float[] src = w.get(k).toFloatArray();
-          float[] dst = new float[src.length];
-          for (int y = 0; y < kh; y++)
-            for (int x = 0; x < kw; x++)
-              for (int ci = 0; ci < c; ci++)
-                for (int mi = 0; mi < m; mi++) dst[((ci * m + mi) * kh + y) * kw + x] = src[((y * kw + x) * c + ci) * m + mi];
-          g.initializer(k, dst, c * m, 1, kh, kw);
-          g.node("Conv", new String[] {n.input(0), k}, new String[] {out}, convAttrs(n, kh, kw, c, shapes));
-          break;
-        }
-        case "BatchNorm": {
-          String[] ins = new String[5];
-          ins[0] = n.input(0);
-          int[] order = {3, 4, 1, 2}; // scale, B, mean, var
-          for (int i = 0; i < 4; i++) {
-            String var = NodeDef.nodeOf(n.input(order[i]));
-            g.initializer(var, w.get(var).toFloatArray(), w.get(var).shape()[0]);
-            ins[i + 1] = var;
-          }
-          g.node("BatchNormalization", ins, new String[] {out}, "epsilon", a.getFloat("epsilon"));
-          break;
-        }
-        case "Relu": g.node("Relu", new String[] {n.input(0)}, new String[] {out}); break;
-        case "Relu6": g.node("Clip", new String[] {n.input(0), "relu6/min", "relu6/max"}, new String[] {out}); break;
-        case "Add": g.node("Add", new String[] {n.input(0), n.input(1)}, new String[] {out}); break;
-        case "Pad": {
-          int[] p = a.getInts("paddings");
-          if (p.length != 8 || a.getFloat("value", 0f) != 0f) throw unsupported(n);
-          // NHWC [[n0,n1],[h0,h1],[w0,w1],[c0,c1]] -> NCHW begins then ends
-          long[] pads = {p[0], p[6], p[2], p[4], p[1], p[7], p[3], p[5]};
-          g.initializerInt64(out + "/pads", pads, 8);
-          g.node("Pad", new String[] {n.input(0), out + "/pads"}, new String[] {out});
-          break;
-        }
-        case "Mean": {
-          int[] axes = a.getInts("axes");
-          if (axes.length != 2 || axes[0] != 1 || axes[1] != 2 || a.getBoolean("keep_dims", false)) throw unsupported(n);
-          g.node("GlobalAveragePool", new String[] {n.input(0)}, new String[] {out + "/gap"});
-          g.node("Flatten", new String[] {out + "/gap"}, new String[] {out}, "axis", 1L);
-          break;
-        }
-        case "MatMul": {
-          String k = NodeDef.nodeOf(n.input(1));
-          int[] ks = w.get(k).shape();
-          g.initializer(k, w.get(k).toFloatArray(), ks[0], ks[1]);
-          g.node("MatMul", new String[] {n.input(0), k}, new String[] {out});
-          break;
-        }
-        case "BiasAdd": {
-          String b = NodeDef.nodeOf(n.input(1));
-          int c = w.get(b).shape()[0];
-          // A convolution's bias broadcasts over NCHW as [C, 1, 1]; a dense layer's over the last axis.
-          if (n.outputShape(0).length == 4) g.initializer(b, w.get(b).toFloatArray(), c, 1, 1);
-          else g.initializer(b, w.get(b).toFloatArray(), c);
-          g.node("Add", new String[] {n.input(0), b}, new String[] {out});
-          break;
-        }
-        case "MaxPool": {
-          int[] k = a.getInts("ksize");
-          int[] st = a.getInts("strides");
-          if (!a.getString("padding").equals("VALID")) throw unsupported(n);
-          g.node("MaxPool", new String[] {n.input(0)}, new String[] {out}, "kernel_shape", new long[] {k[0], k[1]},
-              "strides", new long[] {st[0], st[1]});
-          break;
-        }
-        case "Reshape": {
-          // Keras' Flatten of an NHWC value: back to NHWC order, then flatten.
-          if (shapes.get(n.input(0)).length != 4 || n.outputShape(0).length != 2) throw unsupported(n);
-          g.node("Transpose", new String[] {n.input(0)}, new String[] {out + "/nhwc"}, "perm", new long[] {0, 2, 3, 1});
-          g.node("Flatten", new String[] {out + "/nhwc"}, new String[] {out}, "axis", 1L);
-          break;
-        }
-        case "Softmax": g.node("Softmax", new String[] {n.input(0)}, new String[] {out}, "axis", -1L); break;
-        default: throw unsupported(n);
+        g.node("BatchNormalization", ins, new String[] {out}, "epsilon", b.epsilon());
+      } else if (isUnary(op, UnaryOp.Fn.RELU)) {
+        g.node("Relu", new String[] {n.input(0)}, new String[] {out});
+      } else if (isUnary(op, UnaryOp.Fn.RELU6)) {
+        g.node("Clip", new String[] {n.input(0), "relu6/min", "relu6/max"}, new String[] {out});
+      } else if (op instanceof BinaryOp b && b.fn() == BinaryOp.Fn.ADD) {
+        g.node("Add", new String[] {n.input(0), n.input(1)}, new String[] {out});
+      } else if (op instanceof Pad pad) {
+        int[] p = pad.paddings();
+        if (p.length != 8 || pad.value() != 0f) throw unsupported(n);
+        // NHWC [[n0,n1],[h0,h1],[w0,w1],[c0,c1]] -> NCHW begins then ends
+        long[] pads = {p[0], p[6], p[2], p[4], p[1], p[7], p[3], p[5]};
+        g.initializerInt64(out + "/pads", pads, 8);
+        g.node("Pad", new String[] {n.input(0), out + "/pads"}, new String[] {out});
+      } else if (op instanceof Reduce m && m.fn() == Reduce.Fn.MEAN) {
+        int[] axes = m.axes();
+        if (axes.length != 2 || axes[0] != 1 || axes[1] != 2 || m.keepDims()) throw unsupported(n);
+        g.node("GlobalAveragePool", new String[] {n.input(0)}, new String[] {out + "/gap"});
+        g.node("Flatten", new String[] {out + "/gap"}, new String[] {out}, "axis", 1L);
+      } else if (op instanceof MatMul m && m.isPlain()) {
+        String k = NodeDef.nodeOf(n.input(1));
+        int[] ks = w.get(k).shape();
+        g.initializer(k, w.get(k).toFloatArray(), ks[0], ks[1]);
+        g.node("MatMul", new String[] {n.input(0), k}, new String[] {out});
+      } else if (op instanceof BiasAdd) {
+        String b = NodeDef.nodeOf(n.input(1));
+        int c = w.get(b).shape()[0];
+        // A convolution's bias broadcasts over NCHW as [C, 1, 1]; a dense layer's over the last axis.
+        if (n.outputShape(0).length == 4) g.initializer(b, w.get(b).toFloatArray(), c, 1, 1);
+        else g.initializer(b, w.get(b).toFloatArray(), c);
+        g.node("Add", new String[] {n.input(0), b}, new String[] {out});
+      } else if (op instanceof Pool2D p && p.isMax() && p.window().padding() == Padding.VALID) {
+        int[] k = p.window().size();
+        int[] st = p.window().strides();
+        g.node("MaxPool", new String[] {n.input(0)}, new String[] {out}, "kernel_shape", new long[] {k[0], k[1]},
+            "strides", new long[] {st[0], st[1]});
+      } else if (op instanceof Reshape) {
+        // Keras' Flatten of an NHWC value: back to NHWC order, then flatten.
+        if (inputDims(graph, n, 0).length != 4 || n.outputShape(0).length != 2) throw unsupported(n);
+        g.node("Transpose", new String[] {n.input(0)}, new String[] {out + "/nhwc"}, "perm", new long[] {0, 2, 3, 1});
+        g.node("Flatten", new String[] {out + "/nhwc"}, new String[] {out}, "axis", 1L);
+      } else if (op instanceof Softmax sm && sm.axis() == n.outputShape(0).length - 1) {
+        g.node("Softmax", new String[] {n.input(0)}, new String[] {out}, "axis", -1L);
+      } else {
+        throw unsupported(n);
       }
     }
     g.node("Identity", new String[] {graph.outputs().get(0)}, new String[] {"y"});
   }
 
-  /** Conv attributes with explicit pads: TF SAME puts the odd extra row/column at the bottom/right. */
-  private static Object[] convAttrs(NodeDef n, int kh, int kw, int group, Map<String, int[]> shapes) {
-    Attrs a = n.attrs();
-    int[] st = a.getInts("strides");
-    int[] is = shapes.get(n.input(0));
-    int[] os = n.outputShape(0);
-    long[] pads = {0, 0, 0, 0};
-    if (a.getString("padding").equals("SAME")) {
-      int padH = Math.max((os[1] - 1) * st[0] + kh - is[1], 0);
-      int padW = Math.max((os[2] - 1) * st[1] + kw - is[2], 0);
-      pads = new long[] {padH / 2, padW / 2, padH - padH / 2, padW - padW / 2};
-    }
-    return new Object[] {"kernel_shape", new long[] {kh, kw}, "strides", new long[] {st[0], st[1]}, "pads", pads,
-        "group", (long) group};
+  /** Conv attributes with explicit pads, from the op's own window geometry (TF SAME: the odd pixel bottom/right). */
+  private static Object[] convAttrs(Window.Geometry geo, int[] strides, int kh, int kw, int group) {
+    long[] pads = {geo.padTop(), geo.padLeft(), geo.padBottom(), geo.padRight()};
+    return new Object[] {"kernel_shape", new long[] {kh, kw}, "strides", new long[] {strides[0], strides[1]}, "pads",
+        pads, "group", (long) group};
+  }
+
+  private static Dim[] inputDims(GraphDef graph, NodeDef n, int i) {
+    return graph.node(NodeDef.nodeOf(n.input(i))).outputDims(NodeDef.indexOf(n.input(i)));
   }
 }

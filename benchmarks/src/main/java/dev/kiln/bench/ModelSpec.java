@@ -87,8 +87,14 @@ public abstract class ModelSpec {
   /** A Keras conv kernel [kh, kw, in, out], written as the ONNX OIHW initializer {@code name}. */
   static void onnxConvKernel(OnnxWriter g, Weights w, String name) {
     int[] s = w.get(name).shape();
-    int kh = s[0], kw = s[1], ci = s[2], co = s[3];
-    float[] k = w.get(name).toFloatArray();
+    onnxConvKernel(g, name, w.get(name).toFloatArray(), s[0], s[1], s[2], s[3]);
+  }
+
+  /**
+   * The kernel {@code k} laid out [kh, kw, ci, co] as the ONNX OIHW initializer {@code name}; a depthwise kernel
+   * [kh, kw, C, mult] is the one with {@code ci = 1, co = C * mult} (ONNX's grouped convolution).
+   */
+  static void onnxConvKernel(OnnxWriter g, String name, float[] k, int kh, int kw, int ci, int co) {
     float[] oihw = new float[k.length];
     for (int y = 0; y < kh; y++)
       for (int x = 0; x < kw; x++)

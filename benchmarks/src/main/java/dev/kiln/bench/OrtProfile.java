@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp benchmarks.jar dev.kiln.bench.OrtProfile [threads (0 = ORT's default)] [runs]
  * </pre>
+ * {@code -Dnodes=true} also prints every node: its kind, op and input shapes, median µs.
  */
 public final class OrtProfile {
   private OrtProfile() {}
@@ -67,11 +68,13 @@ public final class OrtProfile {
     String json = new String(Files.readAllBytes(Path.of(file)), StandardCharsets.UTF_8);
     Map<String, List<Double>> perNode = new LinkedHashMap<>();
     Map<String, String> kindOf = new LinkedHashMap<>();
+    Map<String, String> shapesOf = new LinkedHashMap<>();
     for (String line : json.split("\n")) { // one event per line: {"cat" : "Node", ..., "dur" :N, ..., "name" :"..."}
       Matcher name = NAME.matcher(line), dur = DUR.matcher(line), op = OP.matcher(line), inputs = INPUTS.matcher(line);
       if (!name.find() || !dur.find() || !op.find() || !inputs.find()) continue;
       perNode.computeIfAbsent(name.group(1), x -> new ArrayList<>()).add(Double.parseDouble(dur.group(1)));
       kindOf.putIfAbsent(name.group(1), kind(op.group(1), inputs.group(1)));
+      shapesOf.putIfAbsent(name.group(1), op.group(1) + " " + inputs.group(1).replaceAll("\\{\"float\":|\\}", ""));
     }
     Map<String, double[]> kinds = new LinkedHashMap<>(); // kind -> {µs, nodes}
     for (String k : List.of("stem", "depthwise", "expand", "project", "head", "pool", "classifier", "other")) {
@@ -85,6 +88,9 @@ public final class OrtProfile {
       String k = kindOf.get(e.getKey());
       if (k.startsWith("1x1")) k = e.getKey().equals(head) ? "head" : k.equals("1x1+") ? "expand" : "project";
       double med = Stats.median(v);
+      if (Boolean.getBoolean("nodes")) {
+        System.out.printf(Locale.ROOT, "| %s | %s | %.1f |%n", k, shapesOf.get(e.getKey()), med);
+      }
       kinds.get(k)[0] += med;
       kinds.get(k)[1]++;
       total += med;

@@ -25,10 +25,14 @@ import java.util.Random;
  * The Kiln example app.
  *
  * <pre>
- * Usage: Main [seed|mlp|digits|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]
+ * Usage: Main [seed|mlp|digits|language WORD...|language --test|mobilenet [IMAGE]] [--seed N] [--weights FILE]
+ *             [--repeat N] [--trace FILE] [--dot FILE]
  *   seed   (default) Dense(4) + ReLU on a [1, 2, 3] placeholder, weights from initialized(N), run TF1-style
  *   digits the digits CNN trained with TensorFlow.js (bundled digits.safetensors) on the held-back MNIST digits:
  *          accuracy, confusion matrix, agreement with TF.js's predictions, time per digit
+ *   language WORD...  the language (english, german, french, spanish, italian) of each word, by a character-level
+ *          bidirectional GRU trained with TensorFlow.js; --test: accuracy on the held-back words, agreement with
+ *          TF.js's predictions, time per word at batch 1 and 64
  *   mlp    MLP 784-128-10 with weights from the bundled mlp.safetensors; classifies synthetic inputs and
  *          cross-checks the compiled session against the eager model
  *   mobilenet [IMAGE]  MobileNetV2 (224x224x3, 1000 classes) on IMAGE (a synthetic gradient when absent), with
@@ -58,6 +62,10 @@ public final class Main {
     public File image;
     public File weights;
     public int repeat = 5;
+    /** The words of the language command. */
+    public final List<String> words = new ArrayList<>();
+    /** language --test */
+    public boolean test;
   }
 
   /** Runs the command line; 0 on success, 2 on a usage error (reported on {@code err}). */
@@ -80,6 +88,10 @@ public final class Main {
       case "digits":
         dev.kiln.example.digits.DigitsCommand.run(o.repeat, out);
         return 0;
+      case "language":
+        if (o.test) dev.kiln.example.language.LanguageCommand.test(o.repeat, out);
+        else dev.kiln.example.language.LanguageCommand.words(o.words, out);
+        return 0;
       case "mobilenet":
         dev.kiln.example.vision.MobileNetCommand.run(o.image, o.weights, o.seed, o.repeat, out);
         return 0;
@@ -96,6 +108,10 @@ public final class Main {
     boolean commandSeen = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
+      if (o.command.equals("language") && !a.startsWith("--")) {
+        o.words.add(a); // after "language", even "seed" or "mlp" is a word
+        continue;
+      }
       switch (a) {
         case "--trace":
           o.trace = new File(value(args, ++i, a));
@@ -120,9 +136,14 @@ public final class Main {
             throw new IllegalArgumentException("--repeat needs a number, got " + args[i]);
           }
           break;
+        case "--test":
+          if (!o.command.equals("language")) throw new IllegalArgumentException("--test belongs to the language command");
+          o.test = true;
+          break;
         case "seed":
         case "mlp":
         case "digits":
+        case "language":
         case "mobilenet":
         case "help":
         case "--help":
@@ -139,6 +160,10 @@ public final class Main {
           throw new IllegalArgumentException("unknown argument " + a);
       }
     }
+    if (o.command.equals("language") && !o.test && o.words.isEmpty()) {
+      throw new IllegalArgumentException("language needs words (or --test)");
+    }
+    if (o.test && !o.words.isEmpty()) throw new IllegalArgumentException("language --test takes no words");
     return o;
   }
 
@@ -148,10 +173,14 @@ public final class Main {
   }
 
   public static String usage() {
-    return "Usage: Main [seed|mlp|digits|mobilenet [IMAGE]] [--seed N] [--weights FILE] [--repeat N] [--trace FILE] [--dot FILE]\n"
+    return "Usage: Main [seed|mlp|digits|language WORD...|language --test|mobilenet [IMAGE]] [--seed N] [--weights FILE]\n"
+        + "            [--repeat N] [--trace FILE] [--dot FILE]\n"
         + "  seed   (default) Dense(4) + ReLU on a [1, 2, 3] placeholder, weights from initialized(N)\n"
         + "  mlp    MLP 784-128-10, bundled weights; classify synthetic inputs, compiled vs eager\n"
         + "  digits CNN trained with TensorFlow.js on MNIST: accuracy, confusion matrix, agreement with TF.js\n"
+        + "  language WORD...  each word's language (english, german, french, spanish, italian): character-level\n"
+        + "         bidirectional GRU trained with TensorFlow.js; --test: held-back accuracy, agreement with TF.js,\n"
+        + "         time per word at batch 1 and 64\n"
         + "  mobilenet [IMAGE]  MobileNetV2 on IMAGE (synthetic when absent), --weights FILE or initialized weights\n"
         + "  --weights FILE  MobileNetV2 weights (safetensors)   --repeat N  timed runs (default 5)\n"
         + "  --trace FILE  write a Chrome trace (RunOptions.trace()) of the run to FILE\n"

@@ -10,6 +10,7 @@ import dev.kiln.graph.Tracer;
 import dev.kiln.importer.LayerSpec.Arg;
 import dev.kiln.importer.ModelDef.CallNode;
 import dev.kiln.importer.ModelDef.Field;
+import dev.kiln.ops.Sources;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -31,7 +32,6 @@ final class EagerCheck {
   /** The file's weights, or {@code null} for the traced run. */
   private final Weights weights;
   private final Tracer tracer;
-  private final Set<String> built = new HashSet<>();
 
   private EagerCheck(Weights weights, Tracer tracer) {
     this.weights = weights;
@@ -39,28 +39,34 @@ final class EagerCheck {
   }
 
   static void run(ModelDef root, Weights weights) throws ImportException {
-    traceShapes(root);
+    Set<String> modelWeights = traceShapes(root);
     EagerCheck c = new EagerCheck(weights, null);
     Tensor[] inputs = new Tensor[root.inputs.size()];
     for (int i = 0; i < inputs.length; i++) {
       int[] s = batchOne(root.inputs.get(i).shape);
-      inputs[i] = Tensor.zeros(s);
+      inputs[i] = Tensor.zeros(root.inputs.get(i).dtype, s);
     }
     c.model(root, "", inputs, new HashMap<>());
     Set<String> unused = new HashSet<>(weights.names());
-    unused.removeAll(c.built);
+    unused.removeAll(modelWeights);
     if (!unused.isEmpty()) throw new ImportException("weights that no layer uses: " + WeightStore.preview(unused));
   }
 
-  /** The model on symbolic tensors at batch 1, fresh layers without weights: every node's size checked. */
-  private static void traceShapes(ModelDef root) throws ImportException {
+  /**
+   * The model on symbolic tensors at batch 1, fresh layers without weights: every node's size checked. Returns the
+   * names of the weights the model creates, its sublayers' included ({@code bigru/forward_layer/kernel}).
+   */
+  private static Set<String> traceShapes(ModelDef root) throws ImportException {
     Tracer t = Tracer.begin();
     try {
       Tensor[] inputs = new Tensor[root.inputs.size()];
       for (int i = 0; i < inputs.length; i++) {
-        inputs[i] = t.placeholder(root.inputs.get(i).name, i, DType.FLOAT32, batchOne(root.inputs.get(i).shape));
+        inputs[i] = t.placeholder(root.inputs.get(i).name, i, root.inputs.get(i).dtype, batchOne(root.inputs.get(i).shape));
       }
       new EagerCheck(null, t).model(root, "", inputs, new HashMap<>());
+      Set<String> variables = new HashSet<>();
+      for (NodeDef n : t.nodes()) if (n.op() instanceof Sources.Variable) variables.add(n.name());
+      return variables;
     } finally {
       t.end();
     }
@@ -89,16 +95,16 @@ final class EagerCheck {
   }
 
   private Tensor[] model(ModelDef m, String scope, Tensor[] inputs, Map<Field, AbstractLayer> instances) throws ImportException {
-    Map<String, Tensor> values = new HashMap<>();
-    for (int i = 0; i < inputs.length; i++) values.put(m.inputs.get(i).name, inputs[i]);
+    Map<String, Tensor[]> values = new HashMap<>();
+    for (int i = 0; i < inputs.length; i++) values.put(m.inputs.get(i).name, new Tensor[] {inputs[i]});
     for (CallNode c : m.calls) {
       Field f = c.field;
       String path = scope.isEmpty() ? f.name : scope + "/" + f.name;
       Tensor[] ins = new Tensor[c.inputs.size()];
-      for (int i = 0; i < ins.length; i++) ins[i] = values.get(c.inputs.get(i));
-      Tensor out;
+      for (int i = 0; i < ins.length; i++) ins[i] = value(values, c.inputs.get(i));
+      Tensor[] out;
       if (f.nested != null) {
-        out = model(f.nested, path, ins, new HashMap<>())[0];
+        out = new Tensor[] {model(f.nested, path, ins, new HashMap<>())[0]};
       } else {
         AbstractLayer layer = instances.get(f);
         if (layer == null) {
@@ -109,22 +115,30 @@ final class EagerCheck {
         int nodesBefore = tracer != null ? tracer.size() : 0;
         if (tracer != null) tracer.pushScope(path);
         try {
-          out = ins.length == 1 ? (f.spec.takesTraining ? layer.apply(ins[0], false) : layer.apply(ins[0]))
-              : ins.length == 2 ? layer.apply(ins[0], ins[1]) : layer.apply(ins);
+          out = c.outputs > 1 ? layer.applyAll(ins[0])
+              : new Tensor[] {ins.length == 1 ? (f.spec.takesTraining ? layer.apply(ins[0], false) : layer.apply(ins[0]))
+                  : ins.length == 2 ? layer.apply(ins[0], ins[1]) : layer.apply(ins)};
         } catch (RuntimeException e) {
           throw new ImportException("layer '" + describe(scope, f) + "' (" + f.kerasClass + "): " + e.getMessage()
               + (e.getMessage() != null && e.getMessage().startsWith("weight ") ? " (the weights in the file do not fit the model config)" : ""), e);
         } finally {
           if (tracer != null) tracer.popScope();
         }
+        if (out.length != c.outputs) {
+          throw new ImportException("layer '" + describe(scope, f) + "' (" + f.kerasClass + ") returned " + out.length
+              + " tensors, the config reads " + c.outputs);
+        }
         if (tracer != null) checkSizes(tracer.nodesFrom(nodesBefore), scope, f);
-        for (String w : layer.weights().keySet()) built.add(path + "/" + w);
       }
       values.put(c.output, out);
     }
     Tensor[] outs = new Tensor[m.outputs.size()];
-    for (int i = 0; i < outs.length; i++) outs[i] = values.get(m.outputs.get(i));
+    for (int i = 0; i < outs.length; i++) outs[i] = value(values, m.outputs.get(i));
     return outs;
+  }
+
+  private static Tensor value(Map<String, Tensor[]> values, ModelDef.Value v) {
+    return values.get(v.var)[Math.max(v.index, 0)];
   }
 
   private static String describe(String scope, Field f) {
@@ -132,10 +146,14 @@ final class EagerCheck {
   }
 
   private static AbstractLayer instantiate(Field f) throws ImportException {
-    LayerSpec s = f.spec;
+    return instantiate(f.spec, f);
+  }
+
+  /** The layer {@code s} describes, built with the constructor and setters the source calls; wrapped layers first. */
+  private static AbstractLayer instantiate(LayerSpec s, Field f) throws ImportException {
     try {
       Class<?> cls = Class.forName("dev.kiln.layers." + s.className);
-      Object[] ctorArgs = s.varargsCtor ? new Object[] {intArray(s.ctor)} : values(s.ctor);
+      Object[] ctorArgs = s.varargsCtor ? new Object[] {intArray(s.ctor)} : values(s.ctor, f);
       Object obj = null;
       for (Constructor<?> k : cls.getConstructors()) {
         if (fits(k.getParameterTypes(), ctorArgs)) {
@@ -145,7 +163,7 @@ final class EagerCheck {
       }
       if (obj == null) throw new ImportException("internal: no constructor of " + s.className + " for " + s.code());
       for (LayerSpec.Setter st : s.setters) {
-        Object[] args = st.name.equals(s.varargsSetter) ? new Object[] {intArray(st.args)} : values(st.args);
+        Object[] args = st.name.equals(s.varargsSetter) ? new Object[] {intArray(st.args)} : values(st.args, f);
         Method m = null;
         for (Method x : cls.getMethods()) if (x.getName().equals(st.name) && fits(x.getParameterTypes(), args)) m = x;
         if (m == null) throw new ImportException("internal: no setter " + st.name + " on " + s.className);
@@ -159,9 +177,11 @@ final class EagerCheck {
     }
   }
 
-  private static Object[] values(Arg[] args) {
+  private static Object[] values(Arg[] args, Field f) throws ImportException {
     Object[] v = new Object[args.length];
-    for (int i = 0; i < v.length; i++) v[i] = args[i].value;
+    for (int i = 0; i < v.length; i++) {
+      v[i] = args[i].value instanceof LayerSpec ? instantiate((LayerSpec) args[i].value, f) : args[i].value;
+    }
     return v;
   }
 

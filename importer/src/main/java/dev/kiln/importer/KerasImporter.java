@@ -3,6 +3,10 @@ package dev.kiln.importer;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
 import dev.kiln.importer.ModelDef.Field;
+import dev.kiln.text.StringLookup;
+import dev.kiln.text.TextVectorization;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +43,23 @@ public final class KerasImporter {
     Weights weights = Weights.of(kiln);
     EagerCheck.run(root, weights);
     String source = SourceWriter.write(packageName, root, model.getFileName().toString());
-    return new ImportResult(packageName, className, source, weights);
+    return new ImportResult(packageName, className, source, weights, vocabularies(root));
+  }
+
+  /** Each text layer's vocabulary as Keras writes its {@code vocabulary.txt}, named as the source loads it. */
+  private static Map<String, byte[]> vocabularies(ModelDef root) throws ImportException {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (ModelDef.TextInput t : root.textInputs) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try {
+        if (t.preprocessor instanceof TextVectorization) ((TextVectorization) t.preprocessor).saveVocabulary(bytes);
+        else ((StringLookup) t.preprocessor).saveVocabulary(bytes);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new ImportException("layer '" + t.kerasName + "' (" + t.kerasClass + "): " + e.getMessage(), e);
+      }
+      out.put(t.vocabularyFile, bytes.toByteArray());
+    }
+    return out;
   }
 
   private static void collect(ModelDef m, String scope, Map<String, Tensor> out) {

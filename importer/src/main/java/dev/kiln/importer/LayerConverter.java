@@ -3,7 +3,11 @@ package dev.kiln.importer;
 import dev.kiln.Activation;
 import dev.kiln.Padding;
 import dev.kiln.importer.LayerSpec.Arg;
+import dev.kiln.layers.Attention;
+import dev.kiln.layers.MergeMode;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Keras layer configs to Kiln built-in layers. Options that do not change inference (initializers, regularizers,
@@ -248,9 +252,203 @@ final class LayerConverter {
         if (interp.equals("bilinear")) s.set("interpolation", Arg.of("bilinear"));
         return s;
       }
+      case "Embedding": {
+        LayerSpec s = new LayerSpec("Embedding", Arg.of(intOr("input_dim", -1)), Arg.of(intOr("output_dim", -1)));
+        if (boolOr("mask_zero", false)) s.set("maskZero", Arg.of(true));
+        if (has("lora_rank")) throw refuse("lora_rank", "is not supported (merge the LoRA weights into the embeddings first)");
+        return s.weights("embeddings");
+      }
+      case "Masking": {
+        float value = floatOr("mask_value", 0f);
+        return value == 0f ? new LayerSpec("Masking") : new LayerSpec("Masking", Arg.of(value));
+      }
+      case "SimpleRNN": case "LSTM": case "GRU":
+        return recurrent(false);
+      case "Bidirectional":
+        return bidirectional();
+      case "TimeDistributed":
+        return timeDistributed();
+      case "Attention":
+        return attention();
+      case "MultiHeadAttention":
+        return multiHeadAttention();
+      case "TextVectorization": case "StringLookup":
+        throw refuse("(text preprocessing)", "is supported only when it reads a string input of the outermost model"
+            + " directly (it then runs outside the session, as dev.kiln.text." + cls + ")");
+      case "RNN":
+        throw refuse("(a generic RNN around a cell)", "is not supported: custom cells are not; use SimpleRNN, LSTM or GRU");
       default:
         throw new ImportException("layer '" + layer + "': layer type " + cls + " is not supported by the Kiln importer");
     }
+  }
+
+  // ---- sequence layers ---------------------------------------------------------------------------------------------
+
+  private static boolean isRecurrent(String cls) {
+    return cls.equals("SimpleRNN") || cls.equals("LSTM") || cls.equals("GRU");
+  }
+
+  /** The states an RNN returns with {@code return_state}: h, and c for an LSTM. */
+  private static int states(String cls) {
+    return cls.equals("LSTM") ? 2 : 1;
+  }
+
+  /**
+   * SimpleRNN, LSTM, GRU. Defaults are Keras': activation tanh, recurrent activation sigmoid (TF.js always writes its
+   * own, hard sigmoid, which Kiln refuses), GRU {@code reset_after} true in Keras 3 and false when a Keras 2 or TF.js
+   * config leaves it out (TF.js has only that form). {@code unroll} changes nothing: Kiln loops over time at run time.
+   */
+  private LayerSpec recurrent(boolean wrapped) throws ImportException {
+    LayerSpec s = new LayerSpec(cls, Arg.of(intOr("units", -1)));
+    Activation act = has("activation") ? activation(c.get("activation")) : Activation.TANH;
+    if (act != Activation.TANH) s.set("activation", Arg.of(act));
+    if (!cls.equals("SimpleRNN")) {
+      if (!has("recurrent_activation") && format == ModelReader.Format.TFJS) {
+        throw refuse("recurrent_activation (absent: TF.js' hard sigmoid)", "is not supported by Kiln (Keras 2 / TF.js"
+            + " hard_sigmoid is 0.2x+0.5, Kiln's is relu6(x+3)/6)");
+      }
+      Activation rec = has("recurrent_activation") ? activation(c.get("recurrent_activation")) : Activation.SIGMOID;
+      if (rec != Activation.SIGMOID) s.set("recurrentActivation", Arg.of(rec));
+    }
+    boolean useBias = boolOr("use_bias", true);
+    if (!useBias) s.set("useBias", Arg.of(false));
+    if (boolOr("return_sequences", false)) s.set("returnSequences", Arg.of(true));
+    if (boolOr("return_state", false)) {
+      s.set("returnState", Arg.of(true));
+      s.outputs = 1 + states(cls);
+    }
+    if (boolOr("go_backwards", false)) s.set("goBackwards", Arg.of(true));
+    if (boolOr("stateful", false)) throw refuse("stateful", "is not supported: a Kiln session keeps no state between calls");
+    if (boolOr("time_major", false)) throw refuse("time_major", "is not supported (Kiln's sequences are [batch, time, ...])");
+    if (!wrapped && boolOr("zero_output_for_mask", false)) {
+      throw refuse("zero_output_for_mask", "is not supported outside Bidirectional (Kiln repeats the previous output at"
+          + " masked steps, as Keras' default)");
+    }
+    if (cls.equals("GRU")) {
+      boolean resetAfter = has("reset_after") ? boolOr("reset_after", true) : format == ModelReader.Format.KERAS3;
+      if (!resetAfter) s.set("resetAfter", Arg.of(false));
+    }
+    s.cellWeights("kernel", "recurrent_kernel");
+    if (useBias) s.cellWeights("bias");
+    return s;
+  }
+
+  /** The wrapped layer of a Bidirectional or TimeDistributed: {@code {class_name, config}}. */
+  private LayerConverter inner() throws ImportException {
+    JsonValue inner = c.require("layer");
+    String innerClass = inner.require("class_name").asString();
+    JsonValue innerConfig = inner.require("config");
+    String innerName = innerConfig.has("name") ? innerConfig.get("name").asString() : innerClass;
+    return new LayerConverter(layer + "/" + innerName, innerClass, innerConfig, format);
+  }
+
+  private LayerSpec bidirectional() throws ImportException {
+    LayerConverter inner = inner();
+    if (!isRecurrent(inner.cls)) {
+      throw refuse("layer " + inner.cls, "is not supported (Kiln's Bidirectional wraps SimpleRNN, LSTM or GRU)");
+    }
+    checkDtype(inner.c, inner.layer, inner.cls);
+    if (inner.boolOr("go_backwards", false)) {
+      throw refuse("layer with go_backwards", "is not supported (Keras makes the backward copy go backwards)");
+    }
+    LayerSpec wrapped = inner.recurrent(true);
+    JsonValue mode = c.get("merge_mode");
+    MergeMode merge = MergeMode.CONCAT;
+    if (!mode.isMissing()) {
+      if (mode.isAbsent()) throw refuse("merge_mode None", "is not supported (two separate outputs; use concat, sum, mul or ave)");
+      switch (mode.asString()) {
+        case "concat": merge = MergeMode.CONCAT; break;
+        case "sum": merge = MergeMode.SUM; break;
+        case "mul": merge = MergeMode.MUL; break;
+        case "ave": merge = MergeMode.AVE; break;
+        default: throw refuse("merge_mode '" + mode.asString() + "'", "is not supported (concat, sum, mul or ave)");
+      }
+    }
+    if (has("backward_layer")) checkBackwardLayer(inner);
+    LayerSpec s = new LayerSpec("Bidirectional", Arg.of(wrapped));
+    if (merge != MergeMode.CONCAT) s.set("mergeMode", Arg.of(merge));
+    for (LayerSpec.WeightRef w : wrapped.weights) s.weights.add(w.within("forward_layer", "forward_layer", "forward_*"));
+    for (LayerSpec.WeightRef w : wrapped.weights) s.weights.add(w.within("backward_layer", "backward_layer", "backward_*"));
+    if (wrapped.outputs > 1) s.outputs = 1 + 2 * states(inner.cls);
+    return s;
+  }
+
+  /** Keras 3 writes the backward copy it made; one with other options than the forward layer's is refused. */
+  private void checkBackwardLayer(LayerConverter forward) throws ImportException {
+    JsonValue backward = c.get("backward_layer");
+    String backwardClass = backward.require("class_name").asString();
+    Map<String, Object> f = options(forward.c);
+    Map<String, Object> b = options(backward.require("config"));
+    if (!backwardClass.equals(forward.cls) || !f.equals(b)) {
+      throw refuse("backward_layer", "is not supported unless it is the forward layer going backwards (Kiln's"
+          + " Bidirectional makes that copy itself)");
+    }
+  }
+
+  /** A wrapped layer's options, without those a Bidirectional's two copies differ in. */
+  private static Map<String, Object> options(JsonValue config) throws ImportException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String key : config.keys()) {
+      if (!key.equals("name") && !key.equals("go_backwards")) out.put(key, dev.kiln.io.Json.write(config.get(key).raw()));
+    }
+    return out;
+  }
+
+  private LayerSpec timeDistributed() throws ImportException {
+    LayerConverter inner = inner();
+    if (inner.cls.equals("Sequential") || inner.cls.equals("Functional") || inner.cls.equals("Model")) {
+      throw refuse("layer " + inner.cls, "is not supported (Kiln's TimeDistributed wraps a built-in layer)");
+    }
+    LayerSpec wrapped = inner.convert();
+    if (wrapped.outputs > 1) throw refuse("layer with return_state", "is not supported (TimeDistributed returns one tensor)");
+    LayerSpec s = new LayerSpec("TimeDistributed", Arg.of(wrapped));
+    for (LayerSpec.WeightRef w : wrapped.weights) s.weights.add(w.within("layer", "layer", "", "*"));
+    s.takesTraining = wrapped.takesTraining;
+    return s;
+  }
+
+  private LayerSpec attention() throws ImportException {
+    LayerSpec s = new LayerSpec("Attention");
+    if (boolOr("use_scale", false)) {
+      s.set("useScale", Arg.of(true));
+      s.weights("scale");
+    }
+    String mode = str("score_mode", "dot");
+    if (mode.equals("concat")) {
+      s.set("scoreMode", Arg.of(Attention.ScoreMode.CONCAT));
+      s.weights("concat_score_weight");
+    } else if (!mode.equals("dot")) {
+      throw refuse("score_mode '" + mode + "'", "is not supported (dot or concat)");
+    }
+    if (boolOr("causal", false)) s.set("useCausalMask", Arg.of(true)); // Keras 2's constructor argument
+    return s;
+  }
+
+  private LayerSpec multiHeadAttention() throws ImportException {
+    int keyDim = intOr("key_dim", -1);
+    LayerSpec s = new LayerSpec("MultiHeadAttention", Arg.of(intOr("num_heads", -1)), Arg.of(keyDim));
+    if (has("value_dim") && c.get("value_dim").asInt() != keyDim) s.set("valueDim", Arg.of(c.get("value_dim").asInt()));
+    boolean useBias = boolOr("use_bias", true);
+    if (!useBias) s.set("useBias", Arg.of(false));
+    if (has("output_shape")) {
+      s.set("outputShape", Arg.ints(intsOrInt("output_shape")));
+      s.varargsSetter = "outputShape";
+    }
+    if (has("attention_axes")) {
+      int[] axes = intsOrInt("attention_axes");
+      if (!(axes.length == 1 && (axes[0] == 1 || axes[0] == -2))) {
+        throw refuse("attention_axes " + c.get("attention_axes").describe(), "is not supported (Kiln attends over the"
+            + " steps, axis 1 of [batch, steps, features])");
+      }
+    }
+    // Keras 3 keeps the projections as EinsumDense sublayers _query_dense, ...; Keras 2 names them query/, ...
+    String[][] parts = {{"query", "_query_dense"}, {"key", "_key_dense"}, {"value", "_value_dense"},
+        {"attention_output", "_output_dense"}};
+    for (String[] part : parts) {
+      s.weights.add(new LayerSpec.WeightRef(part[0] + "/kernel", part[1], List.of(part[0] + "/kernel")));
+      if (useBias) s.weights.add(new LayerSpec.WeightRef(part[0] + "/bias", part[1], List.of(part[0] + "/bias")));
+    }
+    return s;
   }
 
   static void checkDtype(JsonValue c, String layer, String cls) throws ImportException {

@@ -49,6 +49,9 @@ public final class Main {
       Path outDir = Paths.get(dir);
       r.write(outDir);
       out.println("wrote " + r.sourcePath(outDir) + " and " + r.weightsPath(outDir) + " (" + r.weights.names().size() + " weights)");
+      for (String v : r.vocabularies.keySet()) {
+        out.println("wrote " + outDir.resolve(v) + " (a text layer's vocabulary: see the class's Javadoc for its use)");
+      }
       return 0;
     } catch (ImportException e) {
       err.println("kiln-import: " + printable(e.getMessage()));

@@ -1,5 +1,6 @@
 package dev.kiln.importer;
 
+import dev.kiln.DType;
 import dev.kiln.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +21,8 @@ final class ModelDef {
     final ModelDef nested;
     /** Weights under Kiln's local names ({@code kernel}), for a built-in layer. */
     final Map<String, Tensor> weights = new LinkedHashMap<>();
+    /** The first call's {@code use_causal_mask} (a call argument in Keras, an option of the layer in Kiln). */
+    Boolean causalCalls;
 
     Field(String name, String kerasName, String kerasClass, LayerSpec spec, ModelDef nested) {
       this.name = name;
@@ -36,29 +39,92 @@ final class ModelDef {
     String typeName() {
       return spec != null ? spec.className : nested.javaClass;
     }
+
+    /** Tensors a call returns: more than one for a recurrent layer with {@code returnState}. */
+    int outputs() {
+      return spec != null ? spec.outputs : 1;
+    }
   }
 
   static final class Input {
     final String name;
     final String kerasName;
     final int[] shape;
+    /** FLOAT32, or INT32 for token ids (Keras int32 / int64 inputs, and the output of a text layer). */
+    final DType dtype;
 
-    Input(String name, String kerasName, int[] shape) {
+    Input(String name, String kerasName, int[] shape, DType dtype) {
       this.name = name;
       this.kerasName = kerasName;
       this.shape = shape;
+      this.dtype = dtype;
+    }
+  }
+
+  /** A tensor of the @Call body: a local (or parameter), or element {@code index} of a {@code Tensor[]} local. */
+  static final class Value {
+    final String var;
+    final int index;
+
+    Value(String var) {
+      this(var, -1);
+    }
+
+    Value(String var, int index) {
+      this.var = var;
+      this.index = index;
     }
   }
 
   static final class CallNode {
     final Field field;
-    final List<String> inputs;
+    final List<Value> inputs;
     final String output;
+    /** 1: {@code output} is a {@code Tensor}; more: a {@code Tensor[]} from {@code applyAll} (an RNN's states). */
+    final int outputs;
 
-    CallNode(Field field, List<String> inputs, String output) {
+    CallNode(Field field, List<Value> inputs, String output, int outputs) {
       this.field = field;
       this.inputs = inputs;
       this.output = output;
+      this.outputs = outputs;
+    }
+
+    Value value(int index) {
+      return outputs == 1 ? new Value(output) : new Value(output, index);
+    }
+  }
+
+  /**
+   * A Keras {@code TextVectorization} or {@code StringLookup} layer that read a string input: Kiln runs it outside the
+   * session ({@code dev.kiln.text}), so the input becomes INT32 token ids and the layer's vocabulary a file.
+   */
+  static final class TextInput {
+    final String kerasName;
+    final String kerasClass;
+    /** The placeholder that takes the layer's output. */
+    final String input;
+    /** An identifier for the layer, in the vocabulary file's name and the documentation's code. */
+    final String name;
+    /** The vocabulary's file name beside the weights: {@code MyNet.textVectorization.vocabulary.txt}. */
+    final String vocabularyFile;
+    /** The configured {@code dev.kiln.text} object, vocabulary included. */
+    final Object preprocessor;
+    /** Its Keras options as the fluent setter calls that configure it: {@code .split(Split.CHARACTER)}. */
+    final List<String> setters;
+    /** The shape of what it gives: the placeholder's. */
+    final int[] shape;
+
+    TextInput(String kerasName, String kerasClass, String input, String name, Object preprocessor, List<String> setters,
+        int[] shape, String vocabularyFile) {
+      this.vocabularyFile = vocabularyFile;
+      this.kerasName = kerasName;
+      this.kerasClass = kerasClass;
+      this.input = input;
+      this.name = name;
+      this.preprocessor = preprocessor;
+      this.setters = setters;
+      this.shape = shape;
     }
   }
 
@@ -68,8 +134,9 @@ final class ModelDef {
   final List<Field> fields = new ArrayList<>();
   final List<Input> inputs = new ArrayList<>();
   final List<CallNode> calls = new ArrayList<>();
-  final List<String> outputs = new ArrayList<>();
+  final List<Value> outputs = new ArrayList<>();
   final List<ModelDef> nestedClasses = new ArrayList<>();
+  final List<TextInput> textInputs = new ArrayList<>();
   private final Set<String> used = new HashSet<>();
 
   ModelDef(String javaClass, String kerasName, String kerasClass) {

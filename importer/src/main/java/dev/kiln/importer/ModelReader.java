@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -27,12 +29,19 @@ final class ModelReader {
     final JsonValue topology;
     final WeightStore weights;
     final String fileName;
+    /** A .keras archive's vocabulary assets by path ({@code assets/layers/text_vectorization/vocabulary.txt}). */
+    final Map<String, byte[]> assets;
 
     Loaded(Format format, JsonValue topology, WeightStore weights, String fileName) {
+      this(format, topology, weights, fileName, new HashMap<>());
+    }
+
+    Loaded(Format format, JsonValue topology, WeightStore weights, String fileName, Map<String, byte[]> assets) {
       this.format = format;
       this.topology = topology;
       this.weights = weights;
       this.fileName = fileName;
+      this.assets = assets;
     }
   }
 
@@ -96,6 +105,7 @@ final class ModelReader {
     String name = file.getFileName().toString();
     JsonValue topology;
     byte[] weights;
+    Map<String, byte[]> assets = new HashMap<>();
     try (ZipFile zip = new ZipFile(file.toFile())) {
       ZipEntry config = zip.getEntry("config.json");
       if (config == null) throw new ImportException(name + ": no config.json in the archive (truncated, or not a .keras file)");
@@ -105,6 +115,13 @@ final class ModelReader {
       ZipEntry h5 = zip.getEntry("model.weights.h5");
       if (h5 == null) throw new ImportException(name + ": no model.weights.h5 in the archive (truncated, or not a .keras file)");
       weights = inflate(zip, h5, name);
+      for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+        if (!e.getName().startsWith("assets/") || !e.getName().endsWith("/vocabulary.txt")) continue;
+        if (assets.size() >= ImportLimits.MAX_LAYERS) {
+          throw new ImportException(name + ": more than " + ImportLimits.MAX_LAYERS + " vocabulary assets (a limit of kiln-import)");
+        }
+        assets.put(e.getName(), inflate(zip, e, name));
+      }
     } catch (IOException | RuntimeException e) {
       throw new ImportException(name + ": not a readable .keras zip (truncated?): " + e.getMessage(), e);
     }
@@ -115,7 +132,7 @@ final class ModelReader {
     } catch (RuntimeException e) {
       throw new ImportException(name + ": cannot read model.weights.h5 (truncated?): " + e.getMessage(), e);
     }
-    return new Loaded(Format.KERAS3, topology, store, name);
+    return new Loaded(Format.KERAS3, topology, store, name, assets);
   }
 
   /** An archive entry's bytes, at most {@link ImportLimits#ALLOWANCE} plus {@link ImportLimits#MAX_EXPANSION} times its stored size. */
@@ -136,9 +153,22 @@ final class ModelReader {
     return out.toByteArray();
   }
 
+  /**
+   * Every {@code vars} group below {@code layers}, by the path of the group that holds it: a layer's own
+   * ({@code layers/dense}), its sublayers' ({@code layers/lstm/cell}, {@code layers/bidirectional/forward_layer/cell},
+   * {@code layers/multi_head_attention/_query_dense}) and nested models' ({@code layers/functional/layers/dense}); not
+   * the random state Keras 3 keeps for dropout ({@code seed_generator}).
+   */
   private static void collectVars(Group layers, String path, WeightStore.Positional store, long fileBytes) throws ImportException {
-    for (Node child : layers.getChildren().values()) {
-      if (!(child instanceof Group)) continue;
+    collectVars(layers, path, store, fileBytes, 0);
+  }
+
+  private static void collectVars(Group parent, String path, WeightStore.Positional store, long fileBytes, int depth)
+      throws ImportException {
+    if (depth > 64) throw new ImportException(path + ": groups nested more than 64 deep in model.weights.h5");
+    for (Node child : parent.getChildren().values()) {
+      // Dropout's random state (Keras 3 SeedGenerator, uint32) is not a weight of the model
+      if (!(child instanceof Group) || child.getName().equals("vars") || child.getName().endsWith("seed_generator")) continue;
       Group g = (Group) child;
       String p = path + "/" + g.getName();
       Node vars = g.getChild("vars");
@@ -151,8 +181,7 @@ final class ModelReader {
         }
         if (!ts.isEmpty()) store.put(p, ts);
       }
-      Node inner = g.getChild("layers");
-      if (inner instanceof Group) collectVars((Group) inner, p + "/layers", store, fileBytes);
+      collectVars(g, p, store, fileBytes, depth + 1);
     }
   }
 

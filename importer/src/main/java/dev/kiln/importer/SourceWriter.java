@@ -11,6 +11,7 @@ import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.kiln.Call;
+import dev.kiln.DType;
 import dev.kiln.Layer;
 import dev.kiln.Model;
 import dev.kiln.Shape;
@@ -18,6 +19,8 @@ import dev.kiln.Tensor;
 import dev.kiln.importer.ModelDef.CallNode;
 import dev.kiln.importer.ModelDef.Field;
 import dev.kiln.importer.ModelDef.Input;
+import dev.kiln.importer.ModelDef.TextInput;
+import dev.kiln.importer.ModelDef.Value;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -35,10 +38,11 @@ final class SourceWriter {
 
   static String write(String pkg, ModelDef root, String origin) {
     ClassName self = ClassName.get(pkg, root.javaClass);
-    TypeSpec type = model(root, self, true)
+    TypeSpec.Builder builder = model(root, self, true)
         .addJavadoc("Imported by kiln-import from $L (Keras $L model '$L').\n", commentText(origin), root.kerasClass,
-            commentText(root.kerasName))
-        .build();
+            commentText(root.kerasName));
+    for (TextInput t : root.textInputs) builder.addJavadoc(textInputDoc(t, root.javaClass));
+    TypeSpec type = builder.build();
     return JavaFile.builder(pkg, type).indent("  ").skipJavaLangImports(true).build().toString();
   }
 
@@ -71,18 +75,56 @@ final class SourceWriter {
     if (!root) b.addAnnotation(Override.class);
     for (Input i : m.inputs) {
       ParameterSpec.Builder p = ParameterSpec.builder(TENSOR, i.name);
-      if (root) p.addAnnotation(AnnotationSpec.builder(Shape.class).addMember("value", "{$L}", dims(i.shape)).build());
+      if (root) {
+        AnnotationSpec.Builder shape = AnnotationSpec.builder(Shape.class).addMember("value", "{$L}", dims(i.shape));
+        if (i.dtype != DType.FLOAT32) shape.addMember("dtype", "$T.$N", DType.class, i.dtype.name());
+        p.addAnnotation(shape.build());
+      }
       b.addParameter(p.build());
     }
     if (training) b.addParameter(TypeName.BOOLEAN, "training");
     for (CallNode c : m.calls) {
       CodeBlock.Builder args = CodeBlock.builder();
-      for (int k = 0; k < c.inputs.size(); k++) args.add(k == 0 ? "$N" : ", $N", c.inputs.get(k));
+      for (int k = 0; k < c.inputs.size(); k++) args.add(k == 0 ? "$L" : ", $L", value(c.inputs.get(k)));
       if (c.field.takesTraining() && c.inputs.size() == 1) args.add(training ? ", training" : ", false");
-      b.addStatement("$T $N = $N.apply($L)", TENSOR, c.output, c.field.name, args.build());
+      if (c.outputs > 1) b.addStatement("$T $N = $N.applyAll($L)", ArrayTypeName.of(TENSOR), c.output, c.field.name, args.build());
+      else b.addStatement("$T $N = $N.apply($L)", TENSOR, c.output, c.field.name, args.build());
     }
-    if (several) b.addStatement("return new $T[] {$L}", TENSOR, names(m.outputs));
-    else b.addStatement("return $N", m.outputs.get(0));
+    if (several) b.addStatement("return new $T[] {$L}", TENSOR, values(m.outputs));
+    else b.addStatement("return $L", value(m.outputs.get(0)));
+    return b.build();
+  }
+
+  /** {@code lstmOut}, or {@code lstmOut[1]} for a state of a call that returns several tensors. */
+  private static CodeBlock value(Value v) {
+    return v.index < 0 ? CodeBlock.of("$N", v.var) : CodeBlock.of("$N[$L]", v.var, v.index);
+  }
+
+  private static CodeBlock values(List<Value> vs) {
+    CodeBlock.Builder b = CodeBlock.builder();
+    for (int i = 0; i < vs.size(); i++) b.add(i == 0 ? "$L" : ", $L", value(vs.get(i)));
+    return b.build();
+  }
+
+  /**
+   * How to turn strings into the input a text layer fed: its {@code dev.kiln.text} twin, configured as in the file
+   * (setters are generated from typed options, the vocabulary file's name from identifiers).
+   */
+  private static CodeBlock textInputDoc(TextInput t, String javaClass) {
+    String type = t.kerasClass;
+    CodeBlock.Builder b = CodeBlock.builder()
+        .add("\n<p>Text in: the Keras $L layer '$L' turns strings into the input {@code $L}.\nKiln runs it outside the"
+            + " session, as {@link dev.kiln.text.$L}, with the vocabulary\nkiln-import wrote beside the weights:\n",
+            type, commentText(t.kerasName), t.input, type)
+        .add("<pre>{@code\n")
+        .add("$L $L = new $L()\n", type, t.name, type);
+    for (int i = 0; i < t.setters.size(); i++) {
+      b.add("    $L$L\n", t.setters.get(i), i == t.setters.size() - 1 ? ";" : "");
+    }
+    b.add("try ($L$L session = $L$L.open(weights)) {\n", "Kiln", javaClass, "Kiln", javaClass)
+        .add("  Tensor out = session.call($L.apply($L));\n", t.name, type.equals("TextVectorization")
+            ? "\"some text\", \"more text\"" : t.shape.length == 1 ? "\"a\", \"b\"" : "new String[][] {{\"a\", \"b\"}}")
+        .add("}\n}</pre>\n");
     return b.build();
   }
 
@@ -97,11 +139,6 @@ final class SourceWriter {
     return b.build();
   }
 
-  private static CodeBlock names(List<String> names) {
-    CodeBlock.Builder b = CodeBlock.builder();
-    for (int i = 0; i < names.size(); i++) b.add(i == 0 ? "$N" : ", $N", names.get(i));
-    return b.build();
-  }
 
   /** How much of a name a comment shows. */
   static final int COMMENT_CHARS = 80;

@@ -30,7 +30,7 @@ class FixtureImportTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"mlp", "keras2_wrapped", "quantized_uint8", "cnn", "cnn_global", "seq1d", "seq1d_max", "branches",
-      "two_io_shared", "nested"})
+      "two_io_shared", "nested", "seq_bigru", "seq_lstm_state", "seq_sequential", "text_lstm"})
   void importedModelMatchesTfjs(String fixture) throws Exception {
     ImportResult r = KerasImporter.importModel(FIXTURES.resolve(fixture).resolve("model.json"), "com.example", "MyNet");
     r.write(out);
@@ -83,6 +83,10 @@ class FixtureImportTest {
       int[] shape = new int[s.size()];
       for (int i = 0; i < shape.length; i++) shape[i] = ((Number) s.get(i)).intValue();
       List<?> d = (List<?>) o.get("data");
+      if ("int32".equals(o.get("dtype"))) {
+        out.add(Tensor.ofInts(d.stream().mapToInt(x -> ((Number) x).intValue()).toArray(), shape));
+        continue;
+      }
       float[] data = new float[d.size()];
       for (int i = 0; i < data.length; i++) data[i] = ((Number) d.get(i)).floatValue();
       out.add(Tensor.of(data, shape));

@@ -48,8 +48,9 @@ class ImportFuzzTest {
   private static final long TIME_LIMIT_SECONDS = 60;
   private static final float CANARY = 1234.5f;
   private static final String[] FIXTURES = {"mlp", "keras2_wrapped", "quantized_uint8", "cnn", "cnn_global", "seq1d",
-      "seq1d_max", "branches", "two_io_shared", "nested"};
-  private static final String[] KERAS_FIXTURES = {"mlp", "branches", "nested"};
+      "seq1d_max", "branches", "two_io_shared", "nested", "seq_bigru", "seq_lstm_state", "seq_sequential",
+      "attention_tokens"};
+  private static final String[] KERAS_FIXTURES = {"mlp", "branches", "nested", "seq_lstm_state", "attention_tokens"};
 
   static final String[] HOSTILE_NAMES = {"*/", "/*", "*/ static { System.exit(9); } /*", "\\u002a/ class X {} /\\u002a",
       "x\ny", "x\r\n// y", "\\u000a static int z;", "\\u000d", "\"; System.exit(9); \"", "'", "\\", "\\\\u002a/",
@@ -62,9 +63,13 @@ class ImportFuzzTest {
   private static final String[] OPTION_KEYS = {"units", "filters", "kernel_size", "strides", "pool_size", "size", "padding",
       "rate", "axis", "dims", "target_shape", "cropping", "depth_multiplier", "dilation_rate", "groups", "activation",
       "use_bias", "epsilon", "momentum", "center", "scale", "keepdims", "max_value", "negative_slope", "alpha",
-      "output_padding", "interpolation", "data_format", "dtype", "batch_input_shape", "batch_shape", "name", "threshold"};
+      "output_padding", "interpolation", "data_format", "dtype", "batch_input_shape", "batch_shape", "name", "threshold",
+      "input_dim", "output_dim", "mask_zero", "mask_value", "return_sequences", "return_state", "go_backwards",
+      "recurrent_activation", "reset_after", "stateful", "merge_mode", "layer", "backward_layer", "num_heads", "key_dim",
+      "value_dim", "output_shape", "attention_axes", "use_scale", "score_mode", "vocabulary", "output_sequence_length"};
   private static final String[] CLASS_NAMES = {"Dense", "Conv2D", "Model", "Sequential", "Functional", "InputLayer",
-      "LSTM", "Lambda", "__keras_tensor__", "Add", "Flatten", "Reshape", ""};
+      "LSTM", "Lambda", "__keras_tensor__", "Add", "Flatten", "Reshape", "GRU", "SimpleRNN", "Bidirectional",
+      "TimeDistributed", "Embedding", "Masking", "Attention", "MultiHeadAttention", "TextVectorization", "StringLookup", ""};
 
   @TempDir Path root;
 

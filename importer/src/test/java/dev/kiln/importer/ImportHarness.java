@@ -113,9 +113,10 @@ final class ImportHarness {
   // ---- the written source holds model code only -----------------------------------------------------------
 
   /** Setters the importer writes (LayerConverter), and {@code apply}. */
-  private static final Set<String> CALLS = Set.of("apply", "activation", "padding", "strides", "dilationRate", "groups",
-      "useBias", "depthMultiplier", "outputPadding", "maxValue", "negativeSlope", "axis", "momentum", "epsilon", "center",
-      "scale", "keepDims", "interpolation");
+  private static final Set<String> CALLS = Set.of("apply", "applyAll", "activation", "padding", "strides", "dilationRate",
+      "groups", "useBias", "depthMultiplier", "outputPadding", "maxValue", "negativeSlope", "axis", "momentum", "epsilon",
+      "center", "scale", "keepDims", "interpolation", "maskZero", "recurrentActivation", "returnSequences", "returnState",
+      "goBackwards", "resetAfter", "mergeMode", "useScale", "scoreMode", "useCausalMask", "valueDim", "outputShape");
   private static final Set<String> STRINGS = Set.of("causal", "bilinear");
 
   /**

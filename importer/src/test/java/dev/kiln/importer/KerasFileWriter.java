@@ -43,7 +43,17 @@ final class KerasFileWriter {
   }
 
   void writeKeras3(Path file) throws Exception {
+    writeKeras3(file, config -> {}, Map.of());
+  }
+
+  /**
+   * A .keras archive whose config.json is this fixture's, changed by {@code edit} (a text layer put in front, say), and
+   * with {@code assets} (archive path to text) beside config.json and model.weights.h5, as Keras' saving_lib writes them.
+   */
+  void writeKeras3(Path file, java.util.function.Consumer<Map<String, Object>> edit, Map<String, String> assets)
+      throws Exception {
     Map<String, Object> config = keras3Model(topologyClass(), topologyConfig());
+    edit.accept(config);
     Path h5 = Files.createTempFile("model.weights", ".h5");
     try (WritableHdfFile f = HdfFile.write(h5)) {
       WritableGroup layers = f.putGroup("layers");
@@ -57,6 +67,10 @@ final class KerasFileWriter {
       zip.write(Json.write(config).getBytes(StandardCharsets.UTF_8));
       zip.putNextEntry(new ZipEntry("model.weights.h5"));
       zip.write(Files.readAllBytes(h5));
+      for (Map.Entry<String, String> a : assets.entrySet()) {
+        zip.putNextEntry(new ZipEntry(a.getKey()));
+        zip.write(a.getValue().getBytes(StandardCharsets.UTF_8));
+      }
       zip.closeEntry();
     }
     Files.delete(h5);
@@ -82,7 +96,7 @@ final class KerasFileWriter {
       input.put("class_name", "InputLayer");
       Map<String, Object> ic = new LinkedHashMap<>();
       ic.put("batch_shape", first.get("batch_input_shape"));
-      ic.put("dtype", "float32");
+      ic.put("dtype", TextLayers.isTextLayer((String) map(src.get(0)).get("class_name")) ? "string" : "float32");
       ic.put("sparse", false);
       ic.put("name", "input_layer");
       input.put("config", ic);
@@ -106,50 +120,132 @@ final class KerasFileWriter {
     return out;
   }
 
+  /**
+   * A layer's Keras 3 form: {@code {module, class_name, config, registered_name}} with a dtype policy; a wrapper's
+   * layer likewise, and a Bidirectional as Keras 3 saves it: its forward layer named {@code forward_<name>} and the
+   * backward copy it made ({@code go_backwards}, {@code backward_<name>}).
+   */
+  private static Map<String, Object> keras3LayerConfig(String cls, Map<String, Object> c) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("module", "keras.layers");
+    out.put("class_name", cls);
+    if (cls.equals("InputLayer")) {
+      c.put("batch_shape", c.remove("batch_input_shape"));
+    } else {
+      c.remove("batch_input_shape");
+      c.put("dtype", dtypePolicy());
+    }
+    if (cls.equals("LeakyReLU")) c.put("negative_slope", c.remove("alpha"));
+    if (cls.equals("Bidirectional") || cls.equals("TimeDistributed")) {
+      Map<String, Object> inner = map(c.get("layer"));
+      Map<String, Object> innerConfig = map(inner.get("config"));
+      String innerClass = (String) inner.get("class_name");
+      if (cls.equals("Bidirectional")) {
+        String name = (String) innerConfig.get("name");
+        innerConfig.put("name", "forward_" + name);
+        Map<String, Object> backward = map(parse(Json.write(innerConfig)));
+        backward.put("name", "backward_" + name);
+        backward.put("go_backwards", true);
+        c.put("backward_layer", keras3LayerConfig(innerClass, backward));
+      }
+      c.put("layer", keras3LayerConfig(innerClass, innerConfig));
+    }
+    out.put("config", c);
+    out.put("registered_name", Json.NULL);
+    return out;
+  }
+
   private Map<String, Object> keras3Layer(Map<String, Object> l, boolean functional) {
     String cls = (String) l.get("class_name");
     Map<String, Object> out;
     if (cls.equals("Sequential") || cls.equals("Model")) {
       out = keras3Model(cls, l.get("config"));
     } else {
-      out = new LinkedHashMap<>();
-      out.put("module", "keras.layers");
-      out.put("class_name", cls);
-      Map<String, Object> c = map(parse(Json.write(l.get("config")))); // a deep copy
-      if (cls.equals("InputLayer")) {
-        c.put("batch_shape", c.remove("batch_input_shape"));
-      } else {
-        c.remove("batch_input_shape");
-        c.put("dtype", dtypePolicy());
-      }
-      if (cls.equals("LeakyReLU")) c.put("negative_slope", c.remove("alpha"));
-      out.put("config", c);
-      out.put("registered_name", Json.NULL);
+      out = keras3LayerConfig(cls, map(parse(Json.write(l.get("config"))))); // a deep copy
     }
     if (functional) {
       out.put("name", l.get("name"));
       List<Object> nodes = new ArrayList<>();
       for (Object call : list(l.get("inbound_nodes"))) {
         List<Object> tensors = new ArrayList<>();
+        Map<String, Object> kwargs = new LinkedHashMap<>();
         for (Object r : list(call)) {
           List<Object> ref = list(r);
-          Map<String, Object> kc = new LinkedHashMap<>();
-          kc.put("shape", new ArrayList<>());
-          kc.put("dtype", "float32");
-          kc.put("keras_history", List.of(ref.get(0), ref.get(1), ref.get(2)));
-          Map<String, Object> kt = new LinkedHashMap<>();
-          kt.put("class_name", "__keras_tensor__");
-          kt.put("config", kc);
-          tensors.add(kt);
+          tensors.add(kerasTensor(ref));
+          // Keras 2 keeps a call's keyword arguments with its first tensor; tensors among them as [layer, node, tensor]
+          if (ref.size() > 3) {
+            for (Map.Entry<String, Object> kw : map(ref.get(3)).entrySet()) {
+              boolean tensor = kw.getValue() instanceof List && list(kw.getValue()).get(0) instanceof String;
+              kwargs.put(kw.getKey(), tensor ? kerasTensor(list(kw.getValue())) : kw.getValue());
+            }
+          }
         }
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("args", List.of(tensors.size() == 1 ? tensors.get(0) : tensors));
-        node.put("kwargs", new LinkedHashMap<>());
+        node.put("kwargs", kwargs);
         nodes.add(node);
       }
       out.put("inbound_nodes", nodes);
     }
     return out;
+  }
+
+  private static Map<String, Object> kerasTensor(List<Object> ref) {
+    Map<String, Object> kc = new LinkedHashMap<>();
+    kc.put("shape", new ArrayList<>());
+    kc.put("dtype", "float32");
+    kc.put("keras_history", List.of(ref.get(0), ref.get(1), ref.get(2)));
+    Map<String, Object> kt = new LinkedHashMap<>();
+    kt.put("class_name", "__keras_tensor__");
+    kt.put("config", kc);
+    return kt;
+  }
+
+  /**
+   * Where Keras 3 keeps a weight under its layer's save path (saving_lib visits a layer's attributes): an RNN's in its
+   * {@code cell}, a Bidirectional's in {@code forward_layer/cell} and {@code backward_layer/cell}, a TimeDistributed's in
+   * {@code layer}, a MultiHeadAttention's in its EinsumDense sublayers {@code _query_dense} ... {@code _output_dense}.
+   */
+  static String keras3Group(String cls, Map<String, Object> config, String kilnName) {
+    switch (cls) {
+      case "SimpleRNN": case "LSTM": case "GRU":
+        return "cell";
+      case "Bidirectional": case "TimeDistributed": {
+        String segment = kilnName.substring(0, kilnName.indexOf('/'));
+        Map<String, Object> inner = map(config.get("layer"));
+        String innerGroup = keras3Group((String) inner.get("class_name"), map(inner.get("config")),
+            kilnName.substring(segment.length() + 1));
+        return innerGroup.isEmpty() ? segment : segment + "/" + innerGroup;
+      }
+      case "MultiHeadAttention": {
+        String part = kilnName.substring(0, kilnName.indexOf('/'));
+        return "_" + (part.equals("attention_output") ? "output" : part) + "_dense";
+      }
+      default:
+        return "";
+    }
+  }
+
+  /**
+   * A weight's name in a Keras 2 .h5 (tf.keras 2.x): an RNN's under its cell ({@code lstm/lstm_cell/kernel:0}), a
+   * Bidirectional's under {@code forward_<layer>} and the cell, a TimeDistributed's directly under the wrapper.
+   */
+  static String keras2Name(String layer, String cls, Map<String, Object> config, String kilnName) {
+    switch (cls) {
+      case "SimpleRNN": case "LSTM": case "GRU":
+        return layer + "/" + GraphBuilder.snakeCase(cls) + "_cell/" + kilnName + ":0";
+      case "Bidirectional": {
+        Map<String, Object> inner = map(config.get("layer"));
+        String innerClass = (String) inner.get("class_name");
+        String direction = kilnName.startsWith("forward_layer/") ? "forward_" : "backward_";
+        return layer + "/" + direction + map(inner.get("config")).get("name") + "/" + GraphBuilder.snakeCase(innerClass)
+            + "_cell/" + kilnName.substring(kilnName.indexOf('/') + 1) + ":0";
+      }
+      case "TimeDistributed":
+        return layer + "/" + kilnName.substring("layer/".length()) + ":0";
+      default:
+        return layer + "/" + kilnName + ":0";
+    }
   }
 
   /** {@code layers/<snake_case(class)>[_n]/vars/<i>} in model.layers order, nested models recursively. */
@@ -170,10 +266,22 @@ final class KerasFileWriter {
         keras3Weights(lc, l.get("config"), g.putGroup("layers"), inner);
         continue;
       }
-      List<String> names = LayerConverter.convert(name, lc, value(l.get("config")), ModelReader.Format.KERAS3).weightNames;
-      WritableGroup vars = g.putGroup("vars");
-      List<Tensor> ts = tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), names);
-      for (int i = 0; i < ts.size(); i++) vars.putDataset(Integer.toString(i), nested(ts.get(i)));
+      if (TextLayers.isTextLayer(lc)) {
+        g.putGroup("vars"); // text layers have no weights (an adapted vocabulary is an asset)
+        continue;
+      }
+      LayerSpec spec = LayerConverter.convert(name, lc, value(l.get("config")), tfjs.format);
+      List<Tensor> ts = tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), spec.weights);
+      Map<String, WritableGroup> groups = new LinkedHashMap<>();
+      groups.put("", g.putGroup("vars")); // Keras writes a layer's own vars group even when it is empty
+      Map<String, Integer> counts = new HashMap<>();
+      for (int i = 0; i < ts.size(); i++) {
+        String group = keras3Group(lc, map(l.get("config")), spec.weights.get(i).kiln);
+        WritableGroup vars = groups.computeIfAbsent(group, k -> putPath(g, k).putGroup("vars"));
+        vars.putDataset(Integer.toString(counts.merge(group, 1, Integer::sum) - 1), nested(ts.get(i)));
+      }
+      // Dropout's random state, as Keras 3 saves it: not a weight (the importer must skip it)
+      if (lc.equals("Dropout")) g.putGroup("seed_generator").putGroup("vars").putDataset("0", new int[] {1337, 0});
     }
   }
 
@@ -238,17 +346,27 @@ final class KerasFileWriter {
       for (Object x : layers(l.get("config"))) h5LayerWeights(map(x), inner, names, tensors);
       return;
     }
-    if (cls.equals("InputLayer")) return;
-    List<String> wn = LayerConverter.convert(name, cls, value(l.get("config")), ModelReader.Format.KERAS2_H5).weightNames;
-    tensors.addAll(tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), wn));
-    for (String w : wn) names.add(name + "/" + w + ":0");
+    if (cls.equals("InputLayer") || TextLayers.isTextLayer(cls)) return;
+    LayerSpec spec = LayerConverter.convert(name, cls, value(l.get("config")), tfjs.format);
+    tensors.addAll(tfjs.weights.get(new WeightStore.LayerRef(inner, List.of()), spec.weights));
+    for (String w : spec.weightNames()) names.add(keras2Name(name, cls, map(l.get("config")), w));
+  }
+
+  /** The group at {@code path} ({@code forward_layer/cell}) under {@code g}, made on the way. */
+  private static WritableGroup putPath(WritableGroup g, String path) {
+    WritableGroup at = g;
+    for (String part : path.split("/")) {
+      io.jhdf.api.Node existing = at.getChild(part);
+      at = existing instanceof WritableGroup ? (WritableGroup) existing : at.putGroup(part);
+    }
+    return at;
   }
 
   /** A float[]...[] array of the tensor's shape, for jhdf. */
   static Object nested(Tensor t) {
     int[] shape = t.shape();
     float[] flat = t.toFloatArray();
-    if (shape.length == 0) return flat;
+    if (shape.length == 0) return flat[0]; // a scalar dataset, as h5py writes a shape-() variable
     Object arr = Array.newInstance(float.class, shape);
     fill(arr, shape, 0, flat, new int[] {0});
     return arr;

@@ -30,8 +30,8 @@ final class Sgemm {
    * The species of every kernel, and the only one they use: a second vector class in the JVM makes the receiver
    * profiles inside {@code FloatVector} bimorphic, and C2 then boxes the vectors of every kernel. 256 bits where the
    * machine has them (AVX2, and AVX-512 through AVX-512VL), else the machine's preferred one. 512 bits is opt-in
-   * ({@code -Dkiln.vector.bits=512}): allocation-free on AVX-512 ({@code AllocationTest}), but on the AVX-512 machine
-   * measured (Zen 4, whose 512-bit units are two 256-bit halves) no faster as a whole (see the module README). The
+   * ({@code -Dkiln.vector.bits=512}): allocation-free on AVX-512 ({@code AllocationTest}), but no faster as a whole
+   * where the 512-bit units are two 256-bit halves (Zen 4; see the module README). The
    * property ({@code 128}, {@code 256} or {@code 512}) also lets the tests run the 512-bit code paths on an AVX2
    * machine (emulated, slowly).
    */
@@ -312,8 +312,7 @@ final class Sgemm {
    * The {@code w < NR} columns of a partial panel for {@code rows} rows of A (read through {@code base} and the
    * identity {@code koff}, as in {@link #blockDirect}), accumulated over all k blocks in a scratch tile of {@code NR}
    * columns and then copied to C. Through {@link #blockDirect}, each group of six rows and each k block would be its
-   * own call with its own tile copies: the small CNN's 64x800x10 dense took 58 us that way, against 44 for 16 whole
-   * columns.
+   * own call with its own tile copies.
    */
   private static void partialPanel(float[] a, int[] base, int rows, int[] koff, int k, float[] b, int bOff,
       float[] bias, int biasOff, float lo, float hi, float[] c, int cOff, int ldc, int w, Scratch s) {
@@ -338,8 +337,8 @@ final class Sgemm {
   /**
    * Packs {@code rows <= MR} rows of A, row {@code r} at {@code a[aOff + r * lda]}, {@code kc} deep, k-major into
    * {@code ap[apOff + p * MR + r]}; rows {@code rows .. MR} are zeros, so a tail runs the full-height kernel. The
-   * micro-kernel then reads its MR values per k at one index with constant offsets: about twice as fast as MR row
-   * pointers, whose loads C2 does not schedule as well (a probe at k = 144: 72-95 GFLOPS against 34-41).
+   * micro-kernel then reads its MR values per k at one index with constant offsets, which C2 schedules far better
+   * than MR row pointers.
    */
   static void packA(float[] a, int aOff, int lda, int rows, int kc, float[] ap, int apOff) {
     // k outer, the rows unrolled: twice as fast as a row at a time (strided stores)
@@ -503,8 +502,8 @@ final class Sgemm {
    * The 6-row micro-kernel for six consecutive positions of an input row, {@code groups} groups six positions apart
    * (C row {@code r} of group {@code g} at {@code c[cOff + (6g + r) * ldc]}): at k, position {@code r} reads
    * {@code in[o + r]} with {@code o = base + 6g + koff[k0 + p]}. One index per k and constant offsets, whose bounds
-   * checks C2 merges: at k = 9 (a 3x3 convolution of one channel) 46-61 GFLOPS in an L1-resident probe, where
-   * {@link #direct6}, six indexes per k, gets 28-47. (With more channels see {@link #directBlock6}.)
+   * checks C2 merges, where {@link #direct6} checks six indexes per k. (With more channels see
+   * {@link #directBlock6}.)
    */
   static void directRow6(float[] in, int base, int groups, int[] koff, int k0, float[] b, int bOff, int kc,
       float[] from, int fOff, int fld, float lo, float hi, float[] c, int cOff, int ldc) {
@@ -575,9 +574,8 @@ final class Sgemm {
    * {@code in[base + dy * w + dx + koff[p]]}), then {@code lo} (RELU: 0) as a floor, stored at {@code out[o]}; and
    * so for {@code pixels} windows along the row ({@code base} 2 further, {@code o} {@code outStride} further each).
    * The same values as convolving, storing and pooling, bit for bit, without storing the convolution: for the first
-   * layer of an image CNN, whose 3x3 taps leave too few multiply-adds per tile to hide its stores (in an L1 probe
-   * the 6-row kernel ran 30-46 GFLOPS at k = 9). The loop over the row's windows is here, not in the caller: a call
-   * per window was 18-24% slower at k = 9 (in-JVM A/B of the small CNN's first block).
+   * layer of an image CNN, whose 3x3 taps leave too few multiply-adds per tile to hide its stores. The loop over the
+   * row's windows is here, not in the caller: at k = 9 a call per window costs too much.
    */
   static void directPool2x2(float[] in, int base, int w, int[] koff, int kc, float[] b, int bOff, float[] bias,
       int biasOff, float lo, float[] out, int o, int pixels, int outStride) {
@@ -676,8 +674,7 @@ final class Sgemm {
   /**
    * {@link #directRow6} for positions {@link #BLOCK} floats apart (a channel-blocked input): six positions read
    * {@code in[o]}, {@code in[o + 8]}, .., {@code in[o + 40]} at k. Constant offsets, so C2 merges their bounds
-   * checks: in an L1-resident probe of the small CNN's conv2 (k = 144) about 90 GFLOPS, where {@link #direct6}
-   * (six indexes per k) gets 45-68 and the same loop with loop-invariant, non-constant offsets 38-52.
+   * checks, which it does not for {@link #direct6}'s six indexes per k nor for loop-invariant, non-constant offsets.
    */
   static void directBlock6(float[] in, int base, int[] koff, int k0, float[] b, int bOff, int kc, float[] from,
       int fOff, int fld, float lo, float hi, float[] c, int cOff, int ldc) {
@@ -745,10 +742,9 @@ final class Sgemm {
    * {@code in[base[r] + off + koff[k0 + p]]} at k. Looping over the row groups here rather than in the caller saves a
    * call per group, which counts when k is 9. Nothing is packed: a convolution reads its input (A) in place, a GEMM
    * with few panels its A rows (with {@code koff[p] = p}); the price is an index load per k and bounds checks C2
-   * cannot hoist. Measured against packing A and running {@link #kernel6}: faster for the small CNN's conv1 (k = 9,
-   * one panel: 2.5x) and conv2 (k = 144, two panels: 1.3-1.9x), and for GEMMs of one or two panels, where the pack
-   * (a strided scalar copy, about as slow per value as the multiply-adds of a panel) is not repaid; and, strangely,
-   * about 1.5x faster than the same loop reading {@code a[rowStart + p]} directly (C2's code for that is slow).
+   * cannot hoist. Faster than packing A and running {@link #kernel6} where few panels reuse A (the pack, a strided
+   * scalar copy, costs about as much per value as the multiply-adds of a panel), and, strangely, faster than the same
+   * loop reading {@code a[rowStart + p]} directly (C2's code for that is slow).
    */
   static void direct6(float[] in, int[] base, int r0, int r1, int off, int[] koff, int k0, float[] b, int bOff,
       int kc, float[] from, int fOff, int fld, float lo, float hi, float[] c, int cOff, int ldc) {
@@ -946,8 +942,7 @@ final class Sgemm {
    * The 6-row micro-kernel: A packed, value (p, r) at {@code a[aOff + p * 6 + r]}; see {@link #block}. The loop
    * counts A's index itself: C2 hoists the bounds checks of {@code a[ai]} .. {@code a[ai + 5]} out of the loop only
    * when the index is the loop variable plus constants ({@code aOff + p * 6} becomes two shifts and an add, which it
-   * does not recognise, and the loop kept two compare-and-branch pairs and the index arithmetic per k). Measured
-   * (JDK 17, AVX2, in-JVM A/B): 512^3 13% faster, 64x784x128 15%, the kernel alone in L1 70-75 against 48-56 GFLOPS.
+   * does not recognise, and the loop kept two compare-and-branch pairs and the index arithmetic per k).
    */
   static void kernel6(float[] a, int aOff, float[] b, int bOff, int kc, float[] from, int fOff, int fld,
       float lo, float hi, float[] c, int cOff, int ldc) {
@@ -1053,7 +1048,7 @@ final class Sgemm {
    * GEMV as dot products, {@code c[j] = sum_p a[p] Bt[j, p]} for {@code j0 <= j < j1}, {@code Bt} row {@code j} at
    * {@code bt[tOff + j * k]}: eight columns at a time, one A vector load shared by eight B vector loads and eight FMA
    * chains (1.125 loads per FMA, against 1.5 for the panel GEMV's loads and broadcasts), lanes summed at the end.
-   * A/B in one JVM at 1x784x128: 12-15% faster as a bare kernel, 4-7% through {@code dense} with bias and RELU. {@code j1 - j0} must be a multiple of 8.
+   * {@code j1 - j0} must be a multiple of 8.
    */
   static void dotColumns(float[] a, int k, float[] bt, int tOff, int j0, int j1, float[] c, int cOff) {
     int kv = S.loopBound(k);

@@ -14,9 +14,8 @@ import dev.kiln.kernels.WorkerPool;
  */
 final class VDepthwisePointwise extends ConvCall implements WorkerPool.Task {
   /**
-   * Floats of depthwise result a tile aims at: 256 KB, within L2 next to the 1x1 kernel. MobileNetV2 on one thread
-   * (depthwise and projection layers, in-JVM CPU time, medians of 21 runs): 5.14-5.18 ms with 64K, 5.47-5.59 with
-   * 16K, 5.33-5.71 with 4K (16 KB, an L1 tile), 5.33 as two calls.
+   * Floats of depthwise result a tile aims at: 256 KB, within L2 next to the 1x1 kernel (an L1-sized tile was slower:
+   * the GEMM then restarts too often).
    */
   private static final int TILE_FLOATS = 65536;
 

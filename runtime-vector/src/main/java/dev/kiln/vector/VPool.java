@@ -86,8 +86,7 @@ final class VPool {
 
   /**
    * {@link #maxRows} of 2x2 windows at stride 2 inside the image, channels {@code [c0, c1)} a whole number of
-   * vectors: the common pooling without the tap lists, at 4.6-6.5 ns per output vector where the general loop takes
-   * 7.3-10 (a probe over four 26x26x16 images, the small CNN's first pooling).
+   * vectors: the common pooling without the general loop's tap lists.
    */
   private static void max2x2(float[] in, int h, int w, int c, int oh, int ow, float[] out, int outOff, int u0, int u1,
       int c0, int c1) {

@@ -32,23 +32,18 @@ public final class VectorKernels implements KernelSet {
   public static final KernelSet.Factory FACTORY = VectorKernels::new;
 
   /**
-   * Multiply-adds per thread below which an op stays on the calling thread (a 1x784x128 GEMV, 100K, does: on the
-   * shared 2-vCPU machine a hand-over cost more than the few microseconds it could save; the small CNN's 64x800x10
-   * dense, 512K, splits).
+   * Multiply-adds per thread below which an op stays on the calling thread: a hand-over costs more than the few
+   * microseconds a second thread could save (the MLP's 1x784x128 GEMV stays; the small CNN's 64x800x10 dense splits).
    */
   static final long MIN_MACS_PER_THREAD = 128 * 1024;
   /**
    * The same for {@link #conv2d} and {@link #conv2dMaxPool}: low, because they split into tiles, bands or filter
-   * panels, so that even the small CNN's batch-1 convolutions (97K and 557K multiply-adds) use both threads. At 48K
-   * its first one (97K / 48K = 1 by integer division) stayed on the caller; in-JVM A/B of the whole CNN at batch 1,
-   * medians of 41 rounds: 24.3 and 28.9 us at 32K against 27.6 and 37.7 at 48K. (At 1M, with tiles of 24
-   * positions, the first session's choice, conv1+pool1 took 10.3-14.9 us against 8.7-9.4.)
+   * panels, so that even the small CNN's batch-1 convolutions (97K and 557K multiply-adds) use both threads.
    */
   static final long MIN_CONV_MACS_PER_THREAD = 32 * 1024;
   /**
    * Chunks per thread: late or slow threads leave their chunks to the others, and the last chunk, which one thread
-   * finishes while the other waits, is short. In-JVM A/B of the small CNN at batch 64, medians of 31 and 41
-   * rounds: 1010 and 958 us at 16 against 1038 and 1041 at 4 (no difference at batch 1, whose ops have fewer units).
+   * finishes while the other waits, is short.
    */
   private static final int CHUNKS_PER_THREAD = 16;
 
@@ -306,9 +301,8 @@ public final class VectorKernels implements KernelSet {
    */
   private static final class FusedBands extends ConvPoolCall implements WorkerPool.Task {
     /**
-     * Floats of convolution output a band aims at: 16 KB, half of this machine's 32 KB L1, whose rest holds the
-     * band's input, filters and pooled rows (a whole L1, 8192, was 8% slower for the small CNN's first block at
-     * batch 1 on one thread; 2048 no faster).
+     * Floats of convolution output a band aims at: 16 KB, half of a 32 KB L1, whose rest holds the band's input,
+     * filters and pooled rows.
      */
     private static final int BAND_FLOATS = 4096;
     private int poolRows;

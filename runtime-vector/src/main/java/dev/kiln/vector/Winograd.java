@@ -199,11 +199,9 @@ final class Winograd {
    * element {@code e = 4 i + j} stored at {@code v[vOff + e * TILES * c + ch]}. {@code B^T} rows: (1, 0, -1, 0),
    * (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1).
    *
-   * <p>Two passes through {@code v}, each a loop over four rows or columns. The whole patch in 16 live vectors, 32
-   * call sites unrolled by hand, was as fast at c = 16 (0.57-0.60 against 0.54-0.56 us a block) and 15% faster at
-   * c = 32, but after other kernels had run in the JVM C2 found no receiver profile at four of its sites, did not
-   * inline them and boxed their vectors: 640 bytes per call (AllocationTest, run after VectorKernelsTest). In loops
-   * each site runs four times per call and none lacked a profile in any order tried.
+   * <p>Two passes through {@code v}, each a loop over four rows or columns, not the whole patch unrolled by hand:
+   * after other kernels had run in the JVM, C2 found no receiver profile at some of the unrolled call sites, did not
+   * inline them and boxed their vectors. In loops each site runs four times per call and always has a profile.
    */
   static void transformInput(float[] in, int base, int rs, int c, float[] v, int vOff) {
     int es = TILES * c;

@@ -4,12 +4,12 @@ import dev.kiln.Activation;
 
 /**
  * Single-precision matrix multiplication, row-major, written for C2 auto-vectorization without {@code Math.fma}
- * (Java 8 / Android API). See KERNELS.md and the numbers below.
+ * (Java 8 / Android API). See KERNELS.md; the measurements behind these choices are in benchmarks/README.md
+ * ("Measurements behind the pure-Java kernels").
  *
  * <h2>How it vectorizes</h2>
  * C2 vectorizes the inner loop only when every array index in it is the loop variable plus a compile-time
- * constant; {@code b[p * n + j]} (a run-time offset) stays scalar on JDK 17 and 25 (measured: 1.6-2.6 vs 15-20
- * GFLOPS). So B is held as <em>separate row arrays</em> (one {@code float[]} per k-row of a column panel,
+ * constant; {@code b[p * n + j]} (a run-time offset) stays scalar on JDK 17 and 25. So B is held as <em>separate row arrays</em> (one {@code float[]} per k-row of a column panel,
  * {@code float[][]} rows), and the C tile as scratch rows indexed by the panel column: the hot loops are
  * {@code c0[j] += a00 * b0[j] + a01 * b1[j]} over {@code j}. Kernels: three C rows x two k ({@link #rows3}, the
  * three rows in one tile array at constant offsets) for row triples, two C rows x two k ({@link #rows2}) for a
@@ -32,33 +32,8 @@ import dev.kiln.Activation;
  * thread) among threads when there are enough, otherwise column ranges of 16; small problems run on the caller.
  * Results are bit-identical to the single-thread overloads (every C element is accumulated in the same order).
  *
- * <h2>Measured (2026-11-26, this 2-vCPU AMD EPYC (Zen 3) VM, AVX2 only; GFLOPS, one thread)</h2>
- * This VM exposes AVX2 only (C2: {@code UseAVX=2}, {@code MaxVectorSize=32}), not the AVX-512 of KERNELS.md,
- * and shares its cores (load average 2.3-3.4 on 2 CPUs, steal up to 40%): the same code measures 28 to 44 at
- * 512^3 from one minute to the next. A probe outside the repository ran the previous version of this class
- * (before) and this one (after) interleaved in one JVM: medians of 9 batches of about 25 ms of thread CPU time
- * after 1.5 s of warm-up, ranges over two runs. Dense is with bias and ReLU.
- * <pre>
- * shape (m x k x n)    JDK 17 dense      JDK 17 matmul     JDK 25 dense     JDK 25 matmul
- *                      before   after    before   after    before  after    before  after
- * 512 x 512 x 512      23-31    27-38    24-26    30-36    7       21       9       26
- * 128 x 128 x 128      19-21    22-26    19       22-24    8       15       7       15
- * 1 x 784 x 128        17-19    17       6        7        20      18       7       8   (same path)
- * 64 x 784 x 128       20-27    23-32    18-23    25-29    8       19       8       17
- * 3136 x 27 x 16       3-6      8-12     4-7      7-10     4       9        4       9
- * 784 x 144 x 32       9-10     16       10-11    17-18    7       14       7       14
- * 12544 x 32 x 16      5-6      10-11    5-6      9-10     4       9        5       10
- * 3136 x 144 x 24      7-9      13-15    7-8      13-14    6       15       7       14
- * 784 x 192 x 32       8-10     13-18    10       15-17    6       13       5       11
- * 196 x 384 x 64       14-19    17-18    12-16    18-20    6       12       7       12
- * 49 x 960 x 160       20-29    25-35    17-19    22-30    8       19       6       16
- * 49 x 320 x 1280      28-33    30-32    22-23    26-28    8       22       7       19
- * </pre>
- * Per-shape gains in the same JVM (JDK 17): 1.15-1.35x for the wide shapes, 1.5-2.5x for n <= 32; JDK 25
- * 1.8-2.9x. Kernel alone at 512^3 (JDK 17): 3x2 38-44, 2x2 30-38; with B forced into L1 the 3x2 kernel runs at
- * 52-55, so streaming B from L2 costs about a quarter. Pool of 2 (wall, same load): 512^3 dense 24 to 33,
- * 3136x144x24 7 to 13. For convolutions, the transposed orientation (channels x k x spatial) is still the better
- * one, as KERNELS.md says; {@link #computeTransposed} does it inside for narrow C.
+ * <p>For convolutions, the transposed orientation (channels x k x spatial) is still the better one, as KERNELS.md
+ * says; {@link #computeTransposed} does it inside for narrow C.
  *
  * @see WorkerPool
  */
@@ -68,8 +43,8 @@ public final class Gemm {
   /** Largest panel width in columns. */
   static final int MAX_PANEL = 512;
   /**
-   * Target size of one block of B rows (floats): about 256 KB, half of L2 (512 KB per core on this Zen 3 VM).
-   * Measured at 512^3 (JDK 17): blocks of 512 KB (all of L2) ran 10-25% slower than 128-256 KB.
+   * Target size of one block of B rows (floats): about 256 KB, half of a 512 KB L2, so that A and C keep room
+   * beside it (a whole L2 was slower).
    */
   private static final int BLOCK_FLOATS = 65536;
 
@@ -333,9 +308,8 @@ public final class Gemm {
   }
 
   /**
-   * Widest C handled by {@link #computeTransposed}, and the fewest rows. Measured (JDK 17, dense): transposed is
-   * faster at n = 48 (128x128x48: 1.38x vs 1.14x of the old direct path) and slower at n = 64 (196x384x64: 1.10x vs
-   * 1.34x direct; 64x784x64: 0.91x vs 1.31x).
+   * Widest C handled by {@link #computeTransposed}, and the fewest rows: transposed wins up to n = 48 and loses
+   * from n = 64.
    */
   static final int NARROW_N = 48, NARROW_MIN_M = 64;
 
@@ -350,9 +324,6 @@ public final class Gemm {
    * of {@code n <= 32} columns (which C2's unrolled vector loop mostly leaves to its scalar pre/post loops).
    * Costs a copy of A transposed and a scatter of C, both O(m(k + n)). Every C element is accumulated as in the
    * direct path's two-k kernels, and does not depend on how rows are split among threads.
-   *
-   * <p>Measured (JDK 17, dense with bias and ReLU, GFLOPS, direct then transposed, same JVM): 3136x27x16 4.1 to
-   * 7.0, 12544x32x16 4.4 to 8.1, 3136x144x24 8.1 to 14.4, 784x144x32 8.7 to 15.6, 784x192x32 9.7 to 14.9.
    */
   static void computeTransposed(float[] a, int aOff, int i0, int i1, int k, float[][] packed, float[] b, int bOff,
       int n, float[] bias, Activation act, float[] c, int cOff) {
@@ -392,9 +363,8 @@ public final class Gemm {
   }
 
   /**
-   * Row triples take one k per step ({@link #rows3By1}) instead of two ({@link #rows3}) on JDK 25 and later.
-   * Measured at 512^3 (kernel alone, AVX2): JDK 25 runs the two-k body at 11 GFLOPS and the one-k body at 23-25;
-   * JDK 17 the other way round (30-44 vs 22). Versions between 17 and 25 were not measured and keep the JDK 17
+   * Row triples take one k per step ({@link #rows3By1}) instead of two ({@link #rows3}) on JDK 25 and later, whose
+   * C2 compiles the two-k body badly (JDK 17 the other way round). Versions between 17 and 25 keep the JDK 17
    * choice; Android reports a specification version that is not a number and does too.
    */
   static final boolean ONE_K_TRIPLES = javaFeatureVersion() >= 25;
@@ -415,14 +385,12 @@ public final class Gemm {
   /**
    * Two C rows over {@code pl} k-rows; A row 0 at {@code a[ap + p]}, row 1 at {@code a[ap + lda + p]}.
    *
-   * <p>Measured (JDK 17): when C2 inlines this loop nest into {@link #compute} it runs 4x slower (7 vs 30
-   * GFLOPS at 16x28x1024; {@code -XX:CompileCommand=dontinline} restores it), and so does a loop that is not the
-   * last one of its method (a k-tail loop after it, or width-class copies guarded by {@code if}: 5 vs 24 GFLOPS).
-   * A library cannot set flags, so each kernel method holds exactly one hot loop nest and is kept above
+   * <p>When C2 inlines this loop nest into {@link #compute} it runs several times slower, and so does a loop that
+   * is not the last one of its method (a k-tail loop after it, or width-class copies guarded by {@code if}). A library cannot set flags, so each kernel method holds exactly one hot loop nest and is kept above
    * {@code FreqInlineSize} (325 bytecodes) by its argument check, whose message is built inline: C2 then
    * compiles it on its own and never inlines it. This relies on the module's {@code --release 8}: compiled for
-   * Java 9+, the message becomes one {@code invokedynamic} string concatenation, the method falls below the limit,
-   * gets inlined, and the small CNN's convolution measured 3x slower.
+   * Java 9+, the message becomes one {@code invokedynamic} string concatenation, the method falls below the limit
+   * and gets inlined.
    */
   private static void rows2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0, float[] c1,
       int from, int to) {
@@ -448,10 +416,9 @@ public final class Gemm {
    * {@code t} at offsets 0, {@link #MAX_PANEL} and {@code 2 * MAX_PANEL} (compile-time constants, so every index is
    * still the loop variable plus a constant); A row {@code r} is at {@code a[ap + r * lda + p]}.
    *
-   * <p>Measured (JDK 17, AVX2, 512^3, kernel alone): 3x2 in one tile array 38-44 GFLOPS, 2x2 in one array 34-41,
-   * 2x2 in two arrays ({@link #rows2}) 30-38. One array keeps the tile rows equally aligned (C2 aligns the main
-   * loop to one store), and three rows share each B load. 4x2 and 2x4 bodies stay scalar (4-8 GFLOPS: over C2's
-   * {@code LoopUnrollLimit}; they vectorize with {@code -XX:LoopUnrollLimit=250}, which a library cannot set).
+   * <p>One array keeps the tile rows equally aligned (C2 aligns the main loop to one store), and three rows share
+   * each B load. 4x2 and 2x4 bodies stay scalar (over C2's {@code LoopUnrollLimit}; they vectorize with
+   * {@code -XX:LoopUnrollLimit=250}, which a library cannot set).
    */
   private static void rows3(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] t, int from,
       int to) {
@@ -581,8 +548,8 @@ public final class Gemm {
   }
 
   /**
-   * The last {@code pl % 2} k-row for a row pair. Measured: with this loop inside {@link #rows2} every odd-k
-   * product ran 4-6x slower (16x27x3136: 5 vs 23 GFLOPS, JDK 17), so tails live in their own methods.
+   * The last {@code pl % 2} k-row for a row pair, in a method of its own: inside {@link #rows2} it made C2 compile
+   * the main loop badly for every odd k.
    */
   private static void tail2(float[] a, int ap, int lda, float[][] rows, int rb, int pl, float[] c0, float[] c1,
       int from, int to) {
@@ -636,9 +603,8 @@ public final class Gemm {
   // Parallel split
 
   /**
-   * Below this many flops a split costs more than it saves: hand-over to a spinning worker is a few
-   * microseconds, to a parked one tens. 1x784x128 (0.2 MFLOP, about 8 us) stays on the caller. Package-private
-   * and mutable for tests only.
+   * Below this many flops a split costs more than it saves (a hand-over to a parked worker takes tens of
+   * microseconds): the MLP's 1x784x128 stays on the caller. Package-private and mutable for tests only.
    */
   static double parallelMinFlops = 1_000_000;
 

@@ -17,6 +17,16 @@ import java.util.concurrent.locks.LockSupport;
  * <p>One task at a time. A caller first {@link #tryAcquire}s the pool, or calls {@link #parallelFor}, which does; a
  * concurrent second caller (two threads running the same session) fails to acquire it and runs its op on its own
  * thread instead of waiting. Java 8 API only (the core runtime runs on Android).
+ *
+ * <p><b>Workers that do not run beside the caller.</b> On a machine whose other cores are busy (another process holds
+ * them), a worker only runs when the caller is descheduled: the two take turns on one core and each spins while the
+ * other holds it, slower than the caller alone. The pool notices: while two threads run side by side, the workers finish
+ * chunks while the caller runs one; when they take turns, the caller's chunks run with no worker finishing anything.
+ * A task in which fewer than a quarter of the caller's chunks (at least {@link #JUDGED_CHUNKS}) saw a worker finish a
+ * chunk had no worker beside the caller, and after at least {@link #LATE_TASKS} such tasks in a row that took
+ * {@link #lateNanos} together {@link #tryAcquire} declines for {@link #serialNanos} (the ops then run on the calling
+ * thread alone, and the idle workers park), after which the pool tries its workers again. The time keeps a worker
+ * that another process held for one scheduler time slice, on a machine with a core to spare, from costing the pause.
  */
 public final class WorkerPool implements AutoCloseable {
   /** A task cut into {@code chunks} independent chunks; must be safe to run concurrently for different chunks. */
@@ -30,6 +40,14 @@ public final class WorkerPool implements AutoCloseable {
   private static final long CALLER_SPIN_NANOS = 200_000;
   /** The chunk index of a closed generation: no chunk can be claimed. */
   private static final int CLOSED = Integer.MAX_VALUE;
+  /** Consecutive tasks with a late worker after which the caller runs alone for a while. */
+  static final int LATE_TASKS = 3;
+  /** Fewest chunks the caller must run in a task for the task to be judged. */
+  static final int JUDGED_CHUNKS = 4;
+  /** How long the caller runs alone once workers were late; package-private and mutable for tests only. */
+  static long serialNanos = 200_000_000L;
+  /** How long the late tasks in a row must have taken together; package-private and mutable for tests only. */
+  static long lateNanos = 10_000_000L;
 
   private final Thread[] workers;
   private final AtomicBoolean[] parked;
@@ -51,6 +69,13 @@ public final class WorkerPool implements AutoCloseable {
   private volatile boolean closed;
   private volatile Throwable failure;
   private final AtomicBoolean busy = new AtomicBoolean();
+  /** The caller's chunks in the current task, and those during which a worker finished one (the caller's only). */
+  private int callerChunks, helped;
+  /** Consecutive judged tasks without a worker beside the caller, and their time (the acquiring caller's). */
+  private int lateStreak;
+  private long lateStreakNanos;
+  /** While {@link System#nanoTime} is before this, {@link #tryAcquire} declines; 0 when not in force. */
+  private volatile long serialUntil;
 
   private WorkerPool(int threads, String name) {
     if (threads < 1) throw new IllegalArgumentException("WorkerPool: threads must be at least 1, got " + threads);
@@ -86,9 +111,21 @@ public final class WorkerPool implements AutoCloseable {
     return workers.length + 1;
   }
 
-  /** Claims the pool for one {@link #run}; false when it is closed, has no workers, or another thread runs a task. */
+  /**
+   * Claims the pool for one {@link #run}; false when it is closed, has no workers, another thread runs a task, or its
+   * workers were found not to run beside the caller (see the class comment) less than {@link #serialNanos} ago.
+   */
   public boolean tryAcquire() {
-    return workers.length > 0 && !closed && busy.compareAndSet(false, true);
+    return workers.length > 0 && !closed && !runningAlone() && busy.compareAndSet(false, true);
+  }
+
+  /** Whether the callers run alone for now, the workers having been late. */
+  boolean runningAlone() {
+    long until = serialUntil;
+    if (until == 0) return false;
+    if (System.nanoTime() - until < 0) return true;
+    serialUntil = 0;
+    return false;
   }
 
   /** Releases the pool {@link #tryAcquire} claimed. */
@@ -123,13 +160,15 @@ public final class WorkerPool implements AutoCloseable {
     task = t;
     this.chunks = chunks;
     done.set(0);
+    callerChunks = helped = 0;
+    long published = System.nanoTime();
     waiter = Thread.currentThread();
     ticket.set(gen << 32);
     opened = gen;
     for (int i = 0; i < Math.min(helpers, workers.length); i++) {
       if (parked[i].get()) LockSupport.unpark(workers[i]);
     }
-    claim(gen);
+    claim(gen, false);
     long start = System.nanoTime();
     int spins = 0;
     while (done.get() != chunks) {
@@ -140,6 +179,7 @@ public final class WorkerPool implements AutoCloseable {
       }
     }
     task = null;
+    if (helpers > 0 && callerChunks >= JUDGED_CHUNKS) judge(4 * helped < callerChunks, published);
     Throwable e = failure;
     failure = null;
     if (e instanceof RuntimeException) throw (RuntimeException) e;
@@ -147,8 +187,27 @@ public final class WorkerPool implements AutoCloseable {
     if (e != null) throw new IllegalStateException(e);
   }
 
-  /** Claims and runs chunks of generation {@code gen} until none is left. */
-  private void claim(long gen) {
+  /**
+   * Counts a task (published at {@code published}) whose workers were (not) late; {@link #LATE_TASKS} or more late ones
+   * in a row that took {@link #lateNanos} together make the callers run alone for {@link #serialNanos}.
+   */
+  private void judge(boolean late, long published) {
+    if (!late) {
+      lateStreak = 0;
+      lateStreakNanos = 0;
+      return;
+    }
+    long now = System.nanoTime();
+    lateStreakNanos += now - published;
+    if (++lateStreak >= LATE_TASKS && lateStreakNanos >= lateNanos) {
+      lateStreak = 0;
+      lateStreakNanos = 0;
+      serialUntil = now + serialNanos;
+    }
+  }
+
+  /** Claims and runs chunks of generation {@code gen} until none is left; {@code worker}: not the caller. */
+  private void claim(long gen, boolean worker) {
     while (true) {
       long cur = ticket.get();
       if ((cur >>> 32) != gen) return;
@@ -158,10 +217,15 @@ public final class WorkerPool implements AutoCloseable {
       if (i >= n) return; // all claimed, or closed
       if (!ticket.compareAndSet(cur, cur + 1)) continue;
       // the ticket did not change since t and n were read, so they are this generation's
+      int before = worker ? 0 : done.get();
       try {
         t.run(i, n);
       } catch (Throwable e) {
         if (failure == null) failure = e;
+      }
+      if (!worker) {
+        callerChunks++;
+        if (done.get() != before) helped++; // a worker finished a chunk while the caller ran this one
       }
       if (done.incrementAndGet() == n && waiterParked) LockSupport.unpark(waiter);
     }
@@ -183,9 +247,14 @@ public final class WorkerPool implements AutoCloseable {
         }
       }
       seen = gen;
-      claim(gen);
+      if (!holdWorkers) claim(gen, true);
     }
   }
+
+  /**
+   * Tests only: workers see new tasks but claim no chunk, as workers that get no core would (package-private).
+   */
+  static volatile boolean holdWorkers;
 
   /** Stops the workers (they exit once idle); idempotent. Later tasks run on the calling thread. */
   @Override

@@ -4,6 +4,7 @@ import static com.google.common.truth.Truth.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.Activation;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -241,6 +242,41 @@ class KernelsTest {
     int[] am = new int[3];
     Reductions.argmax(new float[] {3, 7, 7, -1, -5, -1, 0, 0, 0}, am, 3, 3, 1);
     assertThat(am).asList().containsExactly(1, 0, 0).inOrder();
+  }
+
+  /**
+   * Sums and means over the middle axis, eight columns at a time and the rest one by one, are bit for bit a double sum
+   * of each column in axis order (the values eager and compiled code both get), and equal reduceAxes over the same
+   * axes; shapes include MobileNetV2's global average pooling (49 positions of 1280 channels) and columns past the
+   * last eight.
+   */
+  @Test
+  void sumsAndMeansAreEachColumnsDoubleSumInAxisOrder() {
+    Random r = new Random(29);
+    int[][] shapes = {{1, 49, 1280}, {2, 7, 13}, {3, 1, 8}, {1, 5, 7}, {2, 100, 17}};
+    for (int[] sh : shapes) {
+      int outer = sh[0], len = sh[1], inner = sh[2];
+      float[] x = new float[outer * len * inner];
+      for (int i = 0; i < x.length; i++) x[i] = (r.nextFloat() - 0.3f) * (float) Math.pow(10, r.nextInt(7) - 3);
+      for (int op : new int[] {Reductions.SUM, Reductions.MEAN}) {
+        float[] got = new float[outer * inner], byAxes = new float[outer * inner];
+        Reductions.reduce(op, x, got, outer, len, inner);
+        Reductions.reduceAxes(op, x, new int[] {outer, len, inner}, new int[] {1}, byAxes);
+        for (int o = 0; o < outer; o++) {
+          for (int i = 0; i < inner; i++) {
+            double s = 0;
+            for (int a = 0; a < len; a++) s += x[(o * len + a) * inner + i];
+            float expected = (float) (op == Reductions.MEAN ? s / len : s);
+            int at = o * inner + i;
+            if (Float.floatToIntBits(expected) != Float.floatToIntBits(got[at])
+                || Float.floatToIntBits(expected) != Float.floatToIntBits(byAxes[at])) {
+              throw new AssertionError("op " + op + " shape " + Arrays.toString(sh) + " at " + at + ": expected "
+                  + expected + ", reduce " + got[at] + ", reduceAxes " + byAxes[at]);
+            }
+          }
+        }
+      }
+    }
   }
 
   @Test

@@ -3,9 +3,8 @@ package dev.kiln.example.digits;
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 
-import dev.kiln.Tensor;
-import dev.kiln.Weights;
 import dev.kiln.example.Main;
+import dev.kiln.example.WeightsAssert;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -108,20 +107,8 @@ class DigitsTest {
     String bundled = new String(Files.readAllBytes(Paths.get("src/main/java/dev/kiln/example/digits/DigitsNet.java")),
         StandardCharsets.UTF_8);
     assertThat(bundled).isEqualTo(imported.javaSource);
-    assertSameWeights(imported.weights, DigitsCommand.weights());
+    WeightsAssert.assertSameWeights(imported.weights, DigitsCommand.weights());
     assertThat(imported.weights.names()).containsExactly("conv1/kernel", "conv1/bias", "conv2/kernel", "conv2/bias",
         "denseHidden/kernel", "denseHidden/bias", "denseOut/kernel", "denseOut/bias");
-  }
-
-  // ---- helpers -----------------------------------------------------------------------------------------
-
-  static void assertSameWeights(Weights actual, Weights expected) {
-    assertThat(actual.names()).containsExactlyElementsIn(expected.names());
-    for (String name : expected.names()) {
-      Tensor a = actual.get(name);
-      Tensor e = expected.get(name);
-      assertWithMessage(name).that(a.shape()).isEqualTo(e.shape());
-      assertWithMessage(name).that(a.toFloatArray()).isEqualTo(e.toFloatArray());
-    }
   }
 }
