@@ -24,6 +24,11 @@ public final class Check {
       e.run(in, got);
       e.run(in, got); // a second run too: stale workspaces would show here
     }
+    return maxAbsDiff(ref, got);
+  }
+
+  /** The largest {@code |ref[i] - got[i]|}; NaN if any difference is. */
+  static double maxAbsDiff(float[] ref, float[] got) {
     double max = 0;
     for (int i = 0; i < ref.length; i++) {
       double d = Math.abs(ref[i] - got[i]);

@@ -16,8 +16,10 @@ public final class Data {
   /**
    * One value per variable of the graph, seeded by the variable's name: kernels He-uniform, in +-sqrt(6 / fanIn)
    * (fanIn = kh * kw for depthwise kernels), so that the signal neither dies nor saturates through MobileNetV2's 52
-   * layers (with Glorot kernels its softmax came out uniform whatever the input, which checks nothing); biases, betas
-   * and moving means in +-0.1 (not zero, so that a dropped bias shows); BatchNorm scales and variances in [0.5, 1.5].
+   * layers (with Glorot kernels its softmax came out uniform whatever the input, which checks nothing); embeddings in
+   * +-1 (a row per token; as He-uniform over 20,000 rows the LSTM classifier's softmax came out uniform too); biases
+   * (attention biases are [heads, dim]), betas and moving means in +-0.1 (not zero, so that a dropped bias shows);
+   * BatchNorm scales and variances in [0.5, 1.5].
    */
   public static Weights weights(GraphDef graph) {
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
@@ -29,10 +31,13 @@ public final class Data {
       float[] values = new float[n];
       String leaf = v.name().substring(v.name().lastIndexOf('/') + 1);
       float lo, hi;
-      if (leaf.contains("gamma") || leaf.contains("variance")) {
+      if (leaf.equals("embeddings")) { // a lookup: one row per token, no fan-in to scale by
+        lo = -1f;
+        hi = 1f;
+      } else if (leaf.contains("gamma") || leaf.contains("variance")) {
         lo = 0.5f;
         hi = 1.5f;
-      } else if (shape.length >= 2) {
+      } else if (shape.length >= 2 && !leaf.equals("bias")) { // attention biases are [heads, dim]
         int fanIn = leaf.startsWith("depthwise") ? shape[0] * shape[1] : n / shape[shape.length - 1];
         float a = (float) Math.sqrt(6.0 / fanIn);
         lo = -a;

@@ -72,10 +72,7 @@ public final class Engines {
     for (int i = 0; i < sample.length; i++) dims[i + 1] = sample[i];
     Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(dims)));
     Operand<TFloat32> y = spec.tfGraph(tf, x, w);
-    ConfigProto config = oneThread
-        ? ConfigProto.newBuilder().setIntraOpParallelismThreads(1).setInterOpParallelismThreads(1).build()
-        : ConfigProto.getDefaultInstance();
-    Session s = new Session(g, config);
+    Session s = new Session(g, tfConfig(oneThread));
     dims[0] = batch;
     Shape inShape = Shape.of(dims);
     return new Engine() {
@@ -93,6 +90,23 @@ public final class Engines {
     };
   }
 
+  /** TF's session configuration: intra- and inter-op parallelism 1, or TF's defaults. */
+  static ConfigProto tfConfig(boolean oneThread) {
+    return oneThread
+        ? ConfigProto.newBuilder().setIntraOpParallelismThreads(1).setInterOpParallelismThreads(1).build()
+        : ConfigProto.getDefaultInstance();
+  }
+
+  /** ORT's session options: intra- and inter-op threads 1, or ORT's defaults. */
+  static OrtSession.SessionOptions ortOptions(boolean oneThread) throws Exception {
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    if (oneThread) {
+      opts.setIntraOpNumThreads(1);
+      opts.setInterOpNumThreads(1);
+    }
+    return opts;
+  }
+
   /** The ONNX model bytes this benchmark writes for {@code spec}. */
   public static byte[] onnxModel(ModelSpec spec, Weights w) {
     OnnxWriter g = new OnnxWriter();
@@ -102,11 +116,7 @@ public final class Engines {
 
   static Engine ort(ModelSpec spec, Weights w, int batch, boolean oneThread) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-    if (oneThread) {
-      opts.setIntraOpNumThreads(1);
-      opts.setInterOpNumThreads(1);
-    }
+    OrtSession.SessionOptions opts = ortOptions(oneThread);
     OrtSession s = env.createSession(onnxModel(spec, w), opts);
     long[] shape = new long[spec.sampleShape().length + 1];
     int[] in = spec.inputShape(batch);

@@ -6,13 +6,28 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A minimal ONNX {@code ModelProto} encoder (protobuf wire format by hand): IR version 8, default-domain opset 13,
- * float32 initializers as {@code raw_data}, float inputs/outputs whose first dimension is the symbolic {@code N}.
- * Field numbers are those of onnx.proto.
+ * A minimal ONNX {@code ModelProto} encoder (protobuf wire format by hand): IR version 8, default-domain opset 13
+ * (or the one given), float32 initializers as {@code raw_data}, float inputs/outputs whose first dimension is the
+ * symbolic {@code N} (or any element type and symbolic dimensions through {@link #typedInput}). Field numbers are
+ * those of onnx.proto.
  */
 public final class OnnxWriter {
+  /** onnx.proto's {@code TensorProto.DataType} values used here. */
+  public static final int FLOAT = 1, INT32 = 6, INT64 = 7;
+
   private final ByteArrayOutputStream graph = new ByteArrayOutputStream();
+  private final int opset;
   private int nodes;
+
+  /** A model of default-domain opset 13. */
+  public OnnxWriter() {
+    this(13);
+  }
+
+  /** A model of the given default-domain opset (17 has {@code LayerNormalization}). */
+  public OnnxWriter(int opset) {
+    this.opset = opset;
+  }
 
   /** A float32 initializer (a constant weight). */
   public OnnxWriter initializer(String name, float[] values, long... dims) {
@@ -35,6 +50,19 @@ public final class OnnxWriter {
     bytesField(t, 8, utf8(name));
     ByteBuffer raw = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     raw.asLongBuffer().put(values);
+    bytesField(t, 9, raw.array());
+    bytesField(graph, 5, t.toByteArray());
+    return this;
+  }
+
+  /** An int32 initializer (indices, lengths). */
+  public OnnxWriter initializerInt32(String name, int[] values, long... dims) {
+    ByteArrayOutputStream t = new ByteArrayOutputStream();
+    for (long d : dims) varintField(t, 1, d);
+    varintField(t, 2, INT32);
+    bytesField(t, 8, utf8(name));
+    ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    raw.asIntBuffer().put(values);
     bytesField(t, 9, raw.array());
     bytesField(graph, 5, t.toByteArray());
     return this;
@@ -74,6 +102,15 @@ public final class OnnxWriter {
     return this;
   }
 
+  /**
+   * A graph input of element type {@code elemType} ({@link #FLOAT}, {@link #INT32}, ...) whose dimensions are each a
+   * {@code Number} (fixed) or a {@code String} (symbolic: {@code "N"}, {@code "T"}).
+   */
+  public OnnxWriter typedInput(String name, int elemType, Object... dims) {
+    bytesField(graph, 11, valueInfo(name, elemType, dims));
+    return this;
+  }
+
   public OnnxWriter output(String name, long... dimsAfterBatch) {
     bytesField(graph, 12, valueInfo(name, dimsAfterBatch));
     return this;
@@ -88,25 +125,30 @@ public final class OnnxWriter {
     g.write(body, 0, body.length);
     bytesField(g, 2, utf8("kiln_bench"));
     bytesField(m, 7, g.toByteArray()); // graph
-    ByteArrayOutputStream opset = new ByteArrayOutputStream();
-    bytesField(opset, 1, new byte[0]); // domain "" (ai.onnx)
-    varintField(opset, 2, 13);
-    bytesField(m, 8, opset.toByteArray());
+    ByteArrayOutputStream opsetId = new ByteArrayOutputStream();
+    bytesField(opsetId, 1, new byte[0]); // domain "" (ai.onnx)
+    varintField(opsetId, 2, opset);
+    bytesField(m, 8, opsetId.toByteArray());
     return m.toByteArray();
   }
 
   private static byte[] valueInfo(String name, long[] dimsAfterBatch) {
+    Object[] dims = new Object[dimsAfterBatch.length + 1];
+    dims[0] = "N";
+    for (int i = 0; i < dimsAfterBatch.length; i++) dims[i + 1] = dimsAfterBatch[i];
+    return valueInfo(name, FLOAT, dims);
+  }
+
+  private static byte[] valueInfo(String name, int elemType, Object[] dims) {
     ByteArrayOutputStream shape = new ByteArrayOutputStream();
-    ByteArrayOutputStream batch = new ByteArrayOutputStream();
-    bytesField(batch, 2, utf8("N")); // dim_param
-    bytesField(shape, 1, batch.toByteArray());
-    for (long d : dimsAfterBatch) {
+    for (Object d : dims) {
       ByteArrayOutputStream dim = new ByteArrayOutputStream();
-      varintField(dim, 1, d); // dim_value
+      if (d instanceof String) bytesField(dim, 2, utf8((String) d)); // dim_param
+      else varintField(dim, 1, ((Number) d).longValue()); // dim_value
       bytesField(shape, 1, dim.toByteArray());
     }
     ByteArrayOutputStream tensorType = new ByteArrayOutputStream();
-    varintField(tensorType, 1, 1); // elem_type FLOAT
+    varintField(tensorType, 1, elemType);
     bytesField(tensorType, 2, shape.toByteArray());
     ByteArrayOutputStream type = new ByteArrayOutputStream();
     bytesField(type, 1, tensorType.toByteArray());

@@ -7,6 +7,7 @@ import dev.kiln.kernels.ConvPoolCall;
 import dev.kiln.kernels.KernelSet;
 import dev.kiln.kernels.PackedWeights;
 import dev.kiln.kernels.Pooling;
+import dev.kiln.kernels.RecurrentCell;
 import dev.kiln.kernels.Softmax;
 import dev.kiln.kernels.WorkerPool;
 
@@ -480,6 +481,43 @@ public final class VectorKernels implements KernelSet {
     @Override
     public void run(int part, int parts) {
       VConv.depthwise(in, n, h, w, c, packed, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, bias, act, out, part, parts);
+    }
+  }
+
+  // ---- recurrent steps (VRecurrent) ----------------------------------------------------------------------
+
+  /** Vector panels for the cells {@link VRecurrent#supports}, else the pure-Java step's packing. */
+  @Override
+  public PackedWeights packRecurrentKernel(float[] recurrentKernel, RecurrentCell cell) {
+    return VRecurrent.supports(cell) ? VRecurrent.pack(recurrentKernel, cell)
+        : KernelSet.super.packRecurrentKernel(recurrentKernel, cell);
+  }
+
+  @Override
+  public void recurrentStep(RecurrentCell cell, PackedWeights recurrentKernel, int rows, float[] xw, int xwOffset,
+      int xwStride, int[] mask, int maskOffset, int maskStride, float[] s, int hIn, int hOut, int c, int work) {
+    if (!(recurrentKernel instanceof VRecurrent.Packed)) {
+      KernelSet.super.recurrentStep(cell, recurrentKernel, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s,
+          hIn, hOut, c, work);
+      return;
+    }
+    VRecurrent.step(cell, (VRecurrent.Packed) recurrentKernel, rows, xw, xwOffset, xwStride, mask, maskOffset,
+        maskStride, s, hIn, hOut, c, work, Sgemm.SCRATCH.get());
+  }
+
+  // ---- attention (VAttention) ------------------------------------------------------------------------------
+
+  /** Vector kernels for the shapes {@link VAttention#supports}, else the pure-Java {@code Attention}. */
+  @Override
+  public void attention(float[] q, float[] k, float[] v, int batch, int tq, int tk, int heads, int dk, int dv,
+      float scale, int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal,
+      boolean subtractMasked, float[] out, float[] work) {
+    if (VAttention.supports(tq, tk, dv)) {
+      VAttention.compute(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride,
+          maskKeyStride, causal, subtractMasked, out, work);
+    } else {
+      KernelSet.super.attention(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride,
+          maskKeyStride, causal, subtractMasked, out, work);
     }
   }
 

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.Activation;
+import dev.kiln.kernels.Attention;
 import dev.kiln.kernels.KernelSet;
 import dev.kiln.kernels.PackedWeights;
+import dev.kiln.kernels.RecurrentCell;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -187,6 +189,43 @@ class AllocationTest {
     calls.put(threads + ": max pool 3x3, stride 2",
         () -> ks.maxPool2d(img32, n, 14, 14, 32, 3, 3, 2, 2, 0, 0, 7, 7, pooled));
     calls.put(threads + ": average pool", () -> ks.avgPool2d(img32, n, 14, 14, 32, 2, 2, 2, 2, 0, 0, 7, 7, pooled));
+
+    // recurrent steps: the vector cells (one row, an odd batch of two-row kernels and a tail), and a fallback cell
+    addRecurrentCase(calls, ks, threads + ": LSTM step, 1 row",
+        new RecurrentCell(RecurrentCell.Kind.LSTM, 128, Activation.TANH, Activation.SIGMOID, null), 1, r);
+    addRecurrentCase(calls, ks, threads + ": LSTM step, 5 rows",
+        new RecurrentCell(RecurrentCell.Kind.LSTM, 128, Activation.TANH, Activation.SIGMOID, null), 5, r);
+    addRecurrentCase(calls, ks, threads + ": GRU step, 3 rows",
+        new RecurrentCell(RecurrentCell.Kind.GRU, 64, Activation.TANH, Activation.SIGMOID, random(r, 64)), 3, r);
+    addRecurrentCase(calls, ks, threads + ": SimpleRNN step, 2 rows",
+        new RecurrentCell(RecurrentCell.Kind.SIMPLE_RNN, 128, Activation.TANH, Activation.SIGMOID, null), 2, r);
+    addRecurrentCase(calls, ks, threads + ": LSTM step on the pure-Java fallback",
+        new RecurrentCell(RecurrentCell.Kind.LSTM, 20, Activation.TANH, Activation.SIGMOID, null), 3, r);
+
+    // attention: unmasked (the vector passes), and masked and causal with an odd number of queries (the scalar pass)
+    float[] aq = random(r, n * 64 * 128), ak = random(r, n * 64 * 128), av = random(r, n * 64 * 128);
+    float[] aOut = new float[n * 64 * 128], aWork = new float[(int) Attention.workSize(64, 64, 32, 32)];
+    int[] aMask = new int[n * 64];
+    for (int i = 0; i < aMask.length; i++) aMask[i] = i % 5 == 0 ? 0 : 1;
+    assertTrue(VAttention.supports(64, 64, 32) && VAttention.supports(63, 64, 32));
+    calls.put(threads + ": attention, 4 heads",
+        () -> ks.attention(aq, ak, av, n, 64, 64, 4, 32, 32, 0.17f, null, 0, 0, 0, false, false, aOut, aWork));
+    calls.put(threads + ": attention, masked, causal, odd queries",
+        () -> ks.attention(aq, ak, av, n, 63, 64, 4, 32, 32, 0.17f, aMask, 64, 0, 1, true, false, aOut, aWork));
+  }
+
+  /** One {@code recurrentStep} of {@code cell} over {@code rows} rows, states and work space in one array. */
+  private static void addRecurrentCase(Map<String, Runnable> calls, KernelSet ks, String name, RecurrentCell cell,
+      int rows, Random r) {
+    int u = cell.units();
+    int g = cell.gates() * u;
+    PackedWeights packed = ks.packRecurrentKernel(random(r, u * g), cell);
+    assertEquals(u % 16 == 0, packed.getClass() == VRecurrent.Packed.class, name + ": packed as " + packed);
+    float[] xw = random(r, rows * g);
+    int[] mask = {1, 0, 1, 1, 1};
+    float[] s = new float[(int) (3 * rows * u + cell.workSize(rows))];
+    calls.put(name, () -> ks.recurrentStep(cell, packed, rows, xw, 0, g, mask, 0, 1, s, 0, rows * u, 2 * rows * u,
+        3 * rows * u));
   }
 
   /** The calling thread and the kernel sets' workers. */

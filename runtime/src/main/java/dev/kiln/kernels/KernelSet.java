@@ -99,6 +99,49 @@ public interface KernelSet {
     pool2d(false, in, n, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, oh, ow, out);
   }
 
+  /**
+   * Packs a recurrent layer's recurrent kernel ({@code [units, gates * units]}, Keras' layout and gate order) once,
+   * when the session opens, for {@link #recurrentStep}. The default packs it for {@link Gemm}; a kernel set that
+   * overrides this overrides {@link #recurrentStep} too.
+   */
+  default PackedWeights packRecurrentKernel(float[] recurrentKernel, RecurrentCell cell) {
+    return Gemm.packWeights(recurrentKernel, cell.units(), cell.gates() * cell.units());
+  }
+
+  /**
+   * One time step of a recurrent layer for batch rows {@code b < rows}, everything but the input projection in the
+   * array {@code s}: the recurrent product {@code hu = h · recurrentKernel} of each row's state {@code h} (at
+   * {@code s[hIn + b * units]}), then the cell ({@link RecurrentCell}) with the row's input projection at
+   * {@code xw[xwOffset + b * xwStride]} ({@code gates * units} values, their biases added), writing the new {@code h} at
+   * {@code s[hOut + b * units]} (not overlapping {@code hIn}) and, for an LSTM, updating {@code c} in place at
+   * {@code s[c + b * units]}. A row whose {@code mask[maskOffset + b * maskStride]} is 0 keeps its states ({@code h}
+   * copied, {@code c} unchanged); {@code mask} null: no row is masked. {@code s[work ..)} is working space of
+   * {@link RecurrentCell#workSize} floats. The default multiplies with {@link Gemm} and applies the cell row by row;
+   * a kernel set may apply the cell to each tile of the product while it is in registers or cache, to within float
+   * rounding of the default.
+   */
+  default void recurrentStep(RecurrentCell cell, PackedWeights recurrentKernel, int rows, float[] xw, int xwOffset,
+      int xwStride, int[] mask, int maskOffset, int maskStride, float[] s, int hIn, int hOut, int c, int work) {
+    RecurrentSteps.step(cell, recurrentKernel, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut,
+        c, work);
+  }
+
+  /**
+   * Scaled dot-product attention, as {@link Attention} documents it: {@code q [batch, tq, heads*dk]},
+   * {@code k [batch, tk, heads*dk]}, {@code v [batch, tk, heads*dv]} into {@code out [batch, tq, heads*dv]}, scores
+   * times {@code scale}, the mask read at {@code mask[b*maskBatchStride + i*maskRowStride + j*maskKeyStride]} (null:
+   * none; a stride is 0 along an axis the mask broadcasts), {@code causal} hiding keys after the query, hidden scores
+   * replaced by {@link Attention#LARGE_NEGATIVE} or, with {@code subtractMasked}, lowered by
+   * {@link Attention#SUBTRACTED}. {@code work} holds at least {@link Attention#workSize} floats. The default is
+   * {@link Attention}'s blocked GEMMs on the calling thread.
+   */
+  default void attention(float[] q, float[] k, float[] v, int batch, int tq, int tk, int heads, int dk, int dv,
+      float scale, int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal,
+      boolean subtractMasked, float[] out, float[] work) {
+    Attention.compute(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride, maskKeyStride,
+        causal, subtractMasked, out, work);
+  }
+
   /** Stops any worker threads. */
   void close();
 }

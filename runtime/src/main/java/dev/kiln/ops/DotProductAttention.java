@@ -4,10 +4,13 @@ import dev.kiln.DType;
 import dev.kiln.graph.Attrs;
 import dev.kiln.graph.Dim;
 import dev.kiln.graph.Dims;
+import dev.kiln.kernels.Attention;
+import dev.kiln.kernels.KernelSet;
 
 /**
- * Scaled dot-product attention over {@code heads} heads in one pass per query row: scores {@code q·k} times the scale,
- * the mask, a softmax over the keys and the weighted sum of the values, without materializing the score matrix.
+ * Scaled dot-product attention over {@code heads} heads: scores {@code q·k} times the scale, the mask, a softmax over
+ * the keys and the weighted sum of the values, as {@link KernelSet#attention} computes them (blocked GEMMs around one
+ * pass over each block of scores: see {@link Attention}); it {@link #runsOnKernels}.
  * Inputs {@code q [batch, tq, heads*dk]}, {@code k [batch, tk, heads*dk]}, {@code v [batch, tk, heads*dv]} (the heads
  * side by side in the last axis, as the projections produce them), then the BOOL mask {@code [batch or 1, tq or 1,
  * tk or 1]}
@@ -21,9 +24,6 @@ import dev.kiln.graph.Dims;
 public final class DotProductAttention extends Op {
   /** How masked scores are suppressed. */
   public enum Fill { WHERE, SUBTRACT }
-
-  /** Keras' {@code _get_large_negative(float32)}. */
-  static final float LARGE_NEGATIVE = (float) (3.38953e38 * -0.7);
 
   private final int heads;
   private final float scale;
@@ -102,8 +102,14 @@ public final class DotProductAttention extends Op {
   }
 
   @Override
+  public boolean runsOnKernels() {
+    return true;
+  }
+
+  @Override
   public long scratchSize(int[][] inputShapes) {
-    return inputShapes[1][1];
+    return Attention.workSize(inputShapes[0][1], inputShapes[1][1], inputShapes[0][2] / heads,
+        inputShapes[2][2] / heads);
   }
 
   @Override
@@ -112,54 +118,19 @@ public final class DotProductAttention extends Op {
   }
 
   @Override
-  public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes, float[] scores) {
-    float[] q = (float[]) in[0];
-    float[] k = (float[]) in[1];
-    float[] v = (float[]) in[2];
+  public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes, float[] scratch) {
+    run(CALLING_THREAD, null, in, inShapes, out, outShapes, scratch);
+  }
+
+  @Override
+  public void run(KernelSet kernels, Object prepared, Object[] in, int[][] inShapes, Object[] out, int[][] outShapes,
+      float[] scratch) {
     int[] mask = masked ? (int[]) in[3] : null;
     int[] ms = masked ? inShapes[3] : null;
     float factor = scaleInput ? ((float[]) in[in.length - 1])[0] : 1f;
-    float[] o = (float[]) out[0];
-    int batch = inShapes[0][0];
-    int tq = inShapes[0][1];
-    int tk = inShapes[1][1];
-    int dk = inShapes[0][2] / heads;
-    int dv = inShapes[2][2] / heads;
-    int qw = heads * dk;
-    int vw = heads * dv;
-    for (int b = 0; b < batch; b++) {
-      for (int i = 0; i < tq; i++) {
-        int maskRow = masked ? ((ms[0] == 1 ? 0 : b) * ms[1] + (ms[1] == 1 ? 0 : i)) * ms[2] : 0;
-        int maskStep = masked && ms[2] == 1 ? 0 : 1;
-        for (int h = 0; h < heads; h++) {
-          int qo = (b * tq + i) * qw + h * dk;
-          float max = Float.NEGATIVE_INFINITY;
-          for (int j = 0; j < tk; j++) {
-            int ko = (b * tk + j) * qw + h * dk;
-            float s = 0f;
-            for (int p = 0; p < dk; p++) s += q[qo + p] * k[ko + p];
-            s = s * scale;
-            if (scaleInput) s = s * factor;
-            boolean keep = (mask == null || mask[maskRow + j * maskStep] != 0) && (!causal || j <= i);
-            if (!keep) s = fill == Fill.WHERE ? LARGE_NEGATIVE : s - 1e9f;
-            scores[j] = s;
-            max = Math.max(max, s);
-          }
-          float sum = 0f;
-          for (int j = 0; j < tk; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
-            sum += e;
-          }
-          int oo = (b * tq + i) * vw + h * dv;
-          java.util.Arrays.fill(o, oo, oo + dv, 0f);
-          for (int j = 0; j < tk; j++) {
-            float w = scores[j] / sum;
-            int vo = (b * tk + j) * vw + h * dv;
-            for (int p = 0; p < dv; p++) o[oo + p] += w * v[vo + p];
-          }
-        }
-      }
-    }
+    kernels.attention((float[]) in[0], (float[]) in[1], (float[]) in[2], inShapes[0][0], inShapes[0][1],
+        inShapes[1][1], heads, inShapes[0][2] / heads, inShapes[2][2] / heads, scale * factor, mask,
+        masked && ms[0] != 1 ? ms[1] * ms[2] : 0, masked && ms[1] != 1 ? ms[2] : 0, masked && ms[2] != 1 ? 1 : 0,
+        causal, fill == Fill.SUBTRACT, (float[]) out[0], scratch);
   }
 }

@@ -2,7 +2,7 @@ package dev.kiln.ops;
 
 import dev.kiln.graph.Attrs;
 import dev.kiln.graph.Dim;
-import dev.kiln.kernels.Activations;
+import dev.kiln.kernels.RecurrentCell;
 
 /**
  * Keras' {@code GRU} as one op (see {@link RecurrentOp}): gates in Keras order z, r, h. With {@code resetAfter} (the
@@ -33,13 +33,8 @@ public final class Gru extends RecurrentOp {
   }
 
   @Override
-  protected int gates() {
-    return 3;
-  }
-
-  @Override
-  protected int states() {
-    return 1;
+  protected RecurrentCell.Kind kind() {
+    return resetAfter ? RecurrentCell.Kind.GRU : RecurrentCell.Kind.GRU_RESET_BEFORE;
   }
 
   @Override
@@ -48,38 +43,21 @@ public final class Gru extends RecurrentOp {
   }
 
   @Override
-  protected void addInputBias(float[] xw, int rows, float[] bias) {
-    if (bias != null) SimpleRnn.addRowBias(xw, rows, bias, 0, 3 * units);
+  protected RecurrentCell cell(float[] bias) {
+    float[] candidate = null;
+    if (resetAfter && bias != null) {
+      candidate = new float[units];
+      System.arraycopy(bias, 5 * units, candidate, 0, units); // row 1 (recurrent), block h
+    }
+    return new RecurrentCell(kind(), units, config.activation, config.recurrentActivation, candidate);
   }
 
+  /** Reset-after: row 0 (input) plus the recurrent biases of z and r, which add to the product as the input's do. */
   @Override
-  protected void cell(float[] s, int xw, int hu, int h, int c, int row, float[] bias, float[] recurrentKernel) {
-    int u = units;
-    if (resetAfter) {
-      int rb = 3 * u; // the recurrent bias row
-      for (int j = 0; j < u; j++) {
-        float rz = s[hu + j] + (bias != null ? bias[rb + j] : 0f);
-        float rr = s[hu + u + j] + (bias != null ? bias[rb + u + j] : 0f);
-        float rh = s[hu + 2 * u + j] + (bias != null ? bias[rb + 2 * u + j] : 0f);
-        float z = Activations.apply(config.recurrentActivation, s[xw + j] + rz);
-        float r = Activations.apply(config.recurrentActivation, s[xw + u + j] + rr);
-        float hh = Activations.apply(config.activation, s[xw + 2 * u + j] + r * rh);
-        s[h + j] = z * s[h + j] + (1f - z) * hh;
-      }
-      return;
-    }
-    // r * h first (every r needs the old h), then its product with the h-gate block of the recurrent kernel
-    for (int p = 0; p < u; p++) {
-      float r = Activations.apply(config.recurrentActivation, s[xw + u + p] + s[hu + u + p]);
-      s[row + p] = r * s[h + p];
-    }
-    int width = 3 * u;
-    for (int j = 0; j < u; j++) {
-      float rh = 0f;
-      for (int p = 0; p < u; p++) rh += s[row + p] * recurrentKernel[p * width + 2 * u + j];
-      float z = Activations.apply(config.recurrentActivation, s[xw + j] + s[hu + j]);
-      float hh = Activations.apply(config.activation, s[xw + 2 * u + j] + rh);
-      s[h + j] = z * s[h + j] + (1f - z) * hh;
-    }
+  protected float[] inputBias(float[] bias) {
+    if (!resetAfter || bias == null) return bias;
+    float[] b = new float[3 * units];
+    for (int j = 0; j < 3 * units; j++) b[j] = j < 2 * units ? bias[j] + bias[3 * units + j] : bias[j];
+    return b;
   }
 }

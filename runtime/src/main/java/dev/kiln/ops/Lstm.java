@@ -2,7 +2,7 @@ package dev.kiln.ops;
 
 import dev.kiln.graph.Attrs;
 import dev.kiln.graph.Dim;
-import dev.kiln.kernels.Activations;
+import dev.kiln.kernels.RecurrentCell;
 
 /**
  * Keras' {@code LSTM} as one op (see {@link RecurrentOp}): gates in Keras order i, f, c, o;
@@ -24,40 +24,12 @@ public final class Lstm extends RecurrentOp {
   }
 
   @Override
-  protected int gates() {
-    return 4;
-  }
-
-  @Override
-  protected int states() {
-    return 2;
+  protected RecurrentCell.Kind kind() {
+    return RecurrentCell.Kind.LSTM;
   }
 
   @Override
   protected Dim[] biasShape() {
     return new Dim[] {Dim.of(4L * units)};
-  }
-
-  @Override
-  protected void cell(float[] s, int xw, int hu, int h, int c, int row, float[] bias, float[] recurrentKernel) {
-    int u = units;
-    for (int j = 0; j < u; j++) {
-      float zi = s[xw + j] + s[hu + j];
-      float zf = s[xw + u + j] + s[hu + u + j];
-      float zc = s[xw + 2 * u + j] + s[hu + 2 * u + j];
-      float zo = s[xw + 3 * u + j] + s[hu + 3 * u + j];
-      if (bias != null) {
-        zi += bias[j];
-        zf += bias[u + j];
-        zc += bias[2 * u + j];
-        zo += bias[3 * u + j];
-      }
-      float i = Activations.apply(config.recurrentActivation, zi);
-      float f = Activations.apply(config.recurrentActivation, zf);
-      float o = Activations.apply(config.recurrentActivation, zo);
-      float cell = f * s[c + j] + i * Activations.apply(config.activation, zc);
-      s[c + j] = cell;
-      s[h + j] = o * Activations.apply(config.activation, cell);
-    }
   }
 }

@@ -8,6 +8,8 @@ import dev.kiln.graph.Attrs;
 import dev.kiln.graph.Dim;
 import dev.kiln.graph.Dims;
 import dev.kiln.graph.Tracer;
+import dev.kiln.kernels.JavaKernels;
+import dev.kiln.kernels.KernelSet;
 
 /**
  * One op of Kiln's graph language, with its typed attributes, defined once: its shape function ({@link #infer}),
@@ -57,6 +59,48 @@ public abstract class Op {
   public void run(Object[] inputs, int[][] inputShapes, Object[] outputs, int[][] outputShapes, float[] scratch) {
     run(inputs, inputShapes, outputs, outputShapes);
   }
+
+  // ---- on a session's kernel set --------------------------------------------------------------------------------
+
+  /**
+   * Whether this op computes through a session's {@link KernelSet} (its products on the session's kernels and
+   * threads): generated code then prepares the op once when the session opens ({@link #prepare}) and calls
+   * {@link #run(KernelSet, Object, Object[], int[][], Object[], int[][], float[])}. False by default. Such an op's
+   * other {@code run} forms (eager execution, the graph interpreter) prepare it on {@link #CALLING_THREAD} at every
+   * call, so they compute what a session on the pure-Java kernels computes, and allocate.
+   */
+  public boolean runsOnKernels() {
+    return false;
+  }
+
+  /**
+   * The inputs {@link #prepare} reads (a recurrent layer's kernels, say): generated code prepares the op once only
+   * when they are all weights. None by default.
+   */
+  public int[] preparedInputs() {
+    return new int[0];
+  }
+
+  /**
+   * Prepares this op for {@code kernels}, once: {@code inputs[i]} holds the values of input {@code i} for each index
+   * of {@link #preparedInputs} (other entries may be null). Returns what the kernel-set form of {@code run} takes
+   * (packed weights, say), or null. Allocates.
+   */
+  public Object prepare(KernelSet kernels, Object[] inputs) {
+    return null;
+  }
+
+  /**
+   * {@link #run(Object[], int[][], Object[], int[][], float[])} on {@code kernels}, with what {@link #prepare}
+   * returned for them; allocates nothing. The default ignores both.
+   */
+  public void run(KernelSet kernels, Object prepared, Object[] inputs, int[][] inputShapes, Object[] outputs,
+      int[][] outputShapes, float[] scratch) {
+    run(inputs, inputShapes, outputs, outputShapes, scratch);
+  }
+
+  /** The kernel set of ops that {@link #runsOnKernels} when they run outside a session: pure Java, one thread. */
+  protected static final KernelSet CALLING_THREAD = JavaKernels.FACTORY.create(1);
 
   /** The attributes as data, for the graph table of generated code and for {@link dev.kiln.Graph}. */
   public Attrs attrs() {

@@ -5,7 +5,9 @@ import dev.kiln.DType;
 import dev.kiln.graph.Attrs;
 import dev.kiln.graph.Dim;
 import dev.kiln.graph.Dims;
-import dev.kiln.kernels.Gemm;
+import dev.kiln.kernels.KernelSet;
+import dev.kiln.kernels.PackedWeights;
+import dev.kiln.kernels.RecurrentCell;
 
 /**
  * A whole recurrent layer as one op ({@code SimpleRNN}, {@code LSTM}, {@code GRU}): its kernel loops over the time axis
@@ -14,10 +16,12 @@ import dev.kiln.kernels.Gemm;
  * the BOOL mask {@code [batch, time]} when {@link Config#masked}. Outputs: the sequence {@code [batch, time, units]}
  * ({@link Config#returnSequences}) or the last output {@code [batch, units]}, then each state {@code [batch, units]}.
  *
- * <p>As Keras' {@code backend.rnn}: the input projection of every step is one GEMM before the loop; each step adds
- * the recurrent product (one GEMM over the batch) and applies the cell; a masked step keeps the states and repeats
- * the previous output (zeros with {@link Config#zeroOutputForMask}, which {@code Bidirectional} sets when it returns
- * sequences); {@code goBackwards} walks the steps from the end and writes the outputs in that order.
+ * <p>As Keras' {@code backend.rnn}: the input projection of every step is one GEMM before the loop
+ * ({@link KernelSet#dense}, with the input bias); each step is one {@link KernelSet#recurrentStep} over the batch: the
+ * recurrent product with the cell applied to it; a masked step keeps the states and repeats the previous output
+ * (zeros with {@link Config#zeroOutputForMask}, which {@code Bidirectional} sets when it returns sequences);
+ * {@code goBackwards} walks the steps from the end and writes the outputs in that order. It {@link #runsOnKernels}:
+ * a session packs both kernels for its kernel set when it opens.
  */
 public abstract class RecurrentOp extends Op {
   /** The options every recurrent op has. */
@@ -74,25 +78,25 @@ public abstract class RecurrentOp extends Op {
     return config;
   }
 
-  /** Gate blocks in the kernels' columns: 1, 4 (i, f, c, o) or 3 (z, r, h). */
-  protected abstract int gates();
-
-  /** States: 1 ({@code h}) or 2 ({@code h, c}). */
-  protected abstract int states();
+  /** The kind of cell this op runs. */
+  protected abstract RecurrentCell.Kind kind();
 
   /** The bias shape this cell takes. */
   protected abstract Dim[] biasShape();
 
-  /**
-   * Advances one batch row by one step. Everything lives in the scratch array {@code s}, at these offsets: the row's
-   * input projection {@code xw} ({@code gates*units} values), its recurrent product {@code hu} (as many), its states
-   * {@code h} and {@code c} ({@code units} each; {@code c} only for two states), and {@code row}, {@code units} floats
-   * of working space.
-   */
-  protected abstract void cell(float[] s, int xw, int hu, int h, int c, int row, float[] bias, float[] recurrentKernel);
+  /** The step's cell; {@code bias} (the layer's, nullable) gives a GRU its candidate's recurrent bias. */
+  protected RecurrentCell cell(float[] bias) {
+    return new RecurrentCell(kind(), units, config.activation, config.recurrentActivation, null);
+  }
 
-  /** Adds what belongs to the input projection to {@code xw [rows, gates*units]} (the input bias of SimpleRNN and GRU). */
-  protected void addInputBias(float[] xw, int rows, float[] bias) {}
+  /** The bias the input projection adds ({@code gates*units} values, or null) from the layer's bias (nullable). */
+  protected float[] inputBias(float[] bias) {
+    return bias;
+  }
+
+  private int gates() {
+    return kind().gates();
+  }
 
   @Override
   public Pattern pattern() {
@@ -129,7 +133,7 @@ public abstract class RecurrentOp extends Op {
             + Dims.toString(x) + ", got " + dtypes[expected - 1].kerasName() + Dims.toString(m));
       }
     }
-    Dim[][] out = new Dim[1 + states()][];
+    Dim[][] out = new Dim[1 + kind().states()][];
     DType[] types = new DType[out.length];
     out[0] = config.returnSequences ? new Dim[] {x[0], x[1], Dim.of(units)} : new Dim[] {x[0], Dim.of(units)};
     for (int i = 1; i < out.length; i++) out[i] = new Dim[] {x[0], Dim.of(units)};
@@ -144,12 +148,51 @@ public abstract class RecurrentOp extends Op {
     }
   }
 
+  // ---- kernels ------------------------------------------------------------------------------------------------
+
+  /** What {@link #prepare} makes for a kernel set: the cell, both kernels packed, the projection's bias. */
+  static final class Prepared {
+    final RecurrentCell cell;
+    final PackedWeights kernel;
+    final PackedWeights recurrentKernel;
+    final float[] inputBias;
+    final int features;
+
+    Prepared(RecurrentCell cell, PackedWeights kernel, PackedWeights recurrentKernel, float[] inputBias, int features) {
+      this.cell = cell;
+      this.kernel = kernel;
+      this.recurrentKernel = recurrentKernel;
+      this.inputBias = inputBias;
+      this.features = features;
+    }
+  }
+
+  @Override
+  public boolean runsOnKernels() {
+    return true;
+  }
+
+  @Override
+  public int[] preparedInputs() {
+    return config.useBias ? new int[] {1, 2, 3} : new int[] {1, 2};
+  }
+
+  @Override
+  public Object prepare(KernelSet kernels, Object[] inputs) {
+    float[] kernel = (float[]) inputs[1];
+    float[] bias = config.useBias ? (float[]) inputs[3] : null;
+    RecurrentCell cell = cell(bias);
+    int g = gates() * units;
+    int features = kernel.length / g;
+    return new Prepared(cell, kernels.packDenseWeights(kernel, features, g),
+        kernels.packRecurrentKernel((float[]) inputs[2], cell), inputBias(bias), features);
+  }
+
   @Override
   public long scratchSize(int[][] inputShapes) {
     long batch = inputShapes[0][0];
     long time = inputShapes[0][1];
-    long g = (long) gates() * units;
-    return batch * time * g + batch * g + (long) states() * batch * units + units;
+    return batch * time * gates() * units + 3 * batch * units + kind().workSize(units, (int) batch);
   }
 
   @Override
@@ -159,43 +202,45 @@ public abstract class RecurrentOp extends Op {
 
   @Override
   public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes, float[] scratch) {
+    run(CALLING_THREAD, prepare(CALLING_THREAD, in), in, inShapes, out, outShapes, scratch);
+  }
+
+  @Override
+  public void run(KernelSet kernels, Object prepared, Object[] in, int[][] inShapes, Object[] out, int[][] outShapes,
+      float[] s) {
+    Prepared p = (Prepared) prepared;
     int batch = inShapes[0][0];
     int time = inShapes[0][1];
-    int features = inShapes[0][2];
     int g = gates() * units;
-    float[] x = (float[]) in[0];
-    float[] kernel = (float[]) in[1];
-    float[] recurrentKernel = (float[]) in[2];
-    float[] bias = config.useBias ? (float[]) in[3] : null;
     int[] mask = config.masked ? (int[]) in[in.length - 1] : null;
-    // scratch: [xw: batch*time*g][hu: batch*g][h: batch*units][c: batch*units][row: units]
-    int xwLen = batch * time * g;
-    int huOff = xwLen;
-    int hOff = huOff + batch * g;
-    int cOff = hOff + batch * units;
-    int rowOff = cOff + (states() > 1 ? batch * units : 0);
-    float[] s = scratch;
-    Gemm.matmul(x, 0, kernel, 0, s, 0, batch * time, features, g);
-    addInputBias(s, batch * time, bias);
-    java.util.Arrays.fill(s, hOff, rowOff, 0f);
+    // s: [xw: batch*time*g][h: batch*units][the other h: batch*units][c: batch*units][the step's working space]
+    int h0 = batch * time * g;
+    int h1 = h0 + batch * units;
+    int c = h1 + batch * units;
+    int work = c + batch * units;
+    kernels.dense((float[]) in[0], batch * time, p.features, p.kernel, g, p.inputBias, Activation.LINEAR, s);
+    java.util.Arrays.fill(s, h0, work, 0f);
     float[] seq = config.returnSequences ? (float[]) out[0] : null;
+    int hIn = h0, hOut = h1;
     for (int step = 0; step < time; step++) {
       int t = config.goBackwards ? time - 1 - step : step;
-      Gemm.matmul(s, hOff, recurrentKernel, 0, s, huOff, batch, units, g);
-      for (int b = 0; b < batch; b++) {
-        boolean skip = mask != null && mask[b * time + t] == 0;
-        if (!skip) {
-          cell(s, (b * time + t) * g, huOff + b * g, hOff + b * units, cOff + b * units, rowOff, bias, recurrentKernel);
-        }
-        if (seq != null) {
+      kernels.recurrentStep(p.cell, p.recurrentKernel, batch, s, t * g, time * g, mask, t, time, s, hIn, hOut, c, work);
+      if (seq != null) {
+        for (int b = 0; b < batch; b++) {
           int o = (b * time + step) * units;
-          if (skip && config.zeroOutputForMask) java.util.Arrays.fill(seq, o, o + units, 0f);
-          else System.arraycopy(s, hOff + b * units, seq, o, units);
+          if (config.zeroOutputForMask && mask != null && mask[b * time + t] == 0) {
+            java.util.Arrays.fill(seq, o, o + units, 0f);
+          } else {
+            System.arraycopy(s, hOut + b * units, seq, o, units);
+          }
         }
       }
+      int swap = hIn;
+      hIn = hOut;
+      hOut = swap;
     }
-    if (seq == null) System.arraycopy(s, hOff, out[0], 0, batch * units);
-    System.arraycopy(s, hOff, out[1], 0, batch * units);
-    if (states() > 1) System.arraycopy(s, cOff, out[2], 0, batch * units);
+    if (seq == null) System.arraycopy(s, hIn, out[0], 0, batch * units);
+    System.arraycopy(s, hIn, out[1], 0, batch * units);
+    if (kind().states() > 1) System.arraycopy(s, c, out[2], 0, batch * units);
   }
 }

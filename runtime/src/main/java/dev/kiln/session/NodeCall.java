@@ -4,6 +4,7 @@ import dev.kiln.graph.Dim;
 import dev.kiln.graph.Dims;
 import dev.kiln.graph.GraphDef;
 import dev.kiln.graph.NodeDef;
+import dev.kiln.kernels.KernelSet;
 import dev.kiln.ops.Op;
 
 /**
@@ -128,14 +129,32 @@ public final class NodeCall {
     runOp();
   }
 
+  /**
+   * Runs the op on the inputs {@link #set} before, into {@code out}, on the session's kernel set with what the op's
+   * {@link Op#prepare} made for it when the session opened (ops that {@link Op#runsOnKernels}).
+   */
+  public void run(KernelSet kernels, Object prepared, Object out) {
+    outputs[0] = out;
+    if (!bound) throw new IllegalStateException(name + ": shapes not bound");
+    try {
+      op.run(kernels, prepared, inputs, inputShapes, outputs, outputShapes, scratch);
+    } finally {
+      clear();
+    }
+  }
+
   private void runOp() {
     if (!bound) throw new IllegalStateException(name + ": shapes not bound");
     try {
       op.run(inputs, inputShapes, outputs, outputShapes, scratch);
     } finally {
-      // the arena must not keep the caller's arrays alive
-      for (int i = 0; i < inputs.length; i++) inputs[i] = null;
-      for (int i = 0; i < outputs.length; i++) outputs[i] = null;
+      clear();
     }
+  }
+
+  /** Drops the call's arrays: the arena must not keep the caller's arrays alive. */
+  private void clear() {
+    for (int i = 0; i < inputs.length; i++) inputs[i] = null;
+    for (int i = 0; i < outputs.length; i++) outputs[i] = null;
   }
 }

@@ -1,0 +1,114 @@
+package dev.kiln.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kiln.kernels.Attention;
+import dev.kiln.kernels.JavaKernels;
+import dev.kiln.kernels.KernelSet;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector {@code attention} against the pure-Java one ({@link Attention}): odd and even query counts, several
+ * heads, key and value widths, masks per key, per query and key, broadcast over the batch, causal, both ways of
+ * hiding a score, a query that sees no key, and the shapes it leaves to the pure-Java kernel. Tolerance as
+ * {@link VectorKernelsTest#assertClose}.
+ */
+class AttentionKernelTest {
+  private static final KernelSet JAVA = JavaKernels.FACTORY.create(1);
+  private static final int VL = Sgemm.VL;
+  private static KernelSet[] vector;
+
+  @BeforeAll
+  static void open() {
+    vector = TestKernelSets.open();
+  }
+
+  @AfterAll
+  static void close() {
+    TestKernelSets.close(vector);
+  }
+
+  @Test
+  void unmaskedEqualsPureJava() {
+    check(1, 2, 4 * VL, 1, 8, VL, false, 0, false, true);
+    check(2, 5, 4 * VL, 3, 7, VL, false, 0, false, true);
+    check(3, 128, 128, 4, 32, 32, false, 0, false, true);
+    check(1, 9, 8 * VL, 2, 16, 2 * VL, false, 0, false, true);
+  }
+
+  @Test
+  void maskedAndCausalEqualPureJava() {
+    for (int maskKind = 1; maskKind <= 3; maskKind++) {
+      check(2, 7, 4 * VL, 2, 8, VL, false, maskKind, false, true);
+      check(2, 6, 8 * VL, 3, 5, VL, false, maskKind, true, true);
+    }
+    check(2, 7, 4 * VL, 2, 8, VL, true, 0, false, true);
+    check(2, 4 * VL, 4 * VL, 2, 8, 2 * VL, true, 2, true, true);
+  }
+
+  @Test
+  void shapesLeftToThePureJavaKernel() {
+    check(2, 1, 4 * VL, 2, 8, VL, false, 0, false, false); // one query
+    check(2, 5, 4 * VL + 3, 2, 8, VL, false, 1, false, false); // keys not whole blocks
+    check(2, 5, 4 * VL, 2, 8, VL + 1, false, 0, false, false); // value head not whole vectors
+  }
+
+  /**
+   * Random q, k, v; {@code maskKind} 0 none, 1 per batch row and key, 2 per batch row, query and key (with one query
+   * seeing no key), 3 per query and key broadcast over the batch.
+   */
+  private static void check(int batch, int tq, int tk, int heads, int dk, int dv, boolean causal, int maskKind,
+      boolean subtractMasked, boolean vectorPath) {
+    assertEquals(vectorPath, VAttention.supports(tq, tk, dv), "path for tq " + tq + " tk " + tk + " dv " + dv);
+    Random r = new Random(tq * 1000 + tk * 10 + maskKind);
+    float[] q = random(r, batch * tq * heads * dk), k = random(r, batch * tk * heads * dk);
+    float[] v = random(r, batch * tk * heads * dv);
+    int[] mask = null;
+    int mbs = 0, mrs = 0, mks = 1;
+    if (maskKind == 1) {
+      mask = bits(r, batch * tk);
+      mbs = tk;
+    } else if (maskKind == 2) {
+      mask = bits(r, batch * tq * tk);
+      Arrays.fill(mask, tk, 2 * tk, 0); // batch row 0, query 1 sees nothing
+      mbs = tq * tk;
+      mrs = tk;
+    } else if (maskKind == 3) {
+      mask = bits(r, tq * tk);
+      mrs = tk;
+    }
+    float scale = (float) (1.0 / Math.sqrt(dk));
+    int n = batch * tq * heads * dv;
+    float[] expected = new float[n];
+    float[] work = new float[(int) Attention.workSize(tq, tk, dk, dv)];
+    JAVA.attention(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, mbs, mrs, mks, causal, subtractMasked, expected,
+        work);
+    for (KernelSet ks : vector) {
+      float[] actual = new float[n + 1];
+      Arrays.fill(actual, Float.NaN);
+      Arrays.fill(work, Float.NaN);
+      ks.attention(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, mbs, mrs, mks, causal, subtractMasked, actual,
+          work);
+      String what = ks + " attention batch " + batch + " tq " + tq + " tk " + tk + " heads " + heads + " dk " + dk
+          + " dv " + dv + " causal " + causal + " mask " + maskKind + " subtract " + subtractMasked;
+      VectorKernelsTest.assertClose(expected, actual, n, what);
+      assertEquals(Float.NaN, actual[n], what + ": wrote past the output");
+    }
+  }
+
+  private static float[] random(Random r, int n) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 2f - 1f;
+    return x;
+  }
+
+  private static int[] bits(Random r, int n) {
+    int[] m = new int[n];
+    for (int i = 0; i < n; i++) m[i] = r.nextInt(3) == 0 ? 0 : 1;
+    return m;
+  }
+}
