@@ -1,13 +1,9 @@
 package dev.kiln.conformance;
 
-import dev.kiln.Session;
-import dev.kiln.SessionOptions;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
 import dev.kiln.conformance.models.AttentionZoo;
 import dev.kiln.layers.Embedding;
-import dev.kiln.vector.VectorKernels;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -22,9 +18,9 @@ import org.tensorflow.types.TFloat32;
  * inference: the EinsumDense projections as MatMul of reshaped kernels, per-head BatchMatMul logits times
  * {@code 1/sqrt(keyDim)}, masked logits replaced by {@code -0.7 * 3.38953e38} (ops.dot_product_attention), Softmax,
  * BatchMatMul with the values, the output projection. Eager Kiln and the compiled session on both kernel sets
- * ({@link #KERNELS}), with an explicit attention mask and with query, value and causal masks from a masked embedding;
- * the {@code Wide} models' shapes (32 keys, heads of 8 floats, several query rows) take kiln-runtime-vector's vector
- * attention, the others (and one query row) its fallback.
+ * ({@link ZooModel#KERNELS}), with an explicit attention mask and with query, value and causal masks from a masked
+ * embedding; the {@code Wide} models' shapes (32 keys, heads of 8 floats, several query rows) take
+ * kiln-runtime-vector's vector attention, the others (and one query row) its fallback.
  */
 class AttentionConformanceTest {
   static final double TOL = 1e-5;
@@ -35,53 +31,10 @@ class AttentionConformanceTest {
     Check.report();
   }
 
-  /** The compiled sessions are checked on both kernel sets: the pure-Java kernels and kiln-runtime-vector's. */
-  static final Map<String, SessionOptions> KERNELS = Map.of(
-      "attention:compiled", SessionOptions.defaults(),
-      "attention:compiled vector", SessionOptions.defaults().kernels(VectorKernels.FACTORY));
-
-  /**
-   * A model of {@link AttentionZoo} by its class name: its eager {@code call} and the {@code call} of its generated
-   * session opened with given options (found reflectively, as {@code SequenceConformanceTest} finds its models).
-   */
-  static final class Subject {
-    final Class<?> model;
-    final Class<?> session;
-
-    Subject(String name) {
-      try {
-        model = Class.forName("dev.kiln.conformance.models.AttentionZoo$" + name);
-        session = Class.forName("dev.kiln.conformance.models.KilnAttentionZoo_" + name);
-      } catch (ClassNotFoundException e) {
-        throw new AssertionError(name + " is not an AttentionZoo model compiled by the processor", e);
-      }
-    }
-
-    Tensor eager(Weights w, Tensor... in) throws ReflectiveOperationException {
-      Object m = model.getDeclaredConstructor().newInstance();
-      session.getMethod("loadInto", model, Weights.class).invoke(null, m, w);
-      return (Tensor) call(model, m, in);
-    }
-
-    Tensor compiled(Weights w, SessionOptions options, Tensor... in) throws Exception {
-      Object opened = session.getMethod("open", Weights.class, SessionOptions.class).invoke(null, w, options);
-      try (Session s = (Session) opened) {
-        return (Tensor) call(session, s, in);
-      }
-    }
-
-    /** The public {@code call} of {@code in.length} tensors. */
-    private static Object call(Class<?> c, Object target, Tensor[] in) throws ReflectiveOperationException {
-      Class<?>[] types = new Class<?>[in.length];
-      Arrays.fill(types, Tensor.class);
-      return c.getMethod("call", types).invoke(target, (Object[]) in);
-    }
-  }
-
-  static final Subject CROSS = new Subject("CrossAttention");
-  static final Subject WIDE_CROSS = new Subject("WideCrossAttention");
-  static final Subject SELF = new Subject("MaskedSelfAttention");
-  static final Subject WIDE_SELF = new Subject("WideMaskedSelfAttention");
+  static final ZooModel CROSS = new ZooModel("AttentionZoo", "CrossAttention");
+  static final ZooModel WIDE_CROSS = new ZooModel("AttentionZoo", "WideCrossAttention");
+  static final ZooModel SELF = new ZooModel("AttentionZoo", "MaskedSelfAttention");
+  static final ZooModel WIDE_SELF = new ZooModel("AttentionZoo", "WideMaskedSelfAttention");
 
   @Test
   void crossAttentionWithAnExplicitMask() throws Exception {
@@ -116,7 +69,7 @@ class AttentionConformanceTest {
    * A {@link #CROSS}-like model (query width {@code dq}, value width {@code dv}) against TF, with a random attention
    * mask whose first query row attends to nothing.
    */
-  private static void crossAttention(String what, Subject model, int batch, int tq, int tk, int heads, int keyDim,
+  private static void crossAttention(String what, ZooModel model, int batch, int tq, int tk, int heads, int keyDim,
       int valueDim, int dq, int dv, int out) throws Exception {
     Random r = Check.random("mha " + what);
     Weights w = weights(r, "mha", dq, dv, dv, heads, keyDim, valueDim, out);
@@ -127,11 +80,11 @@ class AttentionConformanceTest {
     for (int j = 0; j < tk; j++) m[j] = false; // a query row with no key left: Keras averages the values
     Tensor mask = Tensor.ofBooleans(m, batch, tq, tk);
     Tensor ref = tensorflow(q, v, v, m, batch, tq, tk, heads, keyDim, valueDim, out, w, "mha");
-    checkAll(what, model, w, ref, q, v, mask);
+    model.check("attention", what, w, ref, TOL, q, v, mask);
   }
 
   /** A {@link #SELF}-like model of {@code d}-wide embeddings over token rows {@code ids} against TF. */
-  private static void selfAttention(String what, Subject model, int batch, int time, int heads, int keyDim, int d,
+  private static void selfAttention(String what, ZooModel model, int batch, int time, int heads, int keyDim, int d,
       int[] ids) throws Exception {
     Random r = Check.random("mha " + what);
     Weights attention = weights(r, "mha", d, d, d, heads, keyDim, keyDim, d);
@@ -150,16 +103,7 @@ class AttentionConformanceTest {
       }
     }
     Tensor ref = tensorflow(x, x, x, m, batch, time, time, heads, keyDim, keyDim, d, w, "mha");
-    checkAll(what, model, w, ref, tokens);
-  }
-
-  /** The eager model and the compiled session on each of {@link #KERNELS}, against {@code ref}. */
-  private static void checkAll(String what, Subject model, Weights w, Tensor ref, Tensor... in)
-      throws Exception {
-    Check.close("attention:eager", what, model.eager(w, in), ref, TOL);
-    for (Map.Entry<String, SessionOptions> k : KERNELS.entrySet()) {
-      Check.close(k.getKey(), what, model.compiled(w, k.getValue(), in), ref, TOL);
-    }
+    model.check("attention", what, w, ref, TOL, tokens);
   }
 
   /** Random MultiHeadAttention weights under {@code prefix}, in Keras' layouts. */
