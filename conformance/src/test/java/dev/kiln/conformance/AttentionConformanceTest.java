@@ -3,8 +3,6 @@ package dev.kiln.conformance;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
 import dev.kiln.conformance.models.AttentionZoo;
-import dev.kiln.conformance.models.KilnAttentionZoo_CrossAttention;
-import dev.kiln.conformance.models.KilnAttentionZoo_MaskedSelfAttention;
 import dev.kiln.layers.Embedding;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,8 +17,10 @@ import org.tensorflow.types.TFloat32;
  * {@code MultiHeadAttention} (not in TF.js) against TensorFlow Java composed from raw ops as Keras 3 computes it at
  * inference: the EinsumDense projections as MatMul of reshaped kernels, per-head BatchMatMul logits times
  * {@code 1/sqrt(keyDim)}, masked logits replaced by {@code -0.7 * 3.38953e38} (ops.dot_product_attention), Softmax,
- * BatchMatMul with the values, the output projection. Eager Kiln and the compiled session, with an explicit
- * attention mask and with query, value and causal masks from a masked embedding.
+ * BatchMatMul with the values, the output projection. Eager Kiln and the compiled session on both kernel sets
+ * ({@link ZooModel#KERNELS}), with an explicit attention mask and with query, value and causal masks from a masked
+ * embedding; the {@code Wide} models' shapes (32 keys, heads of 8 floats, several query rows) take
+ * kiln-runtime-vector's vector attention, the others (and one query row) its fallback.
  */
 class AttentionConformanceTest {
   static final double TOL = 1e-5;
@@ -31,36 +31,67 @@ class AttentionConformanceTest {
     Check.report();
   }
 
+  static final ZooModel CROSS = new ZooModel("AttentionZoo", "CrossAttention");
+  static final ZooModel WIDE_CROSS = new ZooModel("AttentionZoo", "WideCrossAttention");
+  static final ZooModel SELF = new ZooModel("AttentionZoo", "MaskedSelfAttention");
+  static final ZooModel WIDE_SELF = new ZooModel("AttentionZoo", "WideMaskedSelfAttention");
+
   @Test
-  void crossAttentionWithAnExplicitMask() {
-    Random r = Check.random("mha cross");
-    int batch = 2, tq = 4, tk = 5, heads = 3, keyDim = 2, valueDim = 4, dq = 6, dv = 4, out = 5;
+  void crossAttentionWithAnExplicitMask() throws Exception {
+    crossAttention("cross attention", CROSS, 2, 4, 5, 3, 2, 4, 6, 4, 5);
+  }
+
+  /** Query lengths 6 and 5 (an odd last row) take the vector attention, one query row its fallback. */
+  @Test
+  void crossAttentionOverThirtyTwoValueSteps() throws Exception {
+    for (int tq : new int[] {6, 5, 1}) {
+      crossAttention("wide cross attention, " + tq + " queries", WIDE_CROSS, 2, tq, 32, 2, 8, 8, 16, 16, 16);
+    }
+  }
+
+  @Test
+  void causalSelfAttentionOverMaskedTokens() throws Exception {
+    int[] ids = {3, 5, 2, 0, 0, 0, 0, 0, 4, 9, 1, 6, 8, 1, 7, 2, 6, 9};
+    selfAttention("causal self-attention", SELF, 3, 6, 2, 3, 6, ids);
+  }
+
+  /** 32 tokens, row 0 padded after 20: the vector attention with causal, query and value masks. */
+  @Test
+  void causalSelfAttentionOverThirtyTwoMaskedTokens() throws Exception {
+    Random r = Check.random("mha wide self tokens");
+    int time = 32;
+    int[] ids = new int[2 * time];
+    for (int i = 0; i < ids.length; i++) ids[i] = i < 20 || i >= time ? 1 + r.nextInt(9) : 0;
+    selfAttention("wide causal self-attention", WIDE_SELF, 2, time, 2, 8, 16, ids);
+  }
+
+  /**
+   * A {@link #CROSS}-like model (query width {@code dq}, value width {@code dv}) against TF, with a random attention
+   * mask whose first query row attends to nothing.
+   */
+  private static void crossAttention(String what, ZooModel model, int batch, int tq, int tk, int heads, int keyDim,
+      int valueDim, int dq, int dv, int out) throws Exception {
+    Random r = Check.random("mha " + what);
     Weights w = weights(r, "mha", dq, dv, dv, heads, keyDim, valueDim, out);
     Tensor q = Check.gaussian(r, batch, tq, dq);
     Tensor v = Check.gaussian(r, batch, tk, dv);
     boolean[] m = new boolean[batch * tq * tk];
     for (int i = 0; i < m.length; i++) m[i] = r.nextInt(3) != 0;
-    m[0] = m[1] = m[2] = m[3] = m[4] = false; // a query row with no key left: Keras averages the values
+    for (int j = 0; j < tk; j++) m[j] = false; // a query row with no key left: Keras averages the values
     Tensor mask = Tensor.ofBooleans(m, batch, tq, tk);
     Tensor ref = tensorflow(q, v, v, m, batch, tq, tk, heads, keyDim, valueDim, out, w, "mha");
-    AttentionZoo.CrossAttention eager = new AttentionZoo.CrossAttention();
-    KilnAttentionZoo_CrossAttention.loadInto(eager, w);
-    Check.close("attention:eager", "cross attention", eager.call(q, v, mask), ref, TOL);
-    try (KilnAttentionZoo_CrossAttention s = KilnAttentionZoo_CrossAttention.open(w)) {
-      Check.close("attention:compiled", "cross attention", s.call(q, v, mask), ref, TOL);
-    }
+    model.check("attention", what, w, ref, TOL, q, v, mask);
   }
 
-  @Test
-  void causalSelfAttentionOverMaskedTokens() {
-    Random r = Check.random("mha self");
-    int batch = 3, time = 6, heads = 2, keyDim = 3, d = 6;
+  /** A {@link #SELF}-like model of {@code d}-wide embeddings over token rows {@code ids} against TF. */
+  private static void selfAttention(String what, ZooModel model, int batch, int time, int heads, int keyDim, int d,
+      int[] ids) throws Exception {
+    Random r = Check.random("mha " + what);
     Weights attention = weights(r, "mha", d, d, d, heads, keyDim, keyDim, d);
     Map<String, Tensor> all = new LinkedHashMap<>();
     for (String n : attention.names()) all.put(n, attention.get(n));
     all.put("embed/embeddings", Check.gaussian(r, 10, d));
     Weights w = Weights.of(all);
-    int[] ids = {3, 5, 2, 0, 0, 0, 0, 0, 4, 9, 1, 6, 8, 1, 7, 2, 6, 9};
     Tensor tokens = Tensor.ofInts(ids, batch, time);
     Embedding embed = new Embedding(10, d);
     embed.loadWeights("embed", w);
@@ -72,12 +103,7 @@ class AttentionConformanceTest {
       }
     }
     Tensor ref = tensorflow(x, x, x, m, batch, time, time, heads, keyDim, keyDim, d, w, "mha");
-    AttentionZoo.MaskedSelfAttention eager = new AttentionZoo.MaskedSelfAttention();
-    KilnAttentionZoo_MaskedSelfAttention.loadInto(eager, w);
-    Check.close("attention:eager", "causal self-attention", eager.call(tokens), ref, TOL);
-    try (KilnAttentionZoo_MaskedSelfAttention s = KilnAttentionZoo_MaskedSelfAttention.open(w)) {
-      Check.close("attention:compiled", "causal self-attention", s.call(tokens), ref, TOL);
-    }
+    model.check("attention", what, w, ref, TOL, tokens);
   }
 
   /** Random MultiHeadAttention weights under {@code prefix}, in Keras' layouts. */

@@ -7,8 +7,10 @@ import dev.kiln.io.JsonReader;
 import dev.kiln.DType;
 import dev.kiln.Graph;
 import dev.kiln.Session;
+import dev.kiln.SessionOptions;
 import dev.kiln.Tensor;
 import dev.kiln.Weights;
+import dev.kiln.vector.VectorKernels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
@@ -27,11 +29,14 @@ import org.junit.jupiter.api.TestFactory;
  * rather than TF.js): each model of {@link dev.kiln.conformance.models.SequenceZoo}, with the fixture's weights, on
  * batches of mixed lengths (post-padded, pre-padded and full rows), three ways: the eager model, the compiled typed
  * path ({@code Session.run} of exactly the outputs from exactly the placeholders) and the graph interpreter (the mask
- * fetched too, by its Keras name). One session serves both lengths of a case (6 and 9 steps), and the last outputs and
- * states must not change when the same tokens are padded to 9 steps.
+ * fetched too, by its Keras name), each on the pure-Java kernels and on kiln-runtime-vector's ({@link #VECTOR}; the
+ * cases with 8, 16 or 32 units run its vector recurrent steps, the others its fallbacks). One session serves both
+ * lengths of a case (6 and 9 steps), and the last outputs and states must not change when the same tokens are padded
+ * to 9 steps.
  */
 class SequenceConformanceTest {
   static final double TOL = 1e-5;
+  static final SessionOptions VECTOR = SessionOptions.defaults().kernels(VectorKernels.FACTORY);
   static final Map<String, Map<?, ?>> CASES = new LinkedHashMap<>();
 
   /** Fixture case to SequenceZoo class, and the tensor the interpreter run fetches besides the outputs. */
@@ -56,6 +61,11 @@ class SequenceConformanceTest {
     MODELS.put("GlobalAveragePooling1D masked mean", new String[] {"AveragePoolTokens", mask});
     MODELS.put("Masking LSTM states", new String[] {"MaskingLstmStates", "masking/Any:0"});
     MODELS.put("TimeDistributed Dense", new String[] {"TimeDistributedDense", "td/layer/MatMul:0"});
+    MODELS.put("LSTM 16 units sequences", new String[] {"LstmWideSequences", mask});
+    MODELS.put("LSTM 8 units states backwards", new String[] {"LstmWideStatesBackwards", mask});
+    MODELS.put("GRU reset before 16 units sequences", new String[] {"GruResetBeforeWideSequences", mask});
+    MODELS.put("SimpleRNN 32 units sequences", new String[] {"SimpleRnnWideSequences", mask});
+    MODELS.put("Bidirectional LSTM 8 units sequences concat", new String[] {"BiLstmWideConcat", mask});
   }
 
   @BeforeAll
@@ -96,25 +106,22 @@ class SequenceConformanceTest {
     Method eagerCall = callMethod(modelClass);
     Graph graph = (Graph) sessionClass.getMethod("graph").invoke(null);
     List<Tensor[]> lastOutputs = new ArrayList<>();
-    try (Session session = (Session) sessionClass.getMethod("open", Weights.class).invoke(null, weights)) {
+    Method open = sessionClass.getMethod("open", Weights.class, SessionOptions.class);
+    try (Session session = (Session) open.invoke(null, weights, SessionOptions.defaults());
+        Session vector = (Session) open.invoke(null, weights, VECTOR)) {
       for (Object r : (List<?>) c.get("runs")) {
         Map<?, ?> run = (Map<?, ?>) r;
         Tensor x = input((Map<?, ?>) run.get("input"));
         String what = name + " [" + x.dim(0) + " x " + x.dim(1) + "]";
         List<?> expected = (List<?>) run.get("outputs");
         Tensor[] eagerOut = outputs(eagerCall.invoke(eager, x));
-        Map<Object, Object> feeds = Map.of(graph.placeholders().get(0), x);
-        List<Object> typed = session.run(new ArrayList<Object>(graph.outputs()), feeds);
-        List<Object> fetches = new ArrayList<Object>(graph.outputs());
-        fetches.add(model[1]);
-        List<Object> interpreted = session.run(fetches, feeds);
         assertWithMessage("%s: outputs", what).that(eagerOut.length).isEqualTo(expected.size());
         for (int i = 0; i < expected.size(); i++) {
-          Tensor ref = KerasDefaultsTest.tensor(expected.get(i));
-          Check.close("sequence:eager", what + " output " + i, eagerOut[i], ref, TOL);
-          Check.close("sequence:compiled", what + " output " + i, (Tensor) typed.get(i), ref, TOL);
-          Check.close("sequence:interpreter", what + " output " + i, (Tensor) interpreted.get(i), ref, TOL);
+          Check.close("sequence:eager", what + " output " + i, eagerOut[i], KerasDefaultsTest.tensor(expected.get(i)),
+              TOL);
         }
+        checkSession("", session, graph, model[1], x, what, expected);
+        checkSession(" vector", vector, graph, model[1], x, what, expected);
         if (eagerOut[0].rank() == 2) lastOutputs.add(eagerOut);
       }
     }
@@ -123,6 +130,24 @@ class SequenceConformanceTest {
         Check.close("sequence:padding", name + " padded to 6 and 9, output " + i, lastOutputs.get(1)[i],
             lastOutputs.get(0)[i], 1e-6);
       }
+    }
+  }
+
+  /**
+   * The compiled typed path and the graph interpreter (fetching {@code extraFetch} too) of one session against the
+   * expected outputs, recorded as {@code sequence:compiled<kernels>} and {@code sequence:interpreter<kernels>}.
+   */
+  private static void checkSession(String kernels, Session session, Graph graph, String extraFetch, Tensor x,
+      String what, List<?> expected) {
+    Map<Object, Object> feeds = Map.of(graph.placeholders().get(0), x);
+    List<Object> typed = session.run(new ArrayList<Object>(graph.outputs()), feeds);
+    List<Object> fetches = new ArrayList<Object>(graph.outputs());
+    fetches.add(extraFetch);
+    List<Object> interpreted = session.run(fetches, feeds);
+    for (int i = 0; i < expected.size(); i++) {
+      Tensor ref = KerasDefaultsTest.tensor(expected.get(i));
+      Check.close("sequence:compiled" + kernels, what + " output " + i, (Tensor) typed.get(i), ref, TOL);
+      Check.close("sequence:interpreter" + kernels, what + " output " + i, (Tensor) interpreted.get(i), ref, TOL);
     }
   }
 

@@ -179,4 +179,56 @@ public final class SequenceZoo {
       return td.apply(steps);
     }
   }
+
+  // Units that are whole vectors: kiln-runtime-vector's recurrent steps (the others above take its fallback).
+
+  public static final class LstmWideSequences extends Model {
+    @Layer final Embedding embed = new Embedding(12, 5).maskZero(true);
+    @Layer final LSTM rnn = new LSTM(16).returnSequences(true);
+
+    @Call
+    public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {
+      return rnn.apply(embed.apply(tokens));
+    }
+  }
+
+  public static final class LstmWideStatesBackwards extends Model {
+    @Layer final Embedding embed = new Embedding(12, 5).maskZero(true);
+    @Layer final LSTM rnn = new LSTM(8).returnState(true).goBackwards(true);
+
+    @Call
+    public Tensor[] states(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {
+      return rnn.applyAll(embed.apply(tokens));
+    }
+  }
+
+  public static final class GruResetBeforeWideSequences extends Model {
+    @Layer final Embedding embed = new Embedding(12, 5).maskZero(true);
+    @Layer final GRU rnn = new GRU(16).resetAfter(false).returnSequences(true);
+
+    @Call
+    public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {
+      return rnn.apply(embed.apply(tokens));
+    }
+  }
+
+  public static final class SimpleRnnWideSequences extends Model {
+    @Layer final Embedding embed = new Embedding(12, 5).maskZero(true);
+    @Layer final SimpleRNN rnn = new SimpleRNN(32).returnSequences(true);
+
+    @Call
+    public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {
+      return rnn.apply(embed.apply(tokens));
+    }
+  }
+
+  public static final class BiLstmWideConcat extends Model {
+    @Layer final Embedding embed = new Embedding(12, 5).maskZero(true);
+    @Layer final Bidirectional bi = new Bidirectional(new LSTM(8).returnSequences(true)).mergeMode(MergeMode.CONCAT);
+
+    @Call
+    public Tensor call(@Shape(value = {-1, -1}, dtype = DType.INT32) Tensor tokens) {
+      return bi.apply(embed.apply(tokens));
+    }
+  }
 }
