@@ -232,10 +232,11 @@ final class Sgemm {
         epilogue(c, cOff + j0, n, 1, j1 - j0, bias, j0, residual, act, s);
         return;
       }
+      int chunk = kChunk(k, q1 - q0);
       for (int q = q0; q < q1; q++) {
         int j0 = q * NR;
         int w = Math.min(NR, n - j0);
-        gemv(a, 0, k, packed, q * k * NR, c, cOff + j0, w, s.tile);
+        gemv(a, 0, k, chunk, packed, q * k * NR, c, cOff + j0, w, s.tile);
         epilogue(c, cOff + j0, n, 1, w, bias, j0, residual, act, s);
       }
       return;
@@ -319,11 +320,14 @@ final class Sgemm {
     int padded = (rows + DR - 1) / DR * DR; // base is readable that far
     float[] t = s.partial(padded * NR);
     float[] start = tileFrom(c, cOff, ldc, 0, w, false, bias, biasOff, s); // the bias padded to NR, or zeros
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int kc = Math.min(KC, k - k0);
-      boolean last = k0 + kc == k;
-      direct6(a, base, 0, padded, 0, koff, k0, b, bOff + k0 * NR, kc, k0 > 0 ? t : start, 0, k0 > 0 ? NR : 0,
-          last ? lo : NO_RELU, last ? hi : NO_CLAMP, t, 0, NR);
+    int chunk = Math.min(KC, kChunk(k, padded / DR));
+    for (int r = 0; r < padded; r += DR) { // a call per group and k chunk: see MIN_KERNEL_CALLS
+      for (int k0 = 0; k0 < k; k0 += chunk) {
+        int kc = Math.min(chunk, k - k0);
+        boolean last = k0 + kc == k;
+        direct6(a, base, r, r + DR, 0, koff, k0, b, bOff + k0 * NR, kc, k0 > 0 ? t : start, k0 > 0 ? r * NR : 0,
+            k0 > 0 ? NR : 0, last ? lo : NO_RELU, last ? hi : NO_CLAMP, t, r * NR, NR);
+      }
     }
     tileStore(t, rows, w, c, cOff, ldc);
   }
@@ -333,6 +337,26 @@ final class Sgemm {
    * as the multiply-adds of one panel, so with one or two panels {@link #direct6} on the unpacked rows is faster.
    */
   static final int PACK_PANELS = 3;
+
+  /**
+   * Fewest kernel calls per layer call for the kernels a layer calls a few times only ({@link #partialPanel}, the
+   * single-panel {@link #gemv}): HotSpot compiles a method with C2 only after some 600 to 5000 calls (an on-stack
+   * replacement does not serve the next call), and until then runs C1's code, which allocates every vector. A layer
+   * that called its kernel once ran C1's code, a megabyte a call, for its first hundreds of calls; split into this
+   * many calls over row groups and k ranges (the accumulators carried through memory: the same sums), it reaches C2
+   * within a few dozen.
+   */
+  static final int MIN_KERNEL_CALLS = 48;
+
+  /**
+   * The k values per kernel call (all of k, or a multiple of 4) such that {@code calls} calls, each over all of k,
+   * become at least about {@link #MIN_KERNEL_CALLS}.
+   */
+  static int kChunk(int k, int calls) {
+    if (calls >= MIN_KERNEL_CALLS) return Math.max(k, 1);
+    int parts = (MIN_KERNEL_CALLS + calls - 1) / Math.max(calls, 1);
+    return Math.max(4, ((k + parts - 1) / parts + 3) / 4 * 4);
+  }
 
   /**
    * Packs {@code rows <= MR} rows of A, row {@code r} at {@code a[aOff + r * lda]}, {@code kc} deep, k-major into
@@ -1003,13 +1027,33 @@ final class Sgemm {
   }
 
   /**
-   * {@code c[cOff + j] = sum_p a[aOff + p] B[p, j]} for {@code j < w} of one panel at {@code b[bOff]} (all k rows):
-   * eight accumulators, k unrolled by four, the panel read once front to back.
+   * {@code c[cOff + j] = sum_p a[aOff + p] B[p, j]} for {@code j < w} of one panel at {@code b[bOff]} (all k rows), in
+   * calls of {@code chunk} k values (all of k, or a multiple of 4: {@link #kChunk}), the eight accumulators carried
+   * in {@code tile} from one to the next.
    */
-  static void gemv(float[] a, int aOff, int k, float[] b, int bOff, float[] c, int cOff, int w, float[] tile) {
-    FloatVector c0 = FloatVector.zero(S), c1 = c0, d0 = c0, d1 = c0, e0 = c0, e1 = c0, f0 = c0, f1 = c0;
-    int p = 0;
-    for (; p + 4 <= k; p += 4) {
+  static void gemv(float[] a, int aOff, int k, int chunk, float[] b, int bOff, float[] c, int cOff, int w,
+      float[] tile) {
+    for (int p0 = 0; p0 < k || p0 == 0; p0 += chunk) {
+      int p1 = Math.min(k, p0 + chunk);
+      gemvRange(a, aOff, p0, p1, b, bOff, p0 > 0 ? tile : GEMV_ZEROS, p1 == k, c, cOff, w, tile);
+    }
+  }
+
+  /** Zeros for {@link #gemvRange}'s eight accumulators. */
+  private static final float[] GEMV_ZEROS = new float[8 * VL];
+
+  /**
+   * Rows {@code p0 <= p < p1} of {@link #gemv}: eight accumulators started from {@code from}, k unrolled by four, the
+   * panel read front to back; then, if {@code last}, the accumulators summed into C, else kept in {@code tile}.
+   */
+  private static void gemvRange(float[] a, int aOff, int p0, int p1, float[] b, int bOff, float[] from, boolean last,
+      float[] c, int cOff, int w, float[] tile) {
+    FloatVector c0 = FloatVector.fromArray(S, from, 0), c1 = FloatVector.fromArray(S, from, VL);
+    FloatVector d0 = FloatVector.fromArray(S, from, 2 * VL), d1 = FloatVector.fromArray(S, from, 3 * VL);
+    FloatVector e0 = FloatVector.fromArray(S, from, 4 * VL), e1 = FloatVector.fromArray(S, from, 5 * VL);
+    FloatVector f0 = FloatVector.fromArray(S, from, 6 * VL), f1 = FloatVector.fromArray(S, from, 7 * VL);
+    int p = p0;
+    for (; p + 4 <= p1; p += 4) {
       int bi = bOff + p * NR;
       int ai = aOff + p;
       FloatVector x = FloatVector.broadcast(S, a[ai]);
@@ -1025,11 +1069,22 @@ final class Sgemm {
       f0 = x.fma(FloatVector.fromArray(S, b, bi + 3 * NR), f0);
       f1 = x.fma(FloatVector.fromArray(S, b, bi + 3 * NR + VL), f1);
     }
-    for (; p < k; p++) {
+    for (; p < p1; p++) { // only in the last range: the others are multiples of 4 long
       int bi = bOff + p * NR;
       FloatVector x = FloatVector.broadcast(S, a[aOff + p]);
       c0 = x.fma(FloatVector.fromArray(S, b, bi), c0);
       c1 = x.fma(FloatVector.fromArray(S, b, bi + VL), c1);
+    }
+    if (!last) {
+      c0.intoArray(tile, 0);
+      c1.intoArray(tile, VL);
+      d0.intoArray(tile, 2 * VL);
+      d1.intoArray(tile, 3 * VL);
+      e0.intoArray(tile, 4 * VL);
+      e1.intoArray(tile, 5 * VL);
+      f0.intoArray(tile, 6 * VL);
+      f1.intoArray(tile, 7 * VL);
+      return;
     }
     // lanewise from here, not add(..): see Winograd on JVM-wide profiles
     c0 = c0.lanewise(ADD, d0).lanewise(ADD, e0.lanewise(ADD, f0));
