@@ -212,14 +212,15 @@ final class Sgemm {
    */
   static void dense(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
       float[] c, int part, int parts) {
-    dense(a, m, k, packed, n, bias, residual, act, c, 0, part, parts);
+    dense(a, 0, m, k, packed, n, bias, residual, act, c, 0, part, parts);
   }
 
   /**
-   * {@link #dense} into {@code c} and from {@code residual} from index {@code cOff}: {@code c[cOff + i*n + j]}.
+   * {@link #dense} from {@code a[aOff + i*k + p]}, into {@code c} and from {@code residual} from index {@code cOff}:
+   * {@code c[cOff + i*n + j]}.
    */
-  static void dense(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
-      float[] c, int cOff, int part, int parts) {
+  static void dense(float[] a, int aOff, int m, int k, float[] packed, int n, float[] bias, float[] residual,
+      Activation act, float[] c, int cOff, int part, int parts) {
     int np = panels(n);
     Scratch s = SCRATCH.get();
     if (m == 1) {
@@ -228,7 +229,7 @@ final class Sgemm {
       if (tOff >= 0) {
         int j0 = q0 * NR, j1 = Math.min(n, q1 * NR);
         if (j0 >= j1) return;
-        dotColumns(a, k, packed, tOff, j0, j1, c, cOff);
+        dotColumns(a, aOff, k, packed, tOff, j0, j1, c, cOff);
         epilogue(c, cOff + j0, n, 1, j1 - j0, bias, j0, residual, act, s);
         return;
       }
@@ -236,7 +237,7 @@ final class Sgemm {
       for (int q = q0; q < q1; q++) {
         int j0 = q * NR;
         int w = Math.min(NR, n - j0);
-        gemv(a, 0, k, chunk, packed, q * k * NR, c, cOff + j0, w, s.tile);
+        gemv(a, aOff, k, chunk, packed, q * k * NR, c, cOff + j0, w, s.tile);
         epilogue(c, cOff + j0, n, 1, w, bias, j0, residual, act, s);
       }
       return;
@@ -267,7 +268,7 @@ final class Sgemm {
     if (q1 - q0 < PACK_PANELS) { // A read in place through row offsets, each panel over all rows
       int rows = i1 - i0;
       int[] base = s.ints(0, rows + DR);
-      for (int r = 0; r < rows; r++) base[r] = (i0 + r) * k;
+      for (int r = 0; r < rows; r++) base[r] = aOff + (i0 + r) * k;
       for (int r = rows; r % DR != 0; r++) base[r] = base[rows - 1]; // padding rows: computed, dropped
       int[] koff = s.identity(k);
       int wholeEnd = Math.min(q1, n / NR); // panels [q0, wholeEnd) are whole
@@ -298,7 +299,7 @@ final class Sgemm {
       float lo = last && fused ? lo(act) : NO_RELU, hi = last && fused ? hi(act) : NO_CLAMP;
       for (int i = i0; i < i1; i += MR) {
         int rows = Math.min(MR, i1 - i);
-        packA(a, i * k + k0, k, rows, kc, ap, 0);
+        packA(a, aOff + i * k + k0, k, rows, kc, ap, 0);
         for (int q = q0; q < q1; q++) { // the packed block is reused by every panel
           int j0 = q * NR;
           int w = Math.min(NR, n - j0);
@@ -1100,12 +1101,12 @@ final class Sgemm {
   }
 
   /**
-   * GEMV as dot products, {@code c[j] = sum_p a[p] Bt[j, p]} for {@code j0 <= j < j1}, {@code Bt} row {@code j} at
+   * GEMV as dot products, {@code c[j] = sum_p a[aOff + p] Bt[j, p]} for {@code j0 <= j < j1}, {@code Bt} row {@code j} at
    * {@code bt[tOff + j * k]}: eight columns at a time, one A vector load shared by eight B vector loads and eight FMA
    * chains (1.125 loads per FMA, against 1.5 for the panel GEMV's loads and broadcasts), lanes summed at the end.
    * {@code j1 - j0} must be a multiple of 8.
    */
-  static void dotColumns(float[] a, int k, float[] bt, int tOff, int j0, int j1, float[] c, int cOff) {
+  static void dotColumns(float[] a, int aOff, int k, float[] bt, int tOff, int j0, int j1, float[] c, int cOff) {
     int kv = S.loopBound(k);
     int j = j0;
     for (; j + 8 <= j1; j += 8) {
@@ -1115,7 +1116,7 @@ final class Sgemm {
       FloatVector s6 = FloatVector.fromArray(S, ZEROS, 0), s7 = FloatVector.fromArray(S, ZEROS, 0);
       int r0 = tOff + j * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k, r4 = r3 + k, r5 = r4 + k, r6 = r5 + k, r7 = r6 + k;
       for (int p = 0; p < kv; p += VL) {
-        FloatVector av = FloatVector.fromArray(S, a, p);
+        FloatVector av = FloatVector.fromArray(S, a, aOff + p);
         s0 = av.fma(FloatVector.fromArray(S, bt, r0 + p), s0);
         s1 = av.fma(FloatVector.fromArray(S, bt, r1 + p), s1);
         s2 = av.fma(FloatVector.fromArray(S, bt, r2 + p), s2);
@@ -1130,7 +1131,7 @@ final class Sgemm {
       float t4 = s4.reduceLanes(VectorOperators.ADD), t5 = s5.reduceLanes(VectorOperators.ADD);
       float t6 = s6.reduceLanes(VectorOperators.ADD), t7 = s7.reduceLanes(VectorOperators.ADD);
       for (int p = kv; p < k; p++) {
-        float x = a[p];
+        float x = a[aOff + p];
         t0 = Math.fma(x, bt[r0 + p], t0);
         t1 = Math.fma(x, bt[r1 + p], t1);
         t2 = Math.fma(x, bt[r2 + p], t2);

@@ -81,7 +81,7 @@ final class VDepthwisePointwise extends ConvCall implements WorkerPool.Task {
         p += x1 - x;
       }
       if (!clamps) Sgemm.activate(act, a, 0, (p1 - p0) * c, s);
-      Sgemm.dense(a, p1 - p0, c, pwPacked, pwF, pwBias, pwResidual, pwAct, pwOut, p0 * pwF, 0, 1);
+      Sgemm.dense(a, 0, p1 - p0, c, pwPacked, pwF, pwBias, pwResidual, pwAct, pwOut, p0 * pwF, 0, 1);
     }
   }
 }

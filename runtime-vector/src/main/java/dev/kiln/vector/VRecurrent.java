@@ -4,19 +4,22 @@ import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.MUL;
 import static jdk.incubator.vector.VectorOperators.SUB;
 
+import dev.kiln.Activation;
 import dev.kiln.kernels.PackedWeights;
 import dev.kiln.kernels.RecurrentCell;
 import jdk.incubator.vector.FloatVector;
 
 /**
  * The vector {@code recurrentStep}: the recurrent product of a step and the cell, in one call. The recurrent kernel is
- * packed once into panels whose rows hold {@link Packed#width} vectors: for an LSTM the four gates of one block of
- * {@link Sgemm#VL} units (in the order i, f, o, c, so that the three gates with the recurrent activation lie side by
- * side once computed), for a GRU its three gates z, r, h, for a SimpleRNN four blocks of units. Each panel is read once
- * per step, front to back, for every row of the batch (two rows at a time, the rows' states packed k-major first; one
- * row reads its state in place), its products stored gate by gate into working rows ({@code z}: per gate slot, per
- * row, every unit); then the cell runs over those rows while they are in cache: the input projection added, each gate
- * group's activation over the whole group in one vector loop, the states updated.
+ * packed twice when the session opens. A batch of one row streams panels whose rows hold {@link Packed#width} vectors
+ * (for an LSTM the four gates of one block of {@link Sgemm#VL} units, in the order i, f, o, c, so that the three gates
+ * with the recurrent activation lie side by side once computed; for a GRU its three gates z, r, h; for a SimpleRNN four
+ * blocks of units), each read once per step: the step is bound by reading the kernel from L2. A batch of several rows
+ * is one {@link Sgemm#dense} over the rows the step does not mask (their states gathered), on the kernel packed with
+ * its columns in that same gate order; a kernel set with threads splits the rows between them. Either way the
+ * products land in working rows ({@code z}: per multiplied row, per gate slot, every unit); then the cell runs over
+ * those rows while they are in cache: the input projection added, each gate group's activation over the whole group
+ * in one vector loop, the states updated.
  *
  * <p>Cells whose units are not a multiple of the vector length, and GRUs with {@code resetAfter} false (a second
  * product that needs {@code r} first), keep the pure-Java step ({@link VectorKernels#packRecurrentKernel} packs them for
@@ -29,18 +32,22 @@ final class VRecurrent {
   /** LSTM gate order in a panel: i, f, o, c (Keras blocks 0, 1, 3, 2). */
   private static final int[] LSTM_GATES = {0, 1, 3, 2};
 
-  /** A recurrent kernel packed for {@link #step}. */
+  /** A recurrent kernel packed for {@link #step}: once for one row, once for {@link Sgemm#dense}. */
   static final class Packed extends PackedWeights {
+    /** Panels for {@link #row1x4} / {@link #row1x3}. */
     final float[] data;
+    /** The kernel's columns in gate-slot order, packed for {@link Sgemm#dense}: its C rows are the working rows. */
+    final float[] gemm;
     final RecurrentCell.Kind kind;
     final int units;
     /** Vectors per panel row: 4 (LSTM, SimpleRNN) or 3 (GRU). */
     final int width;
     final int panels;
 
-    Packed(float[] data, RecurrentCell.Kind kind, int units, int width, int panels) {
+    Packed(float[] data, float[] gemm, RecurrentCell.Kind kind, int units, int width, int panels) {
       super("vector");
       this.data = data;
+      this.gemm = gemm;
       this.kind = kind;
       this.units = units;
       this.width = width;
@@ -102,30 +109,49 @@ final class VRecurrent {
         }
       }
     }
-    return new Packed(data, kind, u, width, panels);
+    float[] slotOrder = new float[u * n]; // column block g: the gate of slot g (LSTM i, f, o, c)
+    int slots = kind == RecurrentCell.Kind.SIMPLE_RNN ? 1 : width;
+    for (int p = 0; p < u; p++) {
+      for (int g = 0; g < slots; g++) {
+        System.arraycopy(kernel, p * n + gate(kind, g) * u, slotOrder, p * n + g * u, u);
+      }
+    }
+    float[] gemm = new float[Sgemm.packedLength(u, n)];
+    Sgemm.pack(slotOrder, 0, n, u, n, gemm, 0);
+    return new Packed(data, gemm, kind, u, width, panels);
   }
 
   /** See {@code KernelSet.recurrentStep}; {@code cell} must be one {@link #supports}. */
   static void step(RecurrentCell cell, Packed packed, int rows, float[] xw, int xwOffset, int xwStride, int[] mask,
       int maskOffset, int maskStride, float[] s, int hIn, int hOut, int c, int work, Sgemm.Scratch scratch) {
-    int u = cell.units();
-    if (packed.units != u || packed.kind != cell.kind()) {
+    check(cell, packed);
+    stepRows(cell, packed, rows, 0, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, c, work,
+        scratch);
+  }
+
+  static void check(RecurrentCell cell, Packed packed) {
+    if (packed.units != cell.units() || packed.kind != cell.kind()) {
       throw new IllegalArgumentException("VectorKernels.recurrentStep: weights packed for " + packed + ", called for "
           + cell);
     }
-    int z = work;
-    int hp = z + rows * cell.gates() * u; // the rows' states, two by two, k-major
-    product(packed, rows, s, hIn, hp, z);
-    switch (cell.kind()) {
-      case LSTM:
-        lstm(cell, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, c, z, scratch);
-        break;
-      case GRU:
-        gru(cell, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, z, scratch);
-        break;
-      default:
-        simpleRnn(cell, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, z, scratch);
-    }
+  }
+
+  /**
+   * Rows {@code [r0, r1)} of a {@link #step} over {@code rows} rows: their states, products and working rows are
+   * theirs alone, so that threads can run the parts of one step side by side.
+   */
+  static void stepRows(RecurrentCell cell, Packed packed, int rows, int r0, int r1, float[] xw, int xwOffset,
+      int xwStride, int[] mask, int maskOffset, int maskStride, float[] s, int hIn, int hOut, int c, int work,
+      Sgemm.Scratch scratch) {
+    int u = cell.units();
+    int g = cell.gates() * u;
+    int n = r1 - r0;
+    int z = work + r0 * g;
+    int hp = work + rows * g + r0 * u; // the unmasked rows' states, gathered
+    int x = xwOffset + r0 * xwStride, m = maskOffset + r0 * maskStride;
+    int hi = hIn + r0 * u, ho = hOut + r0 * u;
+    product(packed, n, rows == 1, mask, m, maskStride, s, hi, hp, z);
+    cells(cell, n, xw, x, xwStride, mask, m, maskStride, s, hi, ho, c + r0 * u, z, scratch);
   }
 
   private static boolean masked(int[] mask, int at) {
@@ -135,39 +161,43 @@ final class VRecurrent {
   // ---- the product -------------------------------------------------------------------------------------------
 
   /**
-   * {@code h · U} for every row into {@code s[z ..)}: row {@code r}, gate slot {@code g} (the gate's place in the panel
-   * order), unit {@code j} at {@code z + (r * slots + g) * units + j}. Panel by panel, so that each is read from cache
-   * once per step, the kernels storing straight into those rows.
+   * {@code h · U} for the rows this step does not mask (a masked row keeps its state, so its product would be
+   * dropped) into {@code s[z ..)}: the {@code a}-th such row's gate slot {@code g} (the gate's place in the panel
+   * order), unit {@code j} at {@code z + (a * slots + g) * units + j}. A batch of one row ({@code single}) streams
+   * the panels, each read once; several rows are one {@link Sgemm#dense} on their states, gathered at {@code hp}
+   * when some row is masked. Returns how many rows were multiplied.
    */
-  private static void product(Packed p, int rows, float[] s, int hIn, int hp, int z) {
+  private static int product(Packed p, int rows, boolean single, int[] mask, int maskOffset, int maskStride,
+      float[] s, int hIn, int hp, int z) {
     int u = p.units;
-    int pairs = rows / 2;
-    for (int b = 0; b < pairs; b++) { // the states two rows at a time, k-major; an odd last row is read in place
-      int src0 = hIn + 2 * b * u, src1 = src0 + u, dst = hp + 2 * b * u;
-      for (int k = 0; k < u; k++) {
-        s[dst + 2 * k] = s[src0 + k];
-        s[dst + 2 * k + 1] = s[src1 + k];
+    if (single) {
+      if (masked(mask, maskOffset)) return 0;
+      boolean simple = p.kind == RecurrentCell.Kind.SIMPLE_RNN;
+      int vectorStride = simple ? VL : u; // a SimpleRNN's panel holds four unit blocks of its one gate
+      int panelFloats = u * p.width * VL;
+      for (int q = 0; q < p.panels; q++) {
+        int out = z + (simple ? 4 * q : q) * VL;
+        if (p.width == 4) row1x4(s, hIn, u, p.data, q * panelFloats, s, out, vectorStride);
+        else row1x3(s, hIn, u, p.data, q * panelFloats, s, out, vectorStride);
+      }
+      return 1;
+    }
+    int active = 0;
+    for (int r = 0; r < rows; r++) {
+      if (!masked(mask, maskOffset + r * maskStride)) active++;
+    }
+    int from = hIn;
+    if (active < rows) {
+      from = hp;
+      for (int r = 0, a = 0; r < rows; r++) {
+        if (!masked(mask, maskOffset + r * maskStride)) System.arraycopy(s, hIn + r * u, s, hp + u * a++, u);
       }
     }
-    boolean simple = p.kind == RecurrentCell.Kind.SIMPLE_RNN;
-    int slots = simple ? 1 : p.width;
-    int rowStride = slots * u;
-    int vectorStride = simple ? VL : u; // a SimpleRNN's panel holds four unit blocks of its one gate
-    int panelFloats = u * p.width * VL;
-    for (int q = 0; q < p.panels; q++) {
-      int b0 = q * panelFloats;
-      int out = z + (simple ? 4 * q : q) * VL;
-      for (int b = 0; b < pairs; b++) {
-        int o = out + 2 * b * rowStride;
-        if (p.width == 4) rows2x4(s, hp + 2 * b * u, u, p.data, b0, s, o, vectorStride, rowStride);
-        else rows2x3(s, hp + 2 * b * u, u, p.data, b0, s, o, vectorStride, rowStride);
-      }
-      if ((rows & 1) != 0) {
-        int o = out + (rows - 1) * rowStride;
-        if (p.width == 4) row1x4(s, hIn + (rows - 1) * u, u, p.data, b0, s, o, vectorStride);
-        else row1x3(s, hIn + (rows - 1) * u, u, p.data, b0, s, o, vectorStride);
-      }
+    if (active > 0) {
+      int n = (p.kind == RecurrentCell.Kind.GRU ? 3 : p.kind == RecurrentCell.Kind.LSTM ? 4 : 1) * u;
+      Sgemm.dense(s, from, active, u, p.gemm, n, null, null, Activation.LINEAR, s, z, 0, 1);
     }
+    return active;
   }
 
   /**
@@ -232,66 +262,6 @@ final class VRecurrent {
     c2.lanewise(ADD, d2).intoArray(c, cOff + 2 * vs);
   }
 
-  /**
-   * Two rows (packed k-major: row {@code r}'s value at k at {@code a[aOff + 2k + r]}) times one panel of four vectors,
-   * vector {@code v} of row {@code r} stored at {@code c[cOff + r * rs + v * vs]}: eight chains, each B vector loaded
-   * once for both rows.
-   */
-  static void rows2x4(float[] a, int aOff, int k, float[] b, int bOff, float[] c, int cOff, int vs, int rs) {
-    FloatVector c00 = FloatVector.zero(Sgemm.S), c01 = c00, c02 = c00, c03 = c00;
-    FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-    for (int p = 0; p < k; p++) {
-      int bi = bOff + p * (4 * VL);
-      FloatVector x0 = FloatVector.broadcast(Sgemm.S, a[aOff + 2 * p]);
-      FloatVector x1 = FloatVector.broadcast(Sgemm.S, a[aOff + 2 * p + 1]);
-      FloatVector w = FloatVector.fromArray(Sgemm.S, b, bi);
-      c00 = x0.fma(w, c00);
-      c10 = x1.fma(w, c10);
-      w = FloatVector.fromArray(Sgemm.S, b, bi + VL);
-      c01 = x0.fma(w, c01);
-      c11 = x1.fma(w, c11);
-      w = FloatVector.fromArray(Sgemm.S, b, bi + 2 * VL);
-      c02 = x0.fma(w, c02);
-      c12 = x1.fma(w, c12);
-      w = FloatVector.fromArray(Sgemm.S, b, bi + 3 * VL);
-      c03 = x0.fma(w, c03);
-      c13 = x1.fma(w, c13);
-    }
-    c00.intoArray(c, cOff);
-    c01.intoArray(c, cOff + vs);
-    c02.intoArray(c, cOff + 2 * vs);
-    c03.intoArray(c, cOff + 3 * vs);
-    c10.intoArray(c, cOff + rs);
-    c11.intoArray(c, cOff + rs + vs);
-    c12.intoArray(c, cOff + rs + 2 * vs);
-    c13.intoArray(c, cOff + rs + 3 * vs);
-  }
-
-  /** {@link #rows2x4} for panels of three vectors. */
-  static void rows2x3(float[] a, int aOff, int k, float[] b, int bOff, float[] c, int cOff, int vs, int rs) {
-    FloatVector c00 = FloatVector.zero(Sgemm.S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-    for (int p = 0; p < k; p++) {
-      int bi = bOff + p * (3 * VL);
-      FloatVector x0 = FloatVector.broadcast(Sgemm.S, a[aOff + 2 * p]);
-      FloatVector x1 = FloatVector.broadcast(Sgemm.S, a[aOff + 2 * p + 1]);
-      FloatVector w = FloatVector.fromArray(Sgemm.S, b, bi);
-      c00 = x0.fma(w, c00);
-      c10 = x1.fma(w, c10);
-      w = FloatVector.fromArray(Sgemm.S, b, bi + VL);
-      c01 = x0.fma(w, c01);
-      c11 = x1.fma(w, c11);
-      w = FloatVector.fromArray(Sgemm.S, b, bi + 2 * VL);
-      c02 = x0.fma(w, c02);
-      c12 = x1.fma(w, c12);
-    }
-    c00.intoArray(c, cOff);
-    c01.intoArray(c, cOff + vs);
-    c02.intoArray(c, cOff + 2 * vs);
-    c10.intoArray(c, cOff + rs);
-    c11.intoArray(c, cOff + rs + vs);
-    c12.intoArray(c, cOff + rs + 2 * vs);
-  }
-
   // ---- the cells ---------------------------------------------------------------------------------------------
 
   /** {@code s[o + j] += xw[x + j]} for {@code j < n} (a multiple of the vector length). */
@@ -302,80 +272,93 @@ final class VRecurrent {
     }
   }
 
-  private static void simpleRnn(RecurrentCell cell, int rows, float[] xw, int xwOffset, int xwStride, int[] mask,
-      int maskOffset, int maskStride, float[] s, int hIn, int hOut, int z, Sgemm.Scratch scratch) {
-    int u = cell.units();
-    for (int r = 0; r < rows; r++) {
-      int hi = hIn + r * u, ho = hOut + r * u;
-      if (masked(mask, maskOffset + r * maskStride)) {
-        System.arraycopy(s, hi, s, ho, u);
-        continue;
-      }
-      int zr = z + r * u;
-      add(s, zr, xw, xwOffset + r * xwStride, u);
-      VActivations.apply(cell.activation(), s, zr, u, scratch);
-      System.arraycopy(s, zr, s, ho, u);
-    }
-  }
-
-  /** Per row: slots i, f, o, c (see {@link #LSTM_GATES}). */
-  private static void lstm(RecurrentCell cell, int rows, float[] xw, int xwOffset, int xwStride, int[] mask,
+  /**
+   * The cells of rows {@code [0, rows)}: a masked row keeps its states, the {@code a}-th unmasked one reads its
+   * products at {@code z + a * gates * units} ({@link #product}).
+   */
+  private static void cells(RecurrentCell cell, int rows, float[] xw, int xwOffset, int xwStride, int[] mask,
       int maskOffset, int maskStride, float[] s, int hIn, int hOut, int c, int z, Sgemm.Scratch scratch) {
     int u = cell.units();
-    for (int r = 0; r < rows; r++) {
-      int hi = hIn + r * u, ho = hOut + r * u;
+    int g = cell.gates() * u;
+    for (int r = 0, a = 0; r < rows; r++) {
+      int hi = hIn + r * u, ho = hOut + r * u, x = xwOffset + r * xwStride;
       if (masked(mask, maskOffset + r * maskStride)) {
         System.arraycopy(s, hi, s, ho, u);
         continue;
       }
-      int zi = z + 4 * r * u, zf = zi + u, zo = zf + u, g = zo + u, x = xwOffset + r * xwStride, cr = c + r * u;
-      add(s, zi, xw, x, 2 * u); // i, f
-      add(s, zo, xw, x + 3 * u, u);
-      add(s, g, xw, x + 2 * u, u);
-      VActivations.apply(cell.recurrentActivation(), s, zi, 3 * u, scratch);
-      VActivations.apply(cell.activation(), s, g, u, scratch);
-      for (int j = 0; j < u; j += VL) {
-        FloatVector next = FloatVector.fromArray(Sgemm.S, s, zf + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, cr + j))
-            .lanewise(ADD, FloatVector.fromArray(Sgemm.S, s, zi + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, g + j)));
-        next.intoArray(s, cr + j);
-        next.intoArray(s, g + j); // act(c) is computed in the spent cell-input slot
-      }
-      VActivations.apply(cell.activation(), s, g, u, scratch);
-      for (int j = 0; j < u; j += VL) {
-        FloatVector.fromArray(Sgemm.S, s, zo + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, g + j)).intoArray(s, ho + j);
+      int zr = z + a++ * g;
+      switch (cell.kind()) {
+        case LSTM:
+          lstmRow(cell, xw, x, s, zr, c + r * u, ho, scratch);
+          break;
+        case GRU:
+          gruRow(cell, xw, x, s, zr, hi, ho, scratch);
+          break;
+        default:
+          simpleRnnRow(cell, xw, x, s, zr, ho, scratch);
       }
     }
   }
 
-  /** Keras' reset-after GRU: {@code hh = act(xw_h + r * (hu_h + candidateBias))}, {@code h = z*h + (1-z)*hh}. */
-  private static void gru(RecurrentCell cell, int rows, float[] xw, int xwOffset, int xwStride, int[] mask,
-      int maskOffset, int maskStride, float[] s, int hIn, int hOut, int z, Sgemm.Scratch scratch) {
+  private static void simpleRnnRow(RecurrentCell cell, float[] xw, int x, float[] s, int zr, int ho,
+      Sgemm.Scratch scratch) {
     int u = cell.units();
+    add(s, zr, xw, x, u);
+    VActivations.apply(cell.activation(), s, zr, u, scratch);
+    System.arraycopy(s, zr, s, ho, u);
+  }
+
+  /**
+   * The cell of one row, slots i, f, o, c ({@link #LSTM_GATES}) at {@code s[zi ..)}, its input projection at
+   * {@code xw[x ..)}. A method of its own: with the vector loops in the rows' loop, whose product row advances only on
+   * unmasked rows, C2 boxed vectors.
+   */
+  private static void lstmRow(RecurrentCell cell, float[] xw, int x, float[] s, int zi, int cr, int ho,
+      Sgemm.Scratch scratch) {
+    int u = cell.units();
+    int zf = zi + u, zo = zf + u, g = zo + u;
+    add(s, zi, xw, x, 2 * u); // i, f
+    add(s, zo, xw, x + 3 * u, u);
+    add(s, g, xw, x + 2 * u, u);
+    VActivations.apply(cell.recurrentActivation(), s, zi, 3 * u, scratch);
+    VActivations.apply(cell.activation(), s, g, u, scratch);
+    for (int j = 0; j < u; j += VL) {
+      FloatVector next = FloatVector.fromArray(Sgemm.S, s, zf + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, cr + j))
+          .lanewise(ADD, FloatVector.fromArray(Sgemm.S, s, zi + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, g + j)));
+      next.intoArray(s, cr + j);
+      next.intoArray(s, g + j); // act(c) is computed in the spent cell-input slot
+    }
+    VActivations.apply(cell.activation(), s, g, u, scratch);
+    for (int j = 0; j < u; j += VL) {
+      FloatVector.fromArray(Sgemm.S, s, zo + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, g + j)).intoArray(s, ho + j);
+    }
+  }
+
+  /**
+   * Keras' reset-after GRU for one row ({@link #lstmRow}), slots z, r, h at {@code s[zz ..)}:
+   * {@code hh = act(xw_h + r * (hu_h + candidateBias))}, {@code h = z*h + (1-z)*hh}.
+   */
+  private static void gruRow(RecurrentCell cell, float[] xw, int x, float[] s, int zz, int hi, int ho,
+      Sgemm.Scratch scratch) {
+    int u = cell.units();
+    int zr = zz + u, hh = zr + u;
     float[] bias = cell.candidateBias();
     float[] b = bias != null ? bias : Sgemm.ZEROS;
+    add(s, zz, xw, x, 2 * u);
+    VActivations.apply(cell.recurrentActivation(), s, zz, 2 * u, scratch);
+    for (int j = 0; j < u; j += VL) {
+      FloatVector hu = FloatVector.fromArray(Sgemm.S, s, hh + j)
+          .lanewise(ADD, FloatVector.fromArray(Sgemm.S, b, bias != null ? j : 0));
+      FloatVector.fromArray(Sgemm.S, xw, x + 2 * u + j)
+          .lanewise(ADD, FloatVector.fromArray(Sgemm.S, s, zr + j).lanewise(MUL, hu)).intoArray(s, hh + j);
+    }
+    VActivations.apply(cell.activation(), s, hh, u, scratch);
     FloatVector one = FloatVector.broadcast(Sgemm.S, 1f);
-    for (int r = 0; r < rows; r++) {
-      int hi = hIn + r * u, ho = hOut + r * u;
-      if (masked(mask, maskOffset + r * maskStride)) {
-        System.arraycopy(s, hi, s, ho, u);
-        continue;
-      }
-      int zz = z + 3 * r * u, zr = zz + u, hh = zr + u, x = xwOffset + r * xwStride;
-      add(s, zz, xw, x, 2 * u);
-      VActivations.apply(cell.recurrentActivation(), s, zz, 2 * u, scratch);
-      for (int j = 0; j < u; j += VL) {
-        FloatVector hu = FloatVector.fromArray(Sgemm.S, s, hh + j)
-            .lanewise(ADD, FloatVector.fromArray(Sgemm.S, b, bias != null ? j : 0));
-        FloatVector.fromArray(Sgemm.S, xw, x + 2 * u + j)
-            .lanewise(ADD, FloatVector.fromArray(Sgemm.S, s, zr + j).lanewise(MUL, hu)).intoArray(s, hh + j);
-      }
-      VActivations.apply(cell.activation(), s, hh, u, scratch);
-      for (int j = 0; j < u; j += VL) {
-        FloatVector gate = FloatVector.fromArray(Sgemm.S, s, zz + j);
-        gate.lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, hi + j))
-            .lanewise(ADD, one.lanewise(SUB, gate).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, hh + j)))
-            .intoArray(s, ho + j);
-      }
+    for (int j = 0; j < u; j += VL) {
+      FloatVector gate = FloatVector.fromArray(Sgemm.S, s, zz + j);
+      gate.lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, hi + j))
+          .lanewise(ADD, one.lanewise(SUB, gate).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, hh + j)))
+          .intoArray(s, ho + j);
     }
   }
 }

@@ -50,6 +50,7 @@ public final class VectorKernels implements KernelSet {
   private final int threads;
   private final WorkerPool pool;
   private final DenseTask denseTask = new DenseTask();
+  private final RecurrentTask recurrentTask = new RecurrentTask();
   private final ConvTask convTask = new ConvTask();
   private final DepthwiseTask depthwiseTask = new DepthwiseTask();
   private final PoolingTask poolingTask = new PoolingTask();
@@ -501,8 +502,63 @@ public final class VectorKernels implements KernelSet {
           hIn, hOut, c, work);
       return;
     }
-    VRecurrent.step(cell, (VRecurrent.Packed) recurrentKernel, rows, xw, xwOffset, xwStride, mask, maskOffset,
-        maskStride, s, hIn, hOut, c, work, Sgemm.SCRATCH.get());
+    VRecurrent.Packed packed = (VRecurrent.Packed) recurrentKernel;
+    VRecurrent.check(cell, packed);
+    int u = cell.units();
+    // a part per thread, of whole rows: each reads the whole kernel, which each core's L2 holds
+    int parts = rows < 2 * Sgemm.MR ? 1 : parts((long) rows * u * cell.gates() * u, rows / Sgemm.MR);
+    if (parts > 1 && pool.tryAcquire()) {
+      RecurrentTask t = recurrentTask;
+      t.set(cell, packed, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, c, work);
+      try {
+        pool.run(t, parts, parts - 1);
+      } finally {
+        t.clear();
+        pool.release();
+      }
+    } else {
+      VRecurrent.stepRows(cell, packed, rows, 0, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn,
+          hOut, c, work, Sgemm.SCRATCH.get());
+    }
+  }
+
+  private static final class RecurrentTask implements WorkerPool.Task {
+    RecurrentCell cell;
+    VRecurrent.Packed packed;
+    float[] xw, s;
+    int[] mask;
+    int rows, xwOffset, xwStride, maskOffset, maskStride, hIn, hOut, c, work;
+
+    void set(RecurrentCell cell, VRecurrent.Packed packed, int rows, float[] xw, int xwOffset, int xwStride,
+        int[] mask, int maskOffset, int maskStride, float[] s, int hIn, int hOut, int c, int work) {
+      this.cell = cell;
+      this.packed = packed;
+      this.rows = rows;
+      this.xw = xw;
+      this.xwOffset = xwOffset;
+      this.xwStride = xwStride;
+      this.mask = mask;
+      this.maskOffset = maskOffset;
+      this.maskStride = maskStride;
+      this.s = s;
+      this.hIn = hIn;
+      this.hOut = hOut;
+      this.c = c;
+      this.work = work;
+    }
+
+    void clear() {
+      cell = null;
+      packed = null;
+      xw = s = null;
+      mask = null;
+    }
+
+    @Override
+    public void run(int part, int parts) {
+      VRecurrent.stepRows(cell, packed, rows, Sgemm.split(rows, part, parts), Sgemm.split(rows, part + 1, parts), xw,
+          xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, c, work, Sgemm.SCRATCH.get());
+    }
   }
 
   // ---- attention (VAttention) ------------------------------------------------------------------------------

@@ -190,11 +190,13 @@ class AllocationTest {
         () -> ks.maxPool2d(img32, n, 14, 14, 32, 3, 3, 2, 2, 0, 0, 7, 7, pooled));
     calls.put(threads + ": average pool", () -> ks.avgPool2d(img32, n, 14, 14, 32, 2, 2, 2, 2, 0, 0, 7, 7, pooled));
 
-    // recurrent steps: the vector cells (one row, an odd batch of two-row kernels and a tail), and a fallback cell
+    // recurrent steps: the vector cells (one row; several, a masked one left out of the product), and a fallback cell
     addRecurrentCase(calls, ks, threads + ": LSTM step, 1 row",
         new RecurrentCell(RecurrentCell.Kind.LSTM, 128, Activation.TANH, Activation.SIGMOID, null), 1, r);
     addRecurrentCase(calls, ks, threads + ": LSTM step, 5 rows",
         new RecurrentCell(RecurrentCell.Kind.LSTM, 128, Activation.TANH, Activation.SIGMOID, null), 5, r);
+    addRecurrentCase(calls, ks, threads + ": LSTM step, 13 rows (a part per thread)",
+        new RecurrentCell(RecurrentCell.Kind.LSTM, 128, Activation.TANH, Activation.SIGMOID, null), 13, r);
     addRecurrentCase(calls, ks, threads + ": GRU step, 3 rows",
         new RecurrentCell(RecurrentCell.Kind.GRU, 64, Activation.TANH, Activation.SIGMOID, random(r, 64)), 3, r);
     addRecurrentCase(calls, ks, threads + ": SimpleRNN step, 2 rows",
@@ -222,7 +224,8 @@ class AllocationTest {
     PackedWeights packed = ks.packRecurrentKernel(random(r, u * g), cell);
     assertEquals(u % 16 == 0, packed.getClass() == VRecurrent.Packed.class, name + ": packed as " + packed);
     float[] xw = random(r, rows * g);
-    int[] mask = {1, 0, 1, 1, 1};
+    int[] mask = new int[rows];
+    for (int i = 0; i < rows; i++) mask[i] = i % 4 == 1 ? 0 : 1;
     float[] s = new float[(int) (3 * rows * u + cell.workSize(rows))];
     calls.put(name, () -> ks.recurrentStep(cell, packed, rows, xw, 0, g, mask, 0, 1, s, 0, rows * u, 2 * rows * u,
         3 * rows * u));

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector {@code recurrentStep} against the pure-Java one: several chained steps of every cell kind, batches odd and
- * even (the two-row kernels and the single-row tail), masked rows, other activations than the defaults, and the cells
+ * The vector {@code recurrentStep} against the pure-Java one: several chained steps of every cell kind, one row (the
+ * panel GEMV) and several (one GEMM over the unmasked rows: row blocks whole and partial, steps with every row masked
+ * and with none), masked rows, other activations than the defaults, and the cells
  * the vector step leaves to the pure-Java one (units not a multiple of its blocks, the reset-before GRU). Tolerance as
  * {@link VectorKernelsTest#assertClose}.
  */
@@ -72,6 +73,19 @@ class RecurrentStepTest {
   }
 
   @Test
+  void manyRowsMultiplyOnlyTheUnmaskedOnes() {
+    Random r = new Random(5);
+    for (int rows : new int[] {6, 13, 32}) {
+      check(new RecurrentCell(RecurrentCell.Kind.LSTM, 128, Activation.TANH, Activation.SIGMOID, null), rows, true,
+          true);
+    }
+    check(new RecurrentCell(RecurrentCell.Kind.GRU, 3 * VL, Activation.TANH, Activation.SIGMOID,
+        random(r, 3 * VL, 1f)), 13, true, true);
+    check(new RecurrentCell(RecurrentCell.Kind.SIMPLE_RNN, 4 * VL, Activation.TANH, Activation.SIGMOID, null), 9, true,
+        true);
+  }
+
+  @Test
   void cellsTheVectorStepLeavesToThePureJavaOne() {
     Random r = new Random(4);
     check(new RecurrentCell(RecurrentCell.Kind.LSTM, VL + 3, Activation.TANH, Activation.SIGMOID, null), 3, false);
@@ -105,6 +119,11 @@ class RecurrentStepTest {
    * every vector kernel set; {@code vectorStep}: whether the vector kernels must take their own step for it.
    */
   private static void check(RecurrentCell cell, int rows, boolean vectorStep) {
+    check(cell, rows, vectorStep, false);
+  }
+
+  /** {@code wholeSteps}: step 1 masks every row and step 2 none (the other steps mask rows at random). */
+  private static void check(RecurrentCell cell, int rows, boolean vectorStep, boolean wholeSteps) {
     Random r = new Random(cell.units() * 31 + rows);
     int u = cell.units();
     int g = cell.gates() * u;
@@ -114,6 +133,10 @@ class RecurrentStepTest {
     float[] xw = random(r, 5 + rows * xwStride, 1f);
     int[] mask = new int[rows * STEPS];
     for (int i = 0; i < mask.length; i++) mask[i] = r.nextInt(4) == 0 ? 0 : 1;
+    for (int b = 0; wholeSteps && b < rows; b++) {
+      mask[b * STEPS + 1] = 0;
+      mask[b * STEPS + 2] = 1;
+    }
     float[] h0 = random(r, rows * u, 0.5f), c0 = random(r, rows * u, 0.5f);
     float[] expected = run(JAVA, cell, rows, kernel, xw, xwStride, mask, h0, c0);
     for (KernelSet v : vector) {
