@@ -139,15 +139,37 @@ public final class VectorKernels implements KernelSet {
     }
   }
 
+  @Override
+  public void denseRows(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act,
+      float[] c, int[] rowMask) {
+    float[] b = VPacked.of(packedB, k, n, "VectorKernels.denseRows");
+    if (act == null) act = Activation.LINEAR;
+    Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
+    for (int i0 = KernelSet.rowRunStart(rowMask, 0, m); i0 < m; ) {
+      int i1 = KernelSet.rowRunEnd(rowMask, i0, m);
+      gemm(a, i0 * k, i1 - i0, k, b, n, bias, null, tileAct, c, i0 * n);
+      if (act == Activation.SOFTMAX) {
+        for (int i = i0; i < i1; i++) Softmax.row(c, c, i * n, n);
+      }
+      i0 = KernelSet.rowRunStart(rowMask, i1, m);
+    }
+  }
+
   private void gemm(float[] a, int m, int k, float[] packedB, int n, float[] bias, float[] residual, Activation act,
       float[] c) {
+    gemm(a, 0, m, k, packedB, n, bias, residual, act, c, 0);
+  }
+
+  /** C from {@code c[cOff]} (and the residual from {@code residual[cOff]}), A from {@code a[aOff]}. */
+  private void gemm(float[] a, int aOff, int m, int k, float[] packedB, int n, float[] bias, float[] residual,
+      Activation act, float[] c, int cOff) {
     if (m <= 0 || n <= 0) return;
     int panels = Sgemm.panels(n);
     int units = m == 1 ? panels : Math.max(panels, (m + Sgemm.MR - 1) / Sgemm.MR);
     int parts = parts((long) m * n * k, units);
     if (parts > 1 && pool.tryAcquire()) {
       DenseTask t = denseTask;
-      t.set(a, m, k, packedB, n, bias, residual, act, c);
+      t.set(a, aOff, m, k, packedB, n, bias, residual, act, c, cOff);
       try {
         runParallel(t, parts, units);
       } finally {
@@ -155,18 +177,20 @@ public final class VectorKernels implements KernelSet {
         pool.release();
       }
     } else {
-      Sgemm.dense(a, m, k, packedB, n, bias, residual, act, c, 0, 1);
+      Sgemm.dense(a, aOff, m, k, packedB, n, bias, residual, act, c, cOff, 0, 1);
     }
   }
 
   private static final class DenseTask implements WorkerPool.Task {
     float[] a, packed, bias, residual, c;
-    int m, k, n;
+    int aOff, m, k, n, cOff;
     Activation act;
 
-    void set(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
-        float[] c) {
+    void set(float[] a, int aOff, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
+        float[] c, int cOff) {
       this.a = a;
+      this.aOff = aOff;
+      this.cOff = cOff;
       this.m = m;
       this.k = k;
       this.packed = packed;
@@ -183,7 +207,7 @@ public final class VectorKernels implements KernelSet {
 
     @Override
     public void run(int part, int parts) {
-      Sgemm.dense(a, m, k, packed, n, bias, residual, act, c, part, parts);
+      Sgemm.dense(a, aOff, m, k, packed, n, bias, residual, act, c, cOff, part, parts);
     }
   }
 

@@ -96,6 +96,10 @@ class AllocationTest {
     calls.put(threads + ": dense A in place", () -> ks.dense(a, 16 * n, 200, d64, 64, null, Activation.HARD_SILU, y));
     calls.put(threads + ": dense partial panel, softmax",
         () -> ks.dense(a, 64 * n, 200, d10, 10, b10, Activation.SOFTMAX, y));
+    int[] rowMask = new int[32 * n];
+    for (int i = 0; i < rowMask.length; i++) rowMask[i] = i % 8 < 6 ? 1 : 0; // sentences padded at the end
+    calls.put(threads + ": dense rows of a masked projection",
+        () -> ks.denseRows(a, 32 * n, 200, dWide, 1024, b1024, Activation.LINEAR, y, rowMask));
     calls.put(threads + ": dense, sigmoid epilogue", () -> ks.dense(a, 8 * n, 200, d64, 64, b64, Activation.SIGMOID, y));
 
     // convolutions

@@ -92,6 +92,32 @@ class VectorKernelsTest {
     }
   }
 
+  @Test
+  void denseRowsEqualsDenseOnTheUnmaskedRows() {
+    Random r = new Random(43);
+    // [rows, k, n]: whole row groups and panels, partial ones, the packed and the in-place paths, a GEMV-sized run
+    int[][] shapes = {{4 * 32, 64, 512}, {3 * 17, 20, 24}, {2 * 40, 128, 100}, {50, 7, 16}};
+    for (int[] s : shapes) {
+      int m = s[0], k = s[1], n = s[2];
+      float[] a = random(r, m * k), b = random(r, k * n, fanIn(k)), bias = random(r, n);
+      int[] mask = new int[m];
+      for (int i = 0; i < m; i++) mask[i] = i % 9 == 4 ? 1 : r.nextInt(4) == 0 ? 0 : 1; // runs of 1 row and longer
+      mask[0] = 0;
+      float[] expected = new float[m * n];
+      JAVA.dense(a, m, k, JAVA.packDenseWeights(b, k, n), n, bias, Activation.SOFTMAX, expected);
+      for (KernelSet v : vector) {
+        float[] c = new float[m * n];
+        Arrays.fill(c, Float.NaN);
+        v.denseRows(a, m, k, v.packDenseWeights(b, k, n), n, bias, Activation.SOFTMAX, c, mask);
+        for (int i = 0; i < m; i++) {
+          float[] want = Arrays.copyOfRange(expected, i * n, i * n + n), got = Arrays.copyOfRange(c, i * n, i * n + n);
+          if (mask[i] != 0) assertClose(want, got, n, v + " denseRows " + m + "x" + k + "x" + n + " row " + i);
+          else assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[n - 1]), v + ": masked row " + i + " was computed");
+        }
+      }
+    }
+  }
+
   private void checkDense(Random r, int m, int k, int n, Activation act, boolean withBias) {
     float[] a = random(r, m * k);
     float[] b = random(r, k * n, fanIn(k));

@@ -151,31 +151,34 @@ public final class Gemm {
    * {@code n} outputs. ELU and LEAKY_RELU use the Keras activation defaults (alpha 1 and 0.2).
    */
   public static void dense(float[] a, int m, int k, Packed packedB, int n, float[] bias, Activation act, float[] c) {
-    float[][] rows = packedB.rows(k, n, "Gemm.dense");
-    if (m <= 0 || n <= 0) return;
-    if (act == null) act = Activation.LINEAR;
-    Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    if (transposed(m, n)) computeTransposed(a, 0, 0, m, k, rows, null, 0, n, bias, tileAct, c, 0);
-    else compute(a, 0, 0, m, k, rows, null, 0, n, 0, n, bias, tileAct, c, 0);
-    if (act == Activation.SOFTMAX) {
-      for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
-    }
+    dense(a, 0, m, k, packedB, n, bias, act, c, 0, null);
   }
 
   /** As {@link #dense(float[], int, int, Packed, int, float[], Activation, float[])}, spread over {@code pool}. */
   public static void dense(float[] a, int m, int k, Packed packedB, int n, float[] bias, Activation act, float[] c,
       WorkerPool pool) {
-    if (pool == null || pool.threads() == 1 || !worthSplitting(m, k, n)) {
-      dense(a, m, k, packedB, n, bias, act, c);
-      return;
-    }
+    dense(a, 0, m, k, packedB, n, bias, act, c, 0, pool);
+  }
+
+  /**
+   * As {@link #dense(float[], int, int, Packed, int, float[], Activation, float[], WorkerPool)}, A read from
+   * {@code a[aOff + i * k + p]}, C written to {@code c[cOff + i * n + j]}; {@code pool} nullable.
+   */
+  public static void dense(float[] a, int aOff, int m, int k, Packed packedB, int n, float[] bias, Activation act,
+      float[] c, int cOff, WorkerPool pool) {
     float[][] rows = packedB.rows(k, n, "Gemm.dense");
     if (m <= 0 || n <= 0) return;
     if (act == null) act = Activation.LINEAR;
     Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    parallel(pool, a, 0, m, k, rows, null, 0, n, bias, tileAct, c, 0);
+    if (pool != null && pool.threads() > 1 && worthSplitting(m, k, n)) {
+      parallel(pool, a, aOff, m, k, rows, null, 0, n, bias, tileAct, c, cOff);
+    } else if (transposed(m, n)) {
+      computeTransposed(a, aOff, 0, m, k, rows, null, 0, n, bias, tileAct, c, cOff);
+    } else {
+      compute(a, aOff, 0, m, k, rows, null, 0, n, 0, n, bias, tileAct, c, cOff);
+    }
     if (act == Activation.SOFTMAX) {
-      for (int i = 0; i < m; i++) Softmax.row(c, c, i * n, n);
+      for (int i = 0; i < m; i++) Softmax.row(c, c, cOff + i * n, n);
     }
   }
 

@@ -52,6 +52,17 @@ public final class JavaKernels implements KernelSet {
   }
 
   @Override
+  public void denseRows(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act,
+      float[] c, int[] rowMask) {
+    if (!(packedB instanceof Gemm.Packed)) throw PackedWeights.foreign("JavaKernels.denseRows", NAME, packedB);
+    for (int i0 = KernelSet.rowRunStart(rowMask, 0, m); i0 < m; ) {
+      int i1 = KernelSet.rowRunEnd(rowMask, i0, m);
+      Gemm.dense(a, i0 * k, i1 - i0, k, (Gemm.Packed) packedB, n, bias, act, c, i0 * n, pool);
+      i0 = KernelSet.rowRunStart(rowMask, i1, m);
+    }
+  }
+
+  @Override
   public PackedWeights packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups) {
     return Conv.packKernel(kernel, kh, kw, cPerGroup, f, groups);
   }

@@ -28,6 +28,31 @@ public interface KernelSet {
   /** {@code c = act(a · B + bias)}, as {@link Gemm#dense}; {@code packedB} from {@link #packDenseWeights}. */
   void dense(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act, float[] c);
 
+  /**
+   * {@link #dense} for the rows {@code i < m} whose {@code rowMask[i]} is not 0; the other rows of {@code c} are left
+   * unspecified. A recurrent layer's input projection skips the steps its mask hides (their states carry over, so
+   * nothing reads them): with sentences padded to the batch's longest, a quarter of the rows or more. The default
+   * computes every row; a kernel set runs {@link #dense} on each run of consecutive rows ({@link #rowRunStart}).
+   */
+  default void denseRows(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act,
+      float[] c, int[] rowMask) {
+    dense(a, m, k, packedB, n, bias, act, c);
+  }
+
+  /** The first row {@code i >= from} (or {@code m}) whose {@code rowMask[i]} is not 0. */
+  static int rowRunStart(int[] rowMask, int from, int m) {
+    int i = from;
+    while (i < m && rowMask[i] == 0) i++;
+    return i;
+  }
+
+  /** The first row {@code i >= from} (or {@code m}) whose {@code rowMask[i]} is 0. */
+  static int rowRunEnd(int[] rowMask, int from, int m) {
+    int i = from;
+    while (i < m && rowMask[i] != 0) i++;
+    return i;
+  }
+
   /** Packs a constant convolution kernel ({@code [kh, kw, cPerGroup, f]}) for {@link #conv2d}. */
   PackedWeights packConvKernel(float[] kernel, int kh, int kw, int cPerGroup, int f, int groups);
 

@@ -218,7 +218,11 @@ public abstract class RecurrentOp extends Op {
     int h1 = h0 + batch * units;
     int c = h1 + batch * units;
     int work = c + batch * units;
-    kernels.dense((float[]) in[0], batch * time, p.features, p.kernel, g, p.inputBias, Activation.LINEAR, s);
+    if (mask != null) { // the masked steps' projections are never read
+      kernels.denseRows((float[]) in[0], batch * time, p.features, p.kernel, g, p.inputBias, Activation.LINEAR, s, mask);
+    } else {
+      kernels.dense((float[]) in[0], batch * time, p.features, p.kernel, g, p.inputBias, Activation.LINEAR, s);
+    }
     java.util.Arrays.fill(s, h0, work, 0f);
     float[] seq = config.returnSequences ? (float[]) out[0] : null;
     int hIn = h0, hOut = h1;

@@ -43,6 +43,49 @@ class GemmTest {
   }
 
   @Test
+  void denseRowsComputesOnlyTheUnmaskedRows() {
+    Random r = new Random(7);
+    // a recurrent projection's rows, [batch, time]: each row's steps masked from its length on; and a scattered mask
+    int[][] shapes = {{4, 9, 16, 40}, {3, 50, 64, 512}, {2, 80, 33, 20}};
+    for (int threads : new int[] {1, 2}) {
+      KernelSet kernels = JavaKernels.FACTORY.create(threads);
+      try {
+        for (int[] s : shapes) {
+          int batch = s[0], time = s[1], k = s[2], n = s[3], m = batch * time;
+          float[] a = random(r, m * k), b = random(r, k * n), bias = random(r, n);
+          for (boolean scattered : new boolean[] {false, true}) {
+            int[] mask = new int[m];
+            for (int i = 0; i < m; i++) {
+              mask[i] = scattered ? r.nextInt(2) : i % time < time / 2 + i / time ? 1 : 0;
+            }
+            float[] c = new float[m * n];
+            java.util.Arrays.fill(c, Float.NaN);
+            kernels.denseRows(a, m, k, kernels.packDenseWeights(b, k, n), n, bias, Activation.RELU, c, mask);
+            float[] want = ejml(a, b, m, k, n);
+            for (int i = 0; i < m; i++) {
+              for (int j = 0; j < n; j++) {
+                float got = c[i * n + j];
+                if (mask[i] == 0) {
+                  assertThat(got).isNaN(); // skipped
+                } else {
+                  float w = Math.max(0f, want[i * n + j] + bias[j]);
+                  double tol = 1e-5 * (Math.abs(w) + Math.sqrt(k));
+                  if (Math.abs(got - w) > tol) {
+                    throw new AssertionError(threads + " threads, " + m + "x" + k + "x" + n + " row " + i + ": got "
+                        + got + ", want " + w);
+                  }
+                }
+              }
+            }
+          }
+        }
+      } finally {
+        kernels.close();
+      }
+    }
+  }
+
+  @Test
   void matmulMatchesEjml() {
     Random r = new Random(1);
     for (int[] s : SIZES) {
