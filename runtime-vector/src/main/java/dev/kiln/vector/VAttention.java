@@ -9,12 +9,14 @@ import dev.kiln.kernels.Attention;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The vector {@code attention}: {@link Attention}'s computation (same scale, mask and softmax semantics) two query rows
- * at a time. Per batch row and head the keys are transposed once ({@code [dk, tk]}) and the values copied contiguous
- * ({@code [tk, dv]}); then per pair of query rows their scores against four key vectors at a time (eight chains), the
- * scale, the mask (a scalar pass only where there is a mask or causality), the maximum and the exponentials (the
- * {@code EXP} intrinsic) in vector passes, and the rows times the values (two chains per row and value vector), each
- * divided by its sum of exponentials as it is stored. An odd last query row is computed as a pair with itself.
+ * The vector {@code attention}: {@link Attention}'s computation (same scale, mask and softmax semantics) in register
+ * tiles of {@link #ROWS} query rows by two vectors, like {@link Sgemm}'s micro-kernel, each loaded vector serving every
+ * row of the tile. Per batch row and head the keys are transposed once ({@code [dk, tk]}); then per block of query rows
+ * (read in place) their scores, scaled as they are stored ({@link #tile}), the mask (a scalar pass only where there is
+ * a mask or causality), the maximum and the exponentials (the {@code EXP} intrinsic) in vector passes, and the block's
+ * exponentials times the values (read in place: {@link #tile} again), each row divided by its sum of exponentials as
+ * it is stored. A last block of fewer rows repeats its last row in the tile's spare rows (the same values computed and
+ * stored twice).
  *
  * <p>Shapes it leaves to {@link Attention} ({@link #supports}): one query row, keys not a multiple of four vectors,
  * value heads not a multiple of the vector length.
@@ -23,6 +25,8 @@ final class VAttention {
   private VAttention() {}
 
   private static final int VL = Sgemm.VL;
+  /** Query rows per register tile: 12 accumulators of two vectors, as AVX2's 16 registers allow. */
+  static final int ROWS = 6;
 
   /** Whether {@link #compute} runs this shape (else {@link Attention} does). */
   static boolean supports(int tq, int tk, int dv) {
@@ -34,81 +38,110 @@ final class VAttention {
       float scale, int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal,
       boolean subtractMasked, float[] out, float[] work) {
     int qw = heads * dk, vw = heads * dv;
-    int kt = 0, vh = kt + dk * tk, s0 = vh + tk * dv, s1 = s0 + tk; // within Attention.workSize when tq >= 2
+    // within Attention.workSize: the keys transposed, one block's scores, its rows' factors for the scores (the
+    // scale) and for the outputs (1 / the sums of exponentials)
+    int kt = 0, sc = kt + dk * tk, scales = sc + Math.min(ROWS, tq) * tk, inv = scales + ROWS;
+    java.util.Arrays.fill(work, scales, scales + ROWS, scale);
     for (int b = 0; b < batch; b++) {
       for (int h = 0; h < heads; h++) {
         for (int j = 0; j < tk; j++) {
           int ko = (b * tk + j) * qw + h * dk;
           for (int p = 0; p < dk; p++) work[kt + p * tk + j] = k[ko + p];
-          System.arraycopy(v, (b * tk + j) * vw + h * dv, work, vh + j * dv, dv);
         }
-        for (int i = 0; i < tq; i += 2) {
-          int i1 = Math.min(i + 1, tq - 1);
-          int q0 = (b * tq + i) * qw + h * dk, q1 = (b * tq + i1) * qw + h * dk;
-          for (int j = 0; j < tk; j += 4 * VL) scores(q, q0, q1, dk, work, kt + j, tk, work, s0 + j, s1 + j);
-          float inv0 = softmax(work, s0, tk, scale, mask, b, i, maskBatchStride, maskRowStride, maskKeyStride, causal,
-              subtractMasked);
-          float inv1 = softmax(work, s1, tk, scale, mask, b, i1, maskBatchStride, maskRowStride, maskKeyStride, causal,
-              subtractMasked);
-          int o0 = (b * tq + i) * vw + h * dv, o1 = (b * tq + i1) * vw + h * dv;
-          for (int c = 0; c < dv; c += VL) values(work, s0, s1, tk, work, vh + c, dv, inv0, inv1, out, o0 + c, o1 + c);
+        int vOff = b * tk * vw + h * dv;
+        for (int i0 = 0; i0 < tq; i0 += ROWS) {
+          int last = Math.min(ROWS, tq - i0) - 1;
+          int qOff = (b * tq + i0) * qw + h * dk;
+          for (int j = 0; j < tk; j += 2 * VL) {
+            tile(q, qOff, qw, last, dk, work, kt + j, tk, work, scales, work, sc + j, tk);
+          }
+          for (int r = 0; r <= last; r++) {
+            work[inv + r] = softmax(work, sc + r * tk, tk, mask, b, i0 + r, maskBatchStride, maskRowStride,
+                maskKeyStride, causal, subtractMasked);
+          }
+          int oOff = (b * tq + i0) * vw + h * dv, c = 0;
+          for (; c + 2 * VL <= dv; c += 2 * VL) {
+            tile(work, sc, tk, last, tk, v, vOff + c, vw, work, inv, out, oOff + c, vw);
+          }
+          if (c < dv) values1(work, sc, tk, last, v, vOff + c, vw, work, inv, out, oOff + c);
         }
       }
     }
   }
 
-  /** Two query rows' unscaled scores against four key vectors: {@code kt} is k-major, rows {@code ld} apart. */
-  private static void scores(float[] q, int q0, int q1, int dk, float[] kt, int kOff, int ld, float[] s, int s0,
-      int s1) {
-    FloatVector a0 = FloatVector.zero(Sgemm.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    for (int p = 0; p < dk; p++) {
-      int ki = kOff + p * ld;
-      FloatVector x = FloatVector.broadcast(Sgemm.S, q[q0 + p]);
-      FloatVector y = FloatVector.broadcast(Sgemm.S, q[q1 + p]);
-      FloatVector w = FloatVector.fromArray(Sgemm.S, kt, ki);
-      a0 = x.fma(w, a0);
-      b0 = y.fma(w, b0);
-      w = FloatVector.fromArray(Sgemm.S, kt, ki + VL);
-      a1 = x.fma(w, a1);
-      b1 = y.fma(w, b1);
-      w = FloatVector.fromArray(Sgemm.S, kt, ki + 2 * VL);
-      a2 = x.fma(w, a2);
-      b2 = y.fma(w, b2);
-      w = FloatVector.fromArray(Sgemm.S, kt, ki + 3 * VL);
-      a3 = x.fma(w, a3);
-      b3 = y.fma(w, b3);
+  /**
+   * A register tile of rows {@code 0..last} ({@link #ROWS} rows; spare rows repeat the last) times two vectors:
+   * {@code c[cOff + r * ldc + x] = f[fOff + r] * sum_p a[aOff + r * lda + p] * b[bOff + p * ldb + x]} over
+   * {@code p < n}, {@code x < 2 VL}. Each loaded vector of {@code b} serves every row. The scores are the queries
+   * (in place) times the transposed keys, with the scale as every row's factor; the outputs are the exponentials
+   * times the values (in place), with 1 / the row's sum.
+   */
+  private static void tile(float[] a, int aOff, int lda, int last, int n, float[] b, int bOff, int ldb, float[] f,
+      int fOff, float[] c, int cOff, int ldc) {
+    int a0 = aOff, a1 = aOff + Math.min(1, last) * lda, a2 = aOff + Math.min(2, last) * lda;
+    int a3 = aOff + Math.min(3, last) * lda, a4 = aOff + Math.min(4, last) * lda, a5 = aOff + Math.min(5, last) * lda;
+    FloatVector c00 = FloatVector.zero(Sgemm.S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int p = 0; p < n; p++) {
+      int bi = bOff + p * ldb;
+      FloatVector b0 = FloatVector.fromArray(Sgemm.S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(Sgemm.S, b, bi + VL);
+      FloatVector x = FloatVector.broadcast(Sgemm.S, a[a0 + p]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(Sgemm.S, a[a1 + p]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(Sgemm.S, a[a2 + p]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(Sgemm.S, a[a3 + p]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(Sgemm.S, a[a4 + p]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(Sgemm.S, a[a5 + p]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
     }
-    a0.intoArray(s, s0);
-    a1.intoArray(s, s0 + VL);
-    a2.intoArray(s, s0 + 2 * VL);
-    a3.intoArray(s, s0 + 3 * VL);
-    b0.intoArray(s, s1);
-    b1.intoArray(s, s1 + VL);
-    b2.intoArray(s, s1 + 2 * VL);
-    b3.intoArray(s, s1 + 3 * VL);
+    // spare rows store their copy of the last row over it
+    int r1 = Math.min(1, last), r2 = Math.min(2, last), r3 = Math.min(3, last), r4 = Math.min(4, last);
+    int r5 = Math.min(5, last);
+    int o1 = cOff + r1 * ldc, o2 = cOff + r2 * ldc, o3 = cOff + r3 * ldc, o4 = cOff + r4 * ldc, o5 = cOff + r5 * ldc;
+    float f0 = f[fOff], f1 = f[fOff + r1], f2 = f[fOff + r2], f3 = f[fOff + r3], f4 = f[fOff + r4];
+    float f5 = f[fOff + r5];
+    c00.mul(f0).intoArray(c, cOff);
+    c01.mul(f0).intoArray(c, cOff + VL);
+    c10.mul(f1).intoArray(c, o1);
+    c11.mul(f1).intoArray(c, o1 + VL);
+    c20.mul(f2).intoArray(c, o2);
+    c21.mul(f2).intoArray(c, o2 + VL);
+    c30.mul(f3).intoArray(c, o3);
+    c31.mul(f3).intoArray(c, o3 + VL);
+    c40.mul(f4).intoArray(c, o4);
+    c41.mul(f4).intoArray(c, o4 + VL);
+    c50.mul(f5).intoArray(c, o5);
+    c51.mul(f5).intoArray(c, o5 + VL);
   }
 
   /**
-   * Query row {@code i}'s scores at {@code s[o, o+tk)} scaled, masked as {@link Attention#masked} and replaced by
+   * Query row {@code i}'s scaled scores at {@code s[o, o+tk)} masked as {@link Attention#masked} and replaced by
    * {@code e^(x - max)}; returns 1 / their sum.
    */
-  private static float softmax(float[] s, int o, int tk, float scale, int[] mask, int b, int i, int maskBatchStride,
+  private static float softmax(float[] s, int o, int tk, int[] mask, int b, int i, int maskBatchStride,
       int maskRowStride, int maskKeyStride, boolean causal, boolean subtractMasked) {
     float max;
     if (mask == null && !causal) {
       FloatVector m = FloatVector.broadcast(Sgemm.S, Float.NEGATIVE_INFINITY);
-      for (int j = 0; j < tk; j += VL) {
-        FloatVector x = FloatVector.fromArray(Sgemm.S, s, o + j).mul(scale);
-        x.intoArray(s, o + j);
-        m = m.lanewise(MAX, x);
-      }
+      for (int j = 0; j < tk; j += VL) m = m.lanewise(MAX, FloatVector.fromArray(Sgemm.S, s, o + j));
       max = m.reduceLanes(MAX);
     } else {
       int mo = mask == null ? 0 : b * maskBatchStride + i * maskRowStride;
       max = Float.NEGATIVE_INFINITY;
       for (int j = 0; j < tk; j++) {
         boolean keep = (mask == null || mask[mo + j * maskKeyStride] != 0) && (!causal || j <= i);
-        float x = Attention.masked(s[o + j] * scale, keep, subtractMasked);
+        float x = Attention.masked(s[o + j], keep, subtractMasked);
         s[o + j] = x;
         max = Math.max(max, x);
       }
@@ -123,21 +156,28 @@ final class VAttention {
   }
 
   /**
-   * One vector of both rows' outputs: {@code sum_j p[j] * vh[j]} over the keys (even and odd keys in separate chains),
-   * times the row's {@code inv}, into {@code out}.
+   * One vector of the outputs of rows {@code 0..last} (a value head of an odd number of vectors ends with one):
+   * {@link #tile}'s product of the exponentials and the values.
    */
-  private static void values(float[] p, int p0, int p1, int tk, float[] vh, int vOff, int ld, float inv0, float inv1,
-      float[] out, int o0, int o1) {
-    FloatVector a = FloatVector.zero(Sgemm.S), a2 = a, c = a, c2 = a;
-    for (int j = 0; j < tk; j += 2) {
-      FloatVector w = FloatVector.fromArray(Sgemm.S, vh, vOff + j * ld);
-      FloatVector w2 = FloatVector.fromArray(Sgemm.S, vh, vOff + (j + 1) * ld);
-      a = FloatVector.broadcast(Sgemm.S, p[p0 + j]).fma(w, a);
-      c = FloatVector.broadcast(Sgemm.S, p[p1 + j]).fma(w, c);
-      a2 = FloatVector.broadcast(Sgemm.S, p[p0 + j + 1]).fma(w2, a2);
-      c2 = FloatVector.broadcast(Sgemm.S, p[p1 + j + 1]).fma(w2, c2);
+  private static void values1(float[] p, int pOff, int tk, int last, float[] v, int vOff, int ld, float[] inv,
+      int invOff, float[] out, int oOff) {
+    int p0 = pOff, p1 = pOff + Math.min(1, last) * tk, p2 = pOff + Math.min(2, last) * tk;
+    int p3 = pOff + Math.min(3, last) * tk, p4 = pOff + Math.min(4, last) * tk, p5 = pOff + Math.min(5, last) * tk;
+    FloatVector c0 = FloatVector.zero(Sgemm.S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    for (int j = 0; j < tk; j++) {
+      FloatVector w = FloatVector.fromArray(Sgemm.S, v, vOff + j * ld);
+      c0 = FloatVector.broadcast(Sgemm.S, p[p0 + j]).fma(w, c0);
+      c1 = FloatVector.broadcast(Sgemm.S, p[p1 + j]).fma(w, c1);
+      c2 = FloatVector.broadcast(Sgemm.S, p[p2 + j]).fma(w, c2);
+      c3 = FloatVector.broadcast(Sgemm.S, p[p3 + j]).fma(w, c3);
+      c4 = FloatVector.broadcast(Sgemm.S, p[p4 + j]).fma(w, c4);
+      c5 = FloatVector.broadcast(Sgemm.S, p[p5 + j]).fma(w, c5);
     }
-    a.lanewise(ADD, a2).mul(inv0).intoArray(out, o0);
-    c.lanewise(ADD, c2).mul(inv1).intoArray(out, o1);
+    c0.mul(inv[invOff]).intoArray(out, oOff);
+    c1.mul(inv[invOff + Math.min(1, last)]).intoArray(out, oOff + Math.min(1, last) * ld);
+    c2.mul(inv[invOff + Math.min(2, last)]).intoArray(out, oOff + Math.min(2, last) * ld);
+    c3.mul(inv[invOff + Math.min(3, last)]).intoArray(out, oOff + Math.min(3, last) * ld);
+    c4.mul(inv[invOff + Math.min(4, last)]).intoArray(out, oOff + Math.min(4, last) * ld);
+    c5.mul(inv[invOff + Math.min(5, last)]).intoArray(out, oOff + Math.min(5, last) * ld);
   }
 }

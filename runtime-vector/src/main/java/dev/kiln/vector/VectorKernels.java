@@ -614,6 +614,13 @@ public final class VectorKernels implements KernelSet {
     }
   }
 
+  // ---- layer normalization (VLayerNorm) ---------------------------------------------------------------------
+
+  @Override
+  public void layerNorm(float[] in, float[] out, int rows, int normSize, float[] gamma, float[] beta, float epsilon) {
+    VLayerNorm.compute(in, out, rows, normSize, gamma, beta, epsilon);
+  }
+
   @Override
   public void close() {
     if (pool != null) pool.close();

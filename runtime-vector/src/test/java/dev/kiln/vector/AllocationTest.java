@@ -218,6 +218,16 @@ class AllocationTest {
         () -> ks.attention(aq, ak, av, n, 64, 64, 4, 32, 32, 0.17f, null, 0, 0, 0, false, false, aOut, aWork));
     calls.put(threads + ": attention, masked, causal, odd queries",
         () -> ks.attention(aq, ak, av, n, 63, 64, 4, 32, 32, 0.17f, aMask, 64, 0, 1, true, false, aOut, aWork));
+    calls.put(threads + ": attention, queries not whole tiles, value heads of three vectors",
+        () -> ks.attention(aq, ak, av, n, 13, 64, 2, 32, 3 * Sgemm.VL, 0.17f, null, 0, 0, 0, false, false, aOut,
+            aWork));
+
+    // layer normalization: rows of whole vectors, and with a scalar tail and no scale
+    float[] ln = random(r, n * 64 * 128), lnOut = new float[ln.length], lnGamma = random(r, 128);
+    float[] lnBeta = random(r, 128);
+    calls.put(threads + ": layer norm", () -> ks.layerNorm(ln, lnOut, n * 64, 128, lnGamma, lnBeta, 1e-6f));
+    calls.put(threads + ": layer norm, tail, no scale",
+        () -> ks.layerNorm(ln, lnOut, n * 64, 123, null, lnBeta, 1e-3f));
   }
 
   /** One {@code recurrentStep} of {@code cell} over {@code rows} rows, states and work space in one array. */

@@ -50,6 +50,24 @@ class AttentionKernelTest {
     check(2, 4 * VL, 4 * VL, 2, 8, 2 * VL, true, 2, true, true);
   }
 
+  /**
+   * Query counts around the register tile of {@link VAttention#ROWS} rows (a last block of one to five rows, or
+   * fewer queries than one tile), value heads of an odd number of vectors (the one-vector tile after two-vector ones),
+   * a fully masked query row in a partial last block.
+   */
+  @Test
+  void queriesNotWholeTilesEqualPureJava() {
+    int rows = VAttention.ROWS;
+    for (int tq = 2; tq <= 2 * rows + 1; tq++) check(1, tq, 4 * VL, 2, 5, 3 * VL, false, 0, false, true);
+    check(2, 3 * rows + 2, 8 * VL, 3, 7, 3 * VL, true, 2, false, true);
+    check(2, 2 * rows + 1, 4 * VL, 2, 9, 2 * VL, false, 2, true, true);
+    check(3, rows - 1, 4 * VL, 1, 3, VL, true, 3, false, true);
+    int[] mask = new int[2 * rows * 4 * VL]; // every query of the last, partial block sees no key; the others some
+    for (int i = 0; i < rows * 4 * VL; i++) mask[i] = i % 3 == 0 ? 1 : 0;
+    assertEquals(true, VAttention.supports(rows + 2, 4 * VL, 3 * VL));
+    checkWithMask(1, rows + 2, 4 * VL, 2, 8, 3 * VL, mask, 0, 4 * VL, 1);
+  }
+
   @Test
   void shapesLeftToThePureJavaKernel() {
     check(2, 1, 4 * VL, 2, 8, VL, false, 0, false, false); // one query
@@ -65,8 +83,6 @@ class AttentionKernelTest {
       boolean subtractMasked, boolean vectorPath) {
     assertEquals(vectorPath, VAttention.supports(tq, tk, dv), "path for tq " + tq + " tk " + tk + " dv " + dv);
     Random r = new Random(tq * 1000 + tk * 10 + maskKind);
-    float[] q = random(r, batch * tq * heads * dk), k = random(r, batch * tk * heads * dk);
-    float[] v = random(r, batch * tk * heads * dv);
     int[] mask = null;
     int mbs = 0, mrs = 0, mks = 1;
     if (maskKind == 1) {
@@ -81,6 +97,18 @@ class AttentionKernelTest {
       mask = bits(r, tq * tk);
       mrs = tk;
     }
+    checkWithMask(batch, tq, tk, heads, dk, dv, causal, mask, mbs, mrs, mks, subtractMasked, r);
+  }
+
+  private static void checkWithMask(int batch, int tq, int tk, int heads, int dk, int dv, int[] mask, int mbs, int mrs,
+      int mks) {
+    checkWithMask(batch, tq, tk, heads, dk, dv, false, mask, mbs, mrs, mks, false, new Random(tq * 7 + dv));
+  }
+
+  private static void checkWithMask(int batch, int tq, int tk, int heads, int dk, int dv, boolean causal, int[] mask,
+      int mbs, int mrs, int mks, boolean subtractMasked, Random r) {
+    float[] q = random(r, batch * tq * heads * dk), k = random(r, batch * tk * heads * dk);
+    float[] v = random(r, batch * tk * heads * dv);
     float scale = (float) (1.0 / Math.sqrt(dk));
     int n = batch * tq * heads * dv;
     float[] expected = new float[n];
@@ -94,7 +122,7 @@ class AttentionKernelTest {
       ks.attention(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, mbs, mrs, mks, causal, subtractMasked, actual,
           work);
       String what = ks + " attention batch " + batch + " tq " + tq + " tk " + tk + " heads " + heads + " dk " + dk
-          + " dv " + dv + " causal " + causal + " mask " + maskKind + " subtract " + subtractMasked;
+          + " dv " + dv + " causal " + causal + " mask " + (mask == null ? "none" : mask.length + " values") + " subtract " + subtractMasked;
       VectorKernelsTest.assertClose(expected, actual, n, what);
       assertEquals(Float.NaN, actual[n], what + ": wrote past the output");
     }

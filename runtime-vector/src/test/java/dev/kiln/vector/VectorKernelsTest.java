@@ -51,6 +51,50 @@ class VectorKernelsTest {
     return (float) (1.0 / Math.sqrt(Math.max(k, 1)));
   }
 
+  /**
+   * {@code layerNorm} against {@code Normalization.layerNorm} (double sums): row widths below, at and around the
+   * vector length and its double, wide rows, without scale or center, in place; and rows far from zero (where float
+   * sums of the values would lose the mean's digits).
+   */
+  @Test
+  void layerNormEqualsPureJava() {
+    int vl = Sgemm.VL;
+    int[] widths = {1, 3, vl - 1, vl, vl + 1, 2 * vl, 2 * vl + 3, 3 * vl, 128, 1000};
+    for (int w : widths) {
+      checkLayerNorm(5, w, true, true, 0f, 1e-3f, false);
+      checkLayerNorm(2, w, false, true, 0f, 1e-6f, false);
+      checkLayerNorm(2, w, true, false, 0f, 1e-6f, false);
+      checkLayerNorm(3, w, false, false, 0f, 1e-3f, true);
+    }
+  }
+
+  @Test
+  void layerNormOfRowsFarFromZero() {
+    checkLayerNorm(4, 128, true, true, 30f, 1e-6f, false);
+    checkLayerNorm(4, 1000, true, true, -20f, 1e-6f, false);
+    checkLayerNorm(4, 2 * Sgemm.VL + 5, true, true, 25f, 1e-6f, true);
+  }
+
+  private static void checkLayerNorm(int rows, int width, boolean scale, boolean center, float offset, float eps,
+      boolean inPlace) {
+    Random r = new Random(rows * 1000 + width);
+    float[] x = new float[rows * width + 1];
+    for (int i = 0; i < x.length; i++) x[i] = offset + r.nextFloat() * 4f - 2f;
+    float[] gamma = scale ? random(r, width) : null, beta = center ? random(r, width) : null;
+    float[] expected = new float[rows * width];
+    JAVA.layerNorm(x, expected, rows, width, gamma, beta, eps);
+    for (KernelSet ks : vector) {
+      float[] in = x.clone();
+      float[] out = inPlace ? in : new float[rows * width + 1];
+      out[rows * width] = Float.NaN;
+      ks.layerNorm(in, out, rows, width, gamma, beta, eps);
+      String what = ks + " layerNorm rows " + rows + " width " + width + " scale " + scale + " center " + center
+          + " offset " + offset + " in place " + inPlace;
+      assertClose(expected, out, rows * width, what);
+      assertEquals(Float.NaN, out[rows * width], what + ": wrote past the rows");
+    }
+  }
+
   /** Within 1e-5 relative to the value or the rms of the expected; a NaN only where the expected has one. */
   static void assertClose(float[] expected, float[] actual, int n, String what) {
     double ss = 0;

@@ -167,6 +167,16 @@ public interface KernelSet {
         causal, subtractMasked, out, work);
   }
 
+  /**
+   * Layer normalization of {@code rows} contiguous rows of {@code normSize} values, as {@link Normalization#layerNorm}
+   * documents it (mean and biased variance per row, then {@code x * s + (beta - mean * s)} with
+   * {@code s = rsqrt(var + epsilon) * gamma}; null {@code gamma} / {@code beta}: 1 / 0; {@code in} may be {@code out}).
+   * The default is exactly that method; a kernel set may reassociate its sums (to within float rounding).
+   */
+  default void layerNorm(float[] in, float[] out, int rows, int normSize, float[] gamma, float[] beta, float epsilon) {
+    Normalization.layerNorm(in, out, rows, normSize, gamma, beta, epsilon);
+  }
+
   /** Stops any worker threads. */
   void close();
 }

@@ -4,13 +4,14 @@ import dev.kiln.DType;
 import dev.kiln.graph.Attrs;
 import dev.kiln.graph.Dim;
 import dev.kiln.graph.Dims;
-import dev.kiln.kernels.Normalization;
+import dev.kiln.kernels.KernelSet;
 import dev.kiln.kernels.Shaping;
 
 /**
  * Keras layer normalization over {@code axes} (normalized, increasing): mean and biased variance over those axes,
  * then {@code (x - mean) * rsqrt(var + epsilon) * gamma + beta}. Inputs: x, then gamma when {@code scale}, then beta
- * when {@code center}, shaped like the normalized axes.
+ * when {@code center}, shaped like the normalized axes. It {@link #runsOnKernels}: the rows (the normalized
+ * axes moved last first, unless they are) are normalized by {@link KernelSet#layerNorm}.
  */
 public final class LayerNorm extends Op {
   private final int[] axes;
@@ -93,7 +94,18 @@ public final class LayerNorm extends Op {
   }
 
   @Override
+  public boolean runsOnKernels() {
+    return true;
+  }
+
+  @Override
   public void run(Object[] in, int[][] inShapes, Object[] out, int[][] outShapes) {
+    run(CALLING_THREAD, null, in, inShapes, out, outShapes, null);
+  }
+
+  @Override
+  public void run(KernelSet kernels, Object prepared, Object[] in, int[][] inShapes, Object[] out, int[][] outShapes,
+      float[] scratch) {
     int[] s = inShapes[0];
     float[] gamma = scale ? (float[]) in[1] : null;
     float[] beta = center ? (float[]) in[scale ? 2 : 1] : null;
@@ -102,7 +114,7 @@ public final class LayerNorm extends Op {
     int n = product(s, 0, s.length);
     int rows = normSize == 0 ? 0 : n / normSize;
     if (trailing(s.length)) {
-      Normalization.layerNorm((float[]) in[0], (float[]) out[0], rows, normSize, gamma, beta, epsilon);
+      kernels.layerNorm((float[]) in[0], (float[]) out[0], rows, normSize, gamma, beta, epsilon);
       return;
     }
     // other axes: move the normalized ones last (in order), normalize rows, move them back
@@ -122,7 +134,7 @@ public final class LayerNorm extends Op {
     float[] a = new float[n];
     float[] b = new float[n];
     Shaping.transpose((float[]) in[0], s, perm, a);
-    Normalization.layerNorm(a, b, rows, normSize, gamma, beta, epsilon);
+    kernels.layerNorm(a, b, rows, normSize, gamma, beta, epsilon);
     Shaping.transpose(b, moved, inverse, (float[]) out[0]);
   }
 }
