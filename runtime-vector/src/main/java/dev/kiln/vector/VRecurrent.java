@@ -143,10 +143,6 @@ final class VRecurrent {
   static void stepRows(RecurrentCell cell, Packed packed, int rows, int r0, int r1, float[] xw, int xwOffset,
       int xwStride, int[] mask, int maskOffset, int maskStride, float[] s, int hIn, int hOut, int c, int work,
       Sgemm.Scratch scratch) {
-    if (rows == 1) {
-      stepPanels(cell, packed, 0, packed.panels, xw, xwOffset, mask, maskOffset, s, hIn, hOut, c, work, scratch);
-      return;
-    }
     int u = cell.units();
     int g = cell.gates() * u;
     int n = r1 - r0;
@@ -154,35 +150,8 @@ final class VRecurrent {
     int hp = work + rows * g + r0 * u; // the unmasked rows' states, gathered
     int x = xwOffset + r0 * xwStride, m = maskOffset + r0 * maskStride;
     int hi = hIn + r0 * u, ho = hOut + r0 * u;
-    product(packed, n, mask, m, maskStride, s, hi, hp, z);
+    product(packed, n, rows == 1, mask, m, maskStride, s, hi, hp, z);
     cells(cell, n, xw, x, xwStride, mask, m, maskStride, s, hi, ho, c + r0 * u, z, scratch);
-  }
-
-  /** The first unit of panel {@code q}. */
-  static int firstUnit(Packed p, int q) {
-    return (p.kind == RecurrentCell.Kind.SIMPLE_RNN ? 4 * q : q) * VL;
-  }
-
-  /**
-   * Panels {@code [q0, q1)} of a step over one row: their products, streamed, then the cell of their units. Threads
-   * can run the parts of one step side by side: each reads its part of the kernel, which stays in its core's L2.
-   */
-  static void stepPanels(RecurrentCell cell, Packed p, int q0, int q1, float[] xw, int xwOffset, int[] mask,
-      int maskOffset, float[] s, int hIn, int hOut, int c, int work, Sgemm.Scratch scratch) {
-    int u = p.units;
-    int j0 = firstUnit(p, q0), j1 = firstUnit(p, q1);
-    if (masked(mask, maskOffset)) {
-      System.arraycopy(s, hIn + j0, s, hOut + j0, j1 - j0);
-      return;
-    }
-    int vectorStride = p.kind == RecurrentCell.Kind.SIMPLE_RNN ? VL : u; // a SimpleRNN panel: four unit blocks
-    int panelFloats = u * p.width * VL;
-    for (int q = q0; q < q1; q++) {
-      int out = work + firstUnit(p, q);
-      if (p.width == 4) row1x4(s, hIn, u, p.data, q * panelFloats, s, out, vectorStride);
-      else row1x3(s, hIn, u, p.data, q * panelFloats, s, out, vectorStride);
-    }
-    cell(cell, xw, xwOffset, s, work, hIn, hOut, c, j0, j1, scratch);
   }
 
   private static boolean masked(int[] mask, int at) {
@@ -194,12 +163,25 @@ final class VRecurrent {
   /**
    * {@code h · U} for the rows this step does not mask (a masked row keeps its state, so its product would be
    * dropped) into {@code s[z ..)}: the {@code a}-th such row's gate slot {@code g} (the gate's place in the panel
-   * order), unit {@code j} at {@code z + (a * slots + g) * units + j}. One {@link Sgemm#dense} on their states,
-   * gathered at {@code hp} when some row is masked.
+   * order), unit {@code j} at {@code z + (a * slots + g) * units + j}. A batch of one row ({@code single}) streams
+   * the panels, each read once; several rows are one {@link Sgemm#dense} on their states, gathered at {@code hp}
+   * when some row is masked. Returns how many rows were multiplied.
    */
-  private static void product(Packed p, int rows, int[] mask, int maskOffset, int maskStride, float[] s, int hIn,
-      int hp, int z) {
+  private static int product(Packed p, int rows, boolean single, int[] mask, int maskOffset, int maskStride,
+      float[] s, int hIn, int hp, int z) {
     int u = p.units;
+    if (single) {
+      if (masked(mask, maskOffset)) return 0;
+      boolean simple = p.kind == RecurrentCell.Kind.SIMPLE_RNN;
+      int vectorStride = simple ? VL : u; // a SimpleRNN's panel holds four unit blocks of its one gate
+      int panelFloats = u * p.width * VL;
+      for (int q = 0; q < p.panels; q++) {
+        int out = z + (simple ? 4 * q : q) * VL;
+        if (p.width == 4) row1x4(s, hIn, u, p.data, q * panelFloats, s, out, vectorStride);
+        else row1x3(s, hIn, u, p.data, q * panelFloats, s, out, vectorStride);
+      }
+      return 1;
+    }
     int active = 0;
     for (int r = 0; r < rows; r++) {
       if (!masked(mask, maskOffset + r * maskStride)) active++;
@@ -215,6 +197,7 @@ final class VRecurrent {
       int n = (p.kind == RecurrentCell.Kind.GRU ? 3 : p.kind == RecurrentCell.Kind.LSTM ? 4 : 1) * u;
       Sgemm.dense(s, from, active, u, p.gemm, n, null, null, Activation.LINEAR, s, z, 0, 1);
     }
+    return active;
   }
 
   /**
@@ -303,95 +286,75 @@ final class VRecurrent {
         System.arraycopy(s, hi, s, ho, u);
         continue;
       }
-      cell(cell, xw, x, s, z + a++ * g, hi, ho, c + r * u, 0, u, scratch);
+      int zr = z + a++ * g;
+      switch (cell.kind()) {
+        case LSTM:
+          lstmRow(cell, xw, x, s, zr, c + r * u, ho, scratch);
+          break;
+        case GRU:
+          gruRow(cell, xw, x, s, zr, hi, ho, scratch);
+          break;
+        default:
+          simpleRnnRow(cell, xw, x, s, zr, ho, scratch);
+      }
     }
+  }
+
+  private static void simpleRnnRow(RecurrentCell cell, float[] xw, int x, float[] s, int zr, int ho,
+      Sgemm.Scratch scratch) {
+    int u = cell.units();
+    add(s, zr, xw, x, u);
+    VActivations.apply(cell.activation(), s, zr, u, scratch);
+    System.arraycopy(s, zr, s, ho, u);
   }
 
   /**
-   * The cell of one row for its units {@code [j0, j1)}: products at {@code s[z ..)} (gate slot {@code g}, unit
-   * {@code j} at {@code z + g * units + j}), input projection at {@code xw[x ..)}, states at {@code hi}, {@code ho},
-   * {@code c} (LSTM). The kinds' cells are methods of their own: with their vector loops in the rows' loop, whose
-   * product row advances only on unmasked rows, C2 boxed vectors.
+   * The cell of one row, slots i, f, o, c ({@link #LSTM_GATES}) at {@code s[zi ..)}, its input projection at
+   * {@code xw[x ..)}. A method of its own: with the vector loops in the rows' loop, whose product row advances only on
+   * unmasked rows, C2 boxed vectors.
    */
-  private static void cell(RecurrentCell cell, float[] xw, int x, float[] s, int z, int hi, int ho, int c, int j0,
-      int j1, Sgemm.Scratch scratch) {
-    switch (cell.kind()) {
-      case LSTM:
-        lstmRow(cell, xw, x, s, z, c, ho, j0, j1, scratch);
-        break;
-      case GRU:
-        gruRow(cell, xw, x, s, z, hi, ho, j0, j1, scratch);
-        break;
-      default:
-        simpleRnnRow(cell, xw, x, s, z, ho, j0, j1, scratch);
-    }
-  }
-
-  private static void simpleRnnRow(RecurrentCell cell, float[] xw, int x, float[] s, int z, int ho, int j0, int j1,
-      Sgemm.Scratch scratch) {
-    add(s, z + j0, xw, x + j0, j1 - j0);
-    VActivations.apply(cell.activation(), s, z + j0, j1 - j0, scratch);
-    System.arraycopy(s, z + j0, s, ho + j0, j1 - j0);
-  }
-
-  /** An LSTM's cell ({@link #cell}), slots i, f, o, c ({@link #LSTM_GATES}). */
-  private static void lstmRow(RecurrentCell cell, float[] xw, int x, float[] s, int zi, int c, int ho, int j0, int j1,
+  private static void lstmRow(RecurrentCell cell, float[] xw, int x, float[] s, int zi, int cr, int ho,
       Sgemm.Scratch scratch) {
     int u = cell.units();
-    int w = j1 - j0;
     int zf = zi + u, zo = zf + u, g = zo + u;
-    add(s, zi + j0, xw, x + j0, w);
-    add(s, zf + j0, xw, x + u + j0, w);
-    add(s, zo + j0, xw, x + 3 * u + j0, w);
-    add(s, g + j0, xw, x + 2 * u + j0, w);
-    if (w == u) {
-      VActivations.apply(cell.recurrentActivation(), s, zi, 3 * u, scratch); // i, f, o side by side
-    } else {
-      VActivations.apply(cell.recurrentActivation(), s, zi + j0, w, scratch);
-      VActivations.apply(cell.recurrentActivation(), s, zf + j0, w, scratch);
-      VActivations.apply(cell.recurrentActivation(), s, zo + j0, w, scratch);
-    }
-    VActivations.apply(cell.activation(), s, g + j0, w, scratch);
-    for (int j = j0; j < j1; j += VL) {
-      FloatVector next = FloatVector.fromArray(Sgemm.S, s, zf + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, c + j))
+    add(s, zi, xw, x, 2 * u); // i, f
+    add(s, zo, xw, x + 3 * u, u);
+    add(s, g, xw, x + 2 * u, u);
+    VActivations.apply(cell.recurrentActivation(), s, zi, 3 * u, scratch);
+    VActivations.apply(cell.activation(), s, g, u, scratch);
+    for (int j = 0; j < u; j += VL) {
+      FloatVector next = FloatVector.fromArray(Sgemm.S, s, zf + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, cr + j))
           .lanewise(ADD, FloatVector.fromArray(Sgemm.S, s, zi + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, g + j)));
-      next.intoArray(s, c + j);
+      next.intoArray(s, cr + j);
       next.intoArray(s, g + j); // act(c) is computed in the spent cell-input slot
     }
-    VActivations.apply(cell.activation(), s, g + j0, w, scratch);
-    for (int j = j0; j < j1; j += VL) {
+    VActivations.apply(cell.activation(), s, g, u, scratch);
+    for (int j = 0; j < u; j += VL) {
       FloatVector.fromArray(Sgemm.S, s, zo + j).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, g + j)).intoArray(s, ho + j);
     }
   }
 
   /**
-   * Keras' reset-after GRU ({@link #cell}), slots z, r, h: {@code hh = act(xw_h + r * (hu_h + candidateBias))},
-   * {@code h = z*h + (1-z)*hh}.
+   * Keras' reset-after GRU for one row ({@link #lstmRow}), slots z, r, h at {@code s[zz ..)}:
+   * {@code hh = act(xw_h + r * (hu_h + candidateBias))}, {@code h = z*h + (1-z)*hh}.
    */
-  private static void gruRow(RecurrentCell cell, float[] xw, int x, float[] s, int zz, int hi, int ho, int j0, int j1,
+  private static void gruRow(RecurrentCell cell, float[] xw, int x, float[] s, int zz, int hi, int ho,
       Sgemm.Scratch scratch) {
     int u = cell.units();
-    int w = j1 - j0;
     int zr = zz + u, hh = zr + u;
     float[] bias = cell.candidateBias();
     float[] b = bias != null ? bias : Sgemm.ZEROS;
-    add(s, zz + j0, xw, x + j0, w);
-    add(s, zr + j0, xw, x + u + j0, w);
-    if (w == u) {
-      VActivations.apply(cell.recurrentActivation(), s, zz, 2 * u, scratch); // z, r side by side
-    } else {
-      VActivations.apply(cell.recurrentActivation(), s, zz + j0, w, scratch);
-      VActivations.apply(cell.recurrentActivation(), s, zr + j0, w, scratch);
-    }
-    for (int j = j0; j < j1; j += VL) {
+    add(s, zz, xw, x, 2 * u);
+    VActivations.apply(cell.recurrentActivation(), s, zz, 2 * u, scratch);
+    for (int j = 0; j < u; j += VL) {
       FloatVector hu = FloatVector.fromArray(Sgemm.S, s, hh + j)
           .lanewise(ADD, FloatVector.fromArray(Sgemm.S, b, bias != null ? j : 0));
       FloatVector.fromArray(Sgemm.S, xw, x + 2 * u + j)
           .lanewise(ADD, FloatVector.fromArray(Sgemm.S, s, zr + j).lanewise(MUL, hu)).intoArray(s, hh + j);
     }
-    VActivations.apply(cell.activation(), s, hh + j0, w, scratch);
+    VActivations.apply(cell.activation(), s, hh, u, scratch);
     FloatVector one = FloatVector.broadcast(Sgemm.S, 1f);
-    for (int j = j0; j < j1; j += VL) {
+    for (int j = 0; j < u; j += VL) {
       FloatVector gate = FloatVector.fromArray(Sgemm.S, s, zz + j);
       gate.lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, hi + j))
           .lanewise(ADD, one.lanewise(SUB, gate).lanewise(MUL, FloatVector.fromArray(Sgemm.S, s, hh + j)))

@@ -37,11 +37,6 @@ public final class VectorKernels implements KernelSet {
    */
   static final long MIN_MACS_PER_THREAD = 128 * 1024;
   /**
-   * {@link #MIN_MACS_PER_THREAD} for a one-row recurrent step, which reads its whole kernel from L2 for two
-   * multiply-adds a float: a second core reading half of it from its own L2 pays from far fewer multiply-adds.
-   */
-  static final long MIN_STEP_MACS_PER_THREAD = 16 * 1024;
-  /**
    * The same for {@link #conv2d} and {@link #conv2dMaxPool}: low, because they split into tiles, bands or filter
    * panels, so that even the small CNN's batch-1 convolutions (97K and 557K multiply-adds) use both threads.
    */
@@ -533,11 +528,9 @@ public final class VectorKernels implements KernelSet {
     }
     VRecurrent.Packed packed = (VRecurrent.Packed) recurrentKernel;
     VRecurrent.check(cell, packed);
-    long macs = (long) rows * cell.units() * cell.gates() * cell.units();
-    // one row: a part of the kernel's panels per thread, each part staying in its core's L2; several: a part of the
-    // rows per thread, each reading the whole kernel
-    int parts = rows == 1 ? parts(macs, packed.panels, MIN_STEP_MACS_PER_THREAD)
-        : rows < 2 * Sgemm.MR ? 1 : parts(macs, rows / Sgemm.MR);
+    int u = cell.units();
+    // a part per thread, of whole rows: each reads the whole kernel, which each core's L2 holds
+    int parts = rows < 2 * Sgemm.MR ? 1 : parts((long) rows * u * cell.gates() * u, rows / Sgemm.MR);
     if (parts > 1 && pool.tryAcquire()) {
       RecurrentTask t = recurrentTask;
       t.set(cell, packed, rows, xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, c, work);
@@ -587,14 +580,8 @@ public final class VectorKernels implements KernelSet {
 
     @Override
     public void run(int part, int parts) {
-      if (rows == 1) {
-        VRecurrent.stepPanels(cell, packed, Sgemm.split(packed.panels, part, parts),
-            Sgemm.split(packed.panels, part + 1, parts), xw, xwOffset, mask, maskOffset, s, hIn, hOut, c, work,
-            Sgemm.SCRATCH.get());
-      } else {
-        VRecurrent.stepRows(cell, packed, rows, Sgemm.split(rows, part, parts), Sgemm.split(rows, part + 1, parts),
-            xw, xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, c, work, Sgemm.SCRATCH.get());
-      }
+      VRecurrent.stepRows(cell, packed, rows, Sgemm.split(rows, part, parts), Sgemm.split(rows, part + 1, parts), xw,
+          xwOffset, xwStride, mask, maskOffset, maskStride, s, hIn, hOut, c, work, Sgemm.SCRATCH.get());
     }
   }
 

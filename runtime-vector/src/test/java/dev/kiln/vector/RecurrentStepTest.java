@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The vector {@code recurrentStep} against the pure-Java one: several chained steps of every cell kind, one row (the
- * streamed panels, split between threads for the larger cells) and several (one GEMM over the unmasked rows: row blocks whole and partial, steps with every row masked
+ * panel GEMV) and several (one GEMM over the unmasked rows: row blocks whole and partial, steps with every row masked
  * and with none), masked rows, other activations than the defaults, and the cells
  * the vector step leaves to the pure-Java one (units not a multiple of its blocks, the reset-before GRU). Tolerance as
  * {@link VectorKernelsTest#assertClose}.
@@ -83,18 +83,6 @@ class RecurrentStepTest {
         random(r, 3 * VL, 1f)), 13, true, true);
     check(new RecurrentCell(RecurrentCell.Kind.SIMPLE_RNN, 4 * VL, Activation.TANH, Activation.SIGMOID, null), 9, true,
         true);
-  }
-
-  @Test
-  void oneRowSplitsItsPanelsBetweenThreads() {
-    Random r = new Random(6);
-    check(new RecurrentCell(RecurrentCell.Kind.LSTM, 128, Activation.TANH, Activation.SIGMOID, null), 1, true, true);
-    check(new RecurrentCell(RecurrentCell.Kind.GRU, 128, Activation.TANH, Activation.SIGMOID, random(r, 128, 1f)), 1,
-        true, true);
-    check(new RecurrentCell(RecurrentCell.Kind.SIMPLE_RNN, 256, Activation.TANH, Activation.SIGMOID, null), 1, true,
-        true);
-    check(new RecurrentCell(RecurrentCell.Kind.LSTM, 120, Activation.RELU, Activation.HARD_SIGMOID, null), 1,
-        120 % VL == 0, true);
   }
 
   @Test
