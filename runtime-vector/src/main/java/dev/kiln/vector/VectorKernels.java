@@ -51,6 +51,7 @@ public final class VectorKernels implements KernelSet {
   private final WorkerPool pool;
   private final DenseTask denseTask = new DenseTask();
   private final RecurrentTask recurrentTask = new RecurrentTask();
+  private final DenseRowsTask denseRowsTask = new DenseRowsTask();
   private final ConvTask convTask = new ConvTask();
   private final DepthwiseTask depthwiseTask = new DepthwiseTask();
   private final PoolingTask poolingTask = new PoolingTask();
@@ -138,33 +139,76 @@ public final class VectorKernels implements KernelSet {
   public void denseRows(float[] a, int m, int k, PackedWeights packedB, int n, float[] bias, Activation act,
       float[] c, int[] rowMask) {
     float[] b = VPacked.of(packedB, k, n, "VectorKernels.denseRows");
+    // a part of the rows per thread, each running its runs alone: split run by run, each run's few rows made chunks
+    // too small for the second thread to arrive in time
+    int parts = parts((long) m * k * n, (m + Sgemm.MR - 1) / Sgemm.MR);
+    if (parts > 1 && pool.tryAcquire()) {
+      DenseRowsTask t = denseRowsTask;
+      t.set(a, m, k, b, n, bias, act, c, rowMask);
+      try {
+        pool.run(t, parts, parts - 1);
+      } finally {
+        t.clear();
+        pool.release();
+      }
+    } else {
+      denseRuns(a, 0, m, k, b, n, bias, act, c, rowMask);
+    }
+  }
+
+  /** {@link #denseRows} for rows {@code [r0, r1)}, on the calling thread. */
+  private static void denseRuns(float[] a, int r0, int r1, int k, float[] b, int n, float[] bias, Activation act,
+      float[] c, int[] rowMask) {
     if (act == null) act = Activation.LINEAR;
     Activation tileAct = act == Activation.SOFTMAX ? Activation.LINEAR : act;
-    for (int i0 = KernelSet.rowRunStart(rowMask, 0, m); i0 < m; ) {
-      int i1 = KernelSet.rowRunEnd(rowMask, i0, m);
-      gemm(a, i0 * k, i1 - i0, k, b, n, bias, null, tileAct, c, i0 * n);
+    for (int i0 = KernelSet.rowRunStart(rowMask, r0, r1); i0 < r1; ) {
+      int i1 = KernelSet.rowRunEnd(rowMask, i0, r1);
+      Sgemm.dense(a, i0 * k, i1 - i0, k, b, n, bias, null, tileAct, c, i0 * n, 0, 1);
       if (act == Activation.SOFTMAX) {
         for (int i = i0; i < i1; i++) Softmax.row(c, c, i * n, n);
       }
-      i0 = KernelSet.rowRunStart(rowMask, i1, m);
+      i0 = KernelSet.rowRunStart(rowMask, i1, r1);
+    }
+  }
+
+  private static final class DenseRowsTask implements WorkerPool.Task {
+    float[] a, b, bias, c;
+    int[] rowMask;
+    int m, k, n;
+    Activation act;
+
+    void set(float[] a, int m, int k, float[] b, int n, float[] bias, Activation act, float[] c, int[] rowMask) {
+      this.a = a;
+      this.m = m;
+      this.k = k;
+      this.b = b;
+      this.n = n;
+      this.bias = bias;
+      this.act = act;
+      this.c = c;
+      this.rowMask = rowMask;
+    }
+
+    void clear() {
+      a = b = bias = c = null;
+      rowMask = null;
+    }
+
+    @Override
+    public void run(int part, int parts) {
+      denseRuns(a, Sgemm.split(m, part, parts), Sgemm.split(m, part + 1, parts), k, b, n, bias, act, c, rowMask);
     }
   }
 
   private void gemm(float[] a, int m, int k, float[] packedB, int n, float[] bias, float[] residual, Activation act,
       float[] c) {
-    gemm(a, 0, m, k, packedB, n, bias, residual, act, c, 0);
-  }
-
-  /** C from {@code c[cOff]} (and the residual from {@code residual[cOff]}), A from {@code a[aOff]}. */
-  private void gemm(float[] a, int aOff, int m, int k, float[] packedB, int n, float[] bias, float[] residual,
-      Activation act, float[] c, int cOff) {
     if (m <= 0 || n <= 0) return;
     int panels = Sgemm.panels(n);
     int units = m == 1 ? panels : Math.max(panels, (m + Sgemm.MR - 1) / Sgemm.MR);
     int parts = parts((long) m * n * k, units);
     if (parts > 1 && pool.tryAcquire()) {
       DenseTask t = denseTask;
-      t.set(a, aOff, m, k, packedB, n, bias, residual, act, c, cOff);
+      t.set(a, m, k, packedB, n, bias, residual, act, c);
       try {
         runParallel(t, parts, units);
       } finally {
@@ -172,20 +216,18 @@ public final class VectorKernels implements KernelSet {
         pool.release();
       }
     } else {
-      Sgemm.dense(a, aOff, m, k, packedB, n, bias, residual, act, c, cOff, 0, 1);
+      Sgemm.dense(a, m, k, packedB, n, bias, residual, act, c, 0, 1);
     }
   }
 
   private static final class DenseTask implements WorkerPool.Task {
     float[] a, packed, bias, residual, c;
-    int aOff, m, k, n, cOff;
+    int m, k, n;
     Activation act;
 
-    void set(float[] a, int aOff, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
-        float[] c, int cOff) {
+    void set(float[] a, int m, int k, float[] packed, int n, float[] bias, float[] residual, Activation act,
+        float[] c) {
       this.a = a;
-      this.aOff = aOff;
-      this.cOff = cOff;
       this.m = m;
       this.k = k;
       this.packed = packed;
@@ -202,7 +244,7 @@ public final class VectorKernels implements KernelSet {
 
     @Override
     public void run(int part, int parts) {
-      Sgemm.dense(a, aOff, m, k, packed, n, bias, residual, act, c, cOff, part, parts);
+      Sgemm.dense(a, m, k, packed, n, bias, residual, act, c, part, parts);
     }
   }
 
