@@ -51,7 +51,6 @@ public final class VectorKernels implements KernelSet {
   private final WorkerPool pool;
   private final DenseTask denseTask = new DenseTask();
   private final RecurrentTask recurrentTask = new RecurrentTask();
-  private final DenseRowsTask denseRowsTask = new DenseRowsTask();
   private final ConvTask convTask = new ConvTask();
   private final DepthwiseTask depthwiseTask = new DepthwiseTask();
   private final PoolingTask poolingTask = new PoolingTask();
@@ -143,8 +142,9 @@ public final class VectorKernels implements KernelSet {
     // too small for the second thread to arrive in time
     int parts = parts((long) m * k * n, (m + Sgemm.MR - 1) / Sgemm.MR);
     if (parts > 1 && pool.tryAcquire()) {
-      DenseRowsTask t = denseRowsTask;
-      t.set(a, m, k, b, n, bias, act, c, rowMask);
+      DenseTask t = denseTask;
+      t.set(a, m, k, b, n, bias, null, act, c);
+      t.rowMask = rowMask;
       try {
         pool.run(t, parts, parts - 1);
       } finally {
@@ -171,35 +171,6 @@ public final class VectorKernels implements KernelSet {
     }
   }
 
-  private static final class DenseRowsTask implements WorkerPool.Task {
-    float[] a, b, bias, c;
-    int[] rowMask;
-    int m, k, n;
-    Activation act;
-
-    void set(float[] a, int m, int k, float[] b, int n, float[] bias, Activation act, float[] c, int[] rowMask) {
-      this.a = a;
-      this.m = m;
-      this.k = k;
-      this.b = b;
-      this.n = n;
-      this.bias = bias;
-      this.act = act;
-      this.c = c;
-      this.rowMask = rowMask;
-    }
-
-    void clear() {
-      a = b = bias = c = null;
-      rowMask = null;
-    }
-
-    @Override
-    public void run(int part, int parts) {
-      denseRuns(a, Sgemm.split(m, part, parts), Sgemm.split(m, part + 1, parts), k, b, n, bias, act, c, rowMask);
-    }
-  }
-
   private void gemm(float[] a, int m, int k, float[] packedB, int n, float[] bias, float[] residual, Activation act,
       float[] c) {
     if (m <= 0 || n <= 0) return;
@@ -220,8 +191,10 @@ public final class VectorKernels implements KernelSet {
     }
   }
 
+  /** A GEMM's parts ({@link Sgemm#dense}), or with {@link #rowMask} a part of {@link #denseRows}' rows each. */
   private static final class DenseTask implements WorkerPool.Task {
     float[] a, packed, bias, residual, c;
+    int[] rowMask;
     int m, k, n;
     Activation act;
 
@@ -240,11 +213,17 @@ public final class VectorKernels implements KernelSet {
 
     void clear() {
       a = packed = bias = residual = c = null;
+      rowMask = null;
     }
 
     @Override
     public void run(int part, int parts) {
-      Sgemm.dense(a, m, k, packed, n, bias, residual, act, c, part, parts);
+      if (rowMask != null) {
+        denseRuns(a, Sgemm.split(m, part, parts), Sgemm.split(m, part + 1, parts), k, packed, n, bias, act, c,
+            rowMask);
+      } else {
+        Sgemm.dense(a, m, k, packed, n, bias, residual, act, c, part, parts);
+      }
     }
   }
 
