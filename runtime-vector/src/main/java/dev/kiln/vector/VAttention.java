@@ -37,13 +37,25 @@ final class VAttention {
   static void compute(float[] q, float[] k, float[] v, int batch, int tq, int tk, int heads, int dk, int dv,
       float scale, int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal,
       boolean subtractMasked, float[] out, float[] work) {
+    compute(q, k, v, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride, maskKeyStride, causal,
+        subtractMasked, out, work, 0, batch * heads);
+  }
+
+  /**
+   * {@link #compute} for the pairs {@code [p0, p1)} of batch row {@code p / heads} and head {@code p % heads}: what
+   * one thread does when threads share a call, each with its own {@code work}.
+   */
+  static void compute(float[] q, float[] k, float[] v, int tq, int tk, int heads, int dk, int dv, float scale,
+      int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal, boolean subtractMasked,
+      float[] out, float[] work, int p0, int p1) {
     int qw = heads * dk, vw = heads * dv;
     // within Attention.workSize: the keys transposed, one block's scores, its rows' factors for the scores (the
     // scale) and for the outputs (1 / the sums of exponentials)
     int kt = 0, sc = kt + dk * tk, scales = sc + Math.min(ROWS, tq) * tk, inv = scales + ROWS;
     java.util.Arrays.fill(work, scales, scales + ROWS, scale);
-    for (int b = 0; b < batch; b++) {
-      for (int h = 0; h < heads; h++) {
+    for (int pair = p0; pair < p1; pair++) {
+      int b = pair / heads, h = pair - b * heads;
+      {
         for (int j = 0; j < tk; j++) {
           int ko = (b * tk + j) * qw + h * dk;
           for (int p = 0; p < dk; p++) work[kt + p * tk + j] = k[ko + p];

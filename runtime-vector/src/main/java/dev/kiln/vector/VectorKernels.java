@@ -1,6 +1,7 @@
 package dev.kiln.vector;
 
 import dev.kiln.Activation;
+import dev.kiln.kernels.Attention;
 import dev.kiln.kernels.Conv;
 import dev.kiln.kernels.ConvCall;
 import dev.kiln.kernels.ConvPoolCall;
@@ -50,6 +51,7 @@ public final class VectorKernels implements KernelSet {
   private final int threads;
   private final WorkerPool pool;
   private final DenseTask denseTask = new DenseTask();
+  private final AttentionTask attentionTask = new AttentionTask();
   private final RecurrentTask recurrentTask = new RecurrentTask();
   private final ConvTask convTask = new ConvTask();
   private final DepthwiseTask depthwiseTask = new DepthwiseTask();
@@ -614,11 +616,86 @@ public final class VectorKernels implements KernelSet {
       float scale, int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal,
       boolean subtractMasked, float[] out, float[] work) {
     if (VAttention.supports(tq, tk, dv)) {
-      VAttention.compute(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride,
-          maskKeyStride, causal, subtractMasked, out, work);
+      int pairs = batch * heads;
+      int parts = parts((long) pairs * tq * tk * (dk + dv), pairs);
+      if (parts > 1 && pool.tryAcquire()) {
+        AttentionTask t = attentionTask;
+        t.set(q, k, v, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride, maskKeyStride, causal,
+            subtractMasked, out, work);
+        t.total = pairs;
+        try {
+          runParallel(t, parts, pairs);
+        } finally {
+          t.clear();
+          pool.release();
+        }
+      } else {
+        VAttention.compute(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride,
+            maskKeyStride, causal, subtractMasked, out, work);
+      }
     } else {
       KernelSet.super.attention(q, k, v, batch, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride,
           maskKeyStride, causal, subtractMasked, out, work);
+    }
+  }
+
+  /**
+   * Attention's (batch row, head) pairs split between the threads; the caller's chunks use the call's working space,
+   * the workers' their own.
+   */
+  private static final class AttentionTask implements WorkerPool.Task {
+    float[] q, k, v, out, work;
+    int[] mask;
+    int tq, tk, heads, dk, dv, maskBatchStride, maskRowStride, maskKeyStride;
+    float scale;
+    boolean causal, subtractMasked;
+    /** Batch rows times heads. */
+    int total;
+    Thread caller;
+    final ThreadLocal<float[]> workerWork = ThreadLocal.withInitial(() -> new float[0]);
+
+    void set(float[] q, float[] k, float[] v, int tq, int tk, int heads, int dk, int dv, float scale, int[] mask,
+        int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal, boolean subtractMasked,
+        float[] out, float[] work) {
+      this.q = q;
+      this.k = k;
+      this.v = v;
+      this.tq = tq;
+      this.tk = tk;
+      this.heads = heads;
+      this.dk = dk;
+      this.dv = dv;
+      this.scale = scale;
+      this.mask = mask;
+      this.maskBatchStride = maskBatchStride;
+      this.maskRowStride = maskRowStride;
+      this.maskKeyStride = maskKeyStride;
+      this.causal = causal;
+      this.subtractMasked = subtractMasked;
+      this.out = out;
+      this.work = work;
+      this.caller = Thread.currentThread();
+    }
+
+    void clear() {
+      q = k = v = out = work = null;
+      mask = null;
+      caller = null;
+    }
+
+    @Override
+    public void run(int part, int parts) {
+      float[] w = work;
+      if (Thread.currentThread() != caller) {
+        w = workerWork.get();
+        int size = (int) Attention.workSize(tq, tk, dk, dv);
+        if (w.length < size) {
+          w = new float[size]; // once per worker and size
+          workerWork.set(w);
+        }
+      }
+      VAttention.compute(q, k, v, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride, maskKeyStride,
+          causal, subtractMasked, out, w, Sgemm.split(total, part, parts), Sgemm.split(total, part + 1, parts));
     }
   }
 

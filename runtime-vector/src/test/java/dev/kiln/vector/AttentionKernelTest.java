@@ -68,6 +68,15 @@ class AttentionKernelTest {
     checkWithMask(1, rows + 2, 4 * VL, 2, 8, 3 * VL, mask, 0, 4 * VL, 1);
   }
 
+  /** Calls large enough for the kernel sets with threads to split their (batch row, head) pairs, masked or not. */
+  @Test
+  void pairsSplitBetweenThreadsEqualPureJava() {
+    for (int maskKind = 0; maskKind <= 3; maskKind++) {
+      check(3, 40, 8 * VL, 4, 16, 2 * VL, maskKind == 2, maskKind, maskKind == 1, true);
+    }
+    check(5, 3 * VAttention.ROWS + 1, 16 * VL, 3, 24, 3 * VL, true, 0, false, true);
+  }
+
   @Test
   void shapesLeftToThePureJavaKernel() {
     check(2, 1, 4 * VL, 2, 8, VL, false, 0, false, false); // one query
