@@ -3,9 +3,9 @@ package dev.kiln.kernels;
 import dev.kiln.Activation;
 
 /**
- * The pure-Java {@link KernelSet#recurrentStep}: the recurrent product of every row as one {@link Gemm} call on the
- * kernel packed once ({@link Gemm#packWeights}), then the cell row by row, each gate block's activation applied to the
- * whole block (no per-element switch).
+ * The pure-Java {@link KernelSet#recurrentStep}: the recurrent product of the rows the step does not mask as one
+ * {@link Gemm} call on the kernel packed once ({@link Gemm#packWeights}), then the cell row by row, each gate block's
+ * activation applied to the whole block (no per-element switch).
  */
 final class RecurrentSteps {
   private RecurrentSteps() {}
@@ -29,26 +29,45 @@ final class RecurrentSteps {
     float[][] packed = ((Gemm.Packed) recurrentKernel).rows(u, g, "KernelSet.recurrentStep");
     float[] tmp = TMP.get();
     RecurrentCell.Kind kind = cell.kind();
-    // z = h · U for every row (for GRU_RESET_BEFORE only the z and r blocks: the candidate needs r first)
-    Gemm.compute(s, hIn, 0, rows, u, packed, null, 0, g, 0, kind == RecurrentCell.Kind.GRU_RESET_BEFORE ? 2 * u : g,
+    // z = h · U for the rows this step does not mask (a masked row keeps its states, so its product would be
+    // dropped), the a-th such row's at work + a * g; their states gathered at hp when some row is masked
+    int hp = work + rows * g;
+    int active = 0;
+    for (int b = 0; b < rows; b++) {
+      if (!masked(mask, maskOffset + b * maskStride)) active++;
+    }
+    int from = hIn;
+    if (active < rows) {
+      from = hp;
+      for (int b = 0, a = 0; b < rows; b++) {
+        if (!masked(mask, maskOffset + b * maskStride)) System.arraycopy(s, hIn + b * u, s, hp + u * a++, u);
+      }
+    }
+    if (active == 0) {
+      System.arraycopy(s, hIn, s, hOut, rows * u);
+      return;
+    }
+    // for GRU_RESET_BEFORE only the z and r blocks: the candidate needs r first
+    Gemm.compute(s, from, 0, active, u, packed, null, 0, g, 0, kind == RecurrentCell.Kind.GRU_RESET_BEFORE ? 2 * u : g,
         null, Activation.LINEAR, s, work);
     if (kind == RecurrentCell.Kind.GRU_RESET_BEFORE) {
-      int rh = work + rows * g;
-      for (int b = 0; b < rows; b++) {
-        int z = work + b * g;
+      for (int b = 0, a = 0; b < rows; b++) {
+        if (masked(mask, maskOffset + b * maskStride)) continue;
+        int z = work + a * g;
         addRow(s, z, xw, xwOffset + b * xwStride, 2 * u);
         Activations.applyInPlace(cell.recurrentActivation(), s, z, z + 2 * u, tmp);
-        for (int j = 0; j < u; j++) s[rh + b * u + j] = s[z + u + j] * s[hIn + b * u + j];
+        for (int j = 0; j < u; j++) s[hp + a * u + j] = s[z + u + j] * s[from + a * u + j]; // r * h, in place at hp
+        a++;
       }
-      Gemm.compute(s, rh, 0, rows, u, packed, null, 0, g, 2 * u, g, null, Activation.LINEAR, s, work);
+      Gemm.compute(s, hp, 0, active, u, packed, null, 0, g, 2 * u, g, null, Activation.LINEAR, s, work);
     }
-    for (int b = 0; b < rows; b++) {
+    for (int b = 0, a = 0; b < rows; b++) {
       int hi = hIn + b * u, ho = hOut + b * u;
-      if (mask != null && mask[maskOffset + b * maskStride] == 0) {
+      if (masked(mask, maskOffset + b * maskStride)) {
         System.arraycopy(s, hi, s, ho, u); // a masked step keeps the states
         continue;
       }
-      int z = work + b * g, x = xwOffset + b * xwStride;
+      int z = work + a++ * g, x = xwOffset + b * xwStride;
       switch (kind) {
         case SIMPLE_RNN:
           addRow(s, z, xw, x, u);
@@ -65,6 +84,10 @@ final class RecurrentSteps {
           candidate(cell.activation(), s, z, xw, x, hi, ho, u, tmp);
       }
     }
+  }
+
+  private static boolean masked(int[] mask, int at) {
+    return mask != null && mask[at] == 0;
   }
 
   private static void addRow(float[] z, int zo, float[] xw, int xo, int n) {
