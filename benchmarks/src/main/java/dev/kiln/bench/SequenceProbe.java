@@ -11,7 +11,9 @@ import java.util.Locale;
  * 5000 by default: until then some JVMs still run Vector API kernels as C1 code, megabytes a call), rounds in which each
  * engine runs for about 200 ms in turn; per engine the median and quartiles over the rounds of its mean time per call,
  * its ratio to the first engine's median, and the bytes the calling thread allocated per call. Interleaving is what
- * makes a comparison hold on a shared machine: every engine meets the same load.
+ * makes a comparison hold on a shared machine: every engine meets the same load. Engines of several threads belong in
+ * JVMs of their own: ONNX Runtime's intra-op threads keep spinning after its runs and take the cores from the next
+ * engine's threads (Kiln's two-thread encoder ran at half speed beside it).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.kiln.bench.SequenceProbe lstm-256-1 \
