@@ -620,9 +620,8 @@ public final class VectorKernels implements KernelSet {
       int parts = parts((long) pairs * tq * tk * (dk + dv), pairs);
       if (parts > 1 && pool.tryAcquire()) {
         AttentionTask t = attentionTask;
-        t.set(q, k, v, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride, maskKeyStride, causal,
-            subtractMasked, out, work);
-        t.total = pairs;
+        t.set(q, k, v, pairs, tq, tk, heads, dk, dv, scale, mask, maskBatchStride, maskRowStride, maskKeyStride,
+            causal, subtractMasked, out, work);
         try {
           runParallel(t, parts, pairs);
         } finally {
@@ -654,10 +653,11 @@ public final class VectorKernels implements KernelSet {
     Thread caller;
     final ThreadLocal<float[]> workerWork = ThreadLocal.withInitial(() -> new float[0]);
 
-    void set(float[] q, float[] k, float[] v, int tq, int tk, int heads, int dk, int dv, float scale, int[] mask,
-        int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal, boolean subtractMasked,
+    void set(float[] q, float[] k, float[] v, int total, int tq, int tk, int heads, int dk, int dv, float scale,
+        int[] mask, int maskBatchStride, int maskRowStride, int maskKeyStride, boolean causal, boolean subtractMasked,
         float[] out, float[] work) {
       this.q = q;
+      this.total = total;
       this.k = k;
       this.v = v;
       this.tq = tq;
